@@ -1,0 +1,20 @@
+# Warning and sanitizer flags for project code (never for wolfSSL itself).
+add_library(tlsprobe_flags INTERFACE)
+target_compile_options(tlsprobe_flags INTERFACE -Wall -Wextra -Wshadow
+  -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter)
+target_compile_definitions(tlsprobe_flags INTERFACE _GNU_SOURCE)
+if(TLSPROBE_WERROR)
+  target_compile_options(tlsprobe_flags INTERFACE -Werror)
+endif()
+
+if(TLSPROBE_SANITIZE STREQUAL "address")
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+elseif(TLSPROBE_SANITIZE STREQUAL "thread")
+  set(_san -fsanitize=thread -fno-omit-frame-pointer)
+elseif(NOT TLSPROBE_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "TLSPROBE_SANITIZE must be '', 'address' or 'thread'")
+endif()
+if(_san)
+  target_compile_options(tlsprobe_flags INTERFACE ${_san})
+  target_link_options(tlsprobe_flags INTERFACE ${_san})
+endif()

@@ -1,0 +1,89 @@
+# wolfSSL, built from Debian's source package (fetched by scripts/setup)
+# with the features a TLS diagnostic tool needs. Debian's own libwolfssl
+# lacks HAVE_SECURE_RENEGOTIATION, so it cannot renegotiate at all.
+#
+# Produces the imported target tlsprobe::wolfssl.
+
+set(TLSPROBE_WOLFSSL_SRC "${CMAKE_SOURCE_DIR}/.deps/wolfssl-5.5.4"
+    CACHE PATH "wolfSSL source tree (scripts/setup fetches it)")
+
+if(TLSPROBE_SYSTEM_WOLFSSL)
+  find_package(Threads REQUIRED)
+  find_path(WOLFSSL_INCLUDE_DIR wolfssl/options.h)
+  find_library(WOLFSSL_LIBRARY wolfssl)
+  if(NOT WOLFSSL_INCLUDE_DIR OR NOT WOLFSSL_LIBRARY)
+    message(FATAL_ERROR "TLSPROBE_SYSTEM_WOLFSSL: no wolfSSL found (wolfssl/options.h, libwolfssl)")
+  endif()
+  file(STRINGS "${WOLFSSL_INCLUDE_DIR}/wolfssl/options.h" _reneg
+       REGEX "^#define HAVE_SECURE_RENEGOTIATION")
+  if(NOT _reneg)
+    message(FATAL_ERROR "TLSPROBE_SYSTEM_WOLFSSL: ${WOLFSSL_INCLUDE_DIR}/wolfssl/options.h lacks HAVE_SECURE_RENEGOTIATION, so it cannot renegotiate; build without -DTLSPROBE_SYSTEM_WOLFSSL=ON")
+  endif()
+  add_library(tlsprobe::wolfssl UNKNOWN IMPORTED)
+  set_target_properties(tlsprobe::wolfssl PROPERTIES
+    IMPORTED_LOCATION "${WOLFSSL_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${WOLFSSL_INCLUDE_DIR}"
+    INTERFACE_COMPILE_DEFINITIONS "WOLFSSL_USE_OPTIONS_H"
+    INTERFACE_LINK_LIBRARIES "Threads::Threads;m")
+  return()
+endif()
+
+if(NOT EXISTS "${TLSPROBE_WOLFSSL_SRC}/CMakeLists.txt")
+  message(FATAL_ERROR "wolfSSL sources not found in ${TLSPROBE_WOLFSSL_SRC}: run scripts/setup first")
+endif()
+
+include(ExternalProject)
+
+# wolfSSL 5.5.4's CMake has no switch for these; it copies -D flags from
+# CMAKE_C_FLAGS into its generated options.h, so headers and library agree.
+set(_wolf_defines
+  -DHAVE_SECURE_RENEGOTIATION -DHAVE_SERVER_RENEGOTIATION_INFO
+  -DHAVE_SECRET_CALLBACK
+  -DKEEP_PEER_CERT -DSESSION_CERTS
+  -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS
+  -DWOLFSSL_ALLOW_TLSV10
+  -DWOLFSSL_ALT_NAMES -DHAVE_EX_DATA
+  -DHAVE_FFDHE_3072 -DHAVE_FFDHE_4096
+  -DWOLFSSL_AESNI)
+string(REPLACE ";" " " _wolf_defines "${_wolf_defines}")
+# Not copied into options.h (no -D), but needed to build the AES-NI code.
+set(_wolf_cflags "${_wolf_defines} -maes -msse4.2 -mpclmul -Wno-error -O2")
+
+set(_wolf_prefix "${CMAKE_BINARY_DIR}/wolfssl")
+set(_wolf_lib "${_wolf_prefix}/lib/libwolfssl.a")
+file(MAKE_DIRECTORY "${_wolf_prefix}/include")
+
+ExternalProject_Add(wolfssl_build
+  SOURCE_DIR "${TLSPROBE_WOLFSSL_SRC}"
+  BINARY_DIR "${CMAKE_BINARY_DIR}/wolfssl-build"
+  INSTALL_DIR "${_wolf_prefix}"
+  CMAKE_ARGS
+    -DCMAKE_INSTALL_PREFIX=<INSTALL_DIR>
+    -DCMAKE_INSTALL_LIBDIR=lib
+    -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON
+    -DBUILD_SHARED_LIBS=OFF
+    -DWOLFSSL_BUILD_OUT_OF_TREE=yes
+    -DWOLFSSL_EXAMPLES=no -DWOLFSSL_CRYPT_TESTS=no
+    -DWOLFSSL_TLS13=yes -DWOLFSSL_POSTAUTH=yes -DWOLFSSL_OLD_TLS=yes
+    -DWOLFSSL_TLSX=yes -DWOLFSSL_SNI=yes -DWOLFSSL_SESSION_TICKET=yes
+    -DWOLFSSL_OCSP=yes -DWOLFSSL_OCSPSTAPLING=yes -DWOLFSSL_CRL=yes
+    -DWOLFSSL_OPENSSLEXTRA=yes -DWOLFSSL_EXTENDED_MASTER=yes
+    -DWOLFSSL_CERTGEN=yes -DWOLFSSL_KEYGEN=yes -DWOLFSSL_CERTEXT=yes
+    -DWOLFSSL_CURVE25519=yes -DWOLFSSL_ED25519=yes
+    -DWOLFSSL_CHACHA=yes -DWOLFSSL_POLY1305=yes
+    -DWOLFSSL_AESNI=yes -DWOLFSSL_HARDEN=yes
+    -DCMAKE_C_FLAGS=${_wolf_cflags}
+  BUILD_BYPRODUCTS "${_wolf_lib}"
+  UPDATE_COMMAND ""
+  LOG_CONFIGURE ON LOG_BUILD ON LOG_INSTALL ON LOG_OUTPUT_ON_FAILURE ON)
+
+find_package(Threads REQUIRED)
+add_library(tlsprobe::wolfssl STATIC IMPORTED GLOBAL)
+set_target_properties(tlsprobe::wolfssl PROPERTIES
+  IMPORTED_LOCATION "${_wolf_lib}"
+  INTERFACE_INCLUDE_DIRECTORIES "${_wolf_prefix}/include"
+  INTERFACE_COMPILE_DEFINITIONS "WOLFSSL_USE_OPTIONS_H"
+  INTERFACE_LINK_LIBRARIES "Threads::Threads;m")
+add_dependencies(tlsprobe::wolfssl wolfssl_build)

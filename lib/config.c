@@ -1,0 +1,289 @@
+/* Configuration: one WOLFSSL_CTX plus the policies the library applies. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+void tp_config_seterr(struct tp_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cfg->err, sizeof(cfg->err), fmt, ap);
+	va_end(ap);
+}
+
+const char *tp_config_error(struct tp_config *cfg)
+{
+	return cfg->err[0] ? cfg->err : "no error";
+}
+
+/* The keylog path lives in the context's ex data would be neater, but the
+ * callback gets only the WOLFSSL; keep one path per process instead. */
+static char *keylog_path;
+
+static void keylog_cb(const WOLFSSL *ssl, const char *line)
+{
+	int fd;
+	char buf[512];
+	int n;
+
+	(void)ssl;
+	if (keylog_path == NULL)
+		return;
+	n = snprintf(buf, sizeof(buf), "%s\n", line);
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		return;
+	fd = open(keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return;
+	/* One write with O_APPEND: lines from several connections never mix. */
+	if (write(fd, buf, (size_t)n) < 0) {
+		/* Nothing sensible to do inside a handshake. */
+	}
+	close(fd);
+}
+
+struct tp_config *tp_config_new(enum tp_role role)
+{
+	struct tp_config *cfg;
+
+	tp_library_init();
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		return NULL;
+	cfg->role = role;
+	cfg->ctx = wolfSSL_CTX_new(role == TP_SERVER ? wolfSSLv23_server_method()
+						     : wolfSSLv23_client_method());
+	if (cfg->ctx == NULL) {
+		free(cfg);
+		return NULL;
+	}
+	cfg->connect_ms = 10000;
+	cfg->handshake_ms = 10000;
+	cfg->write_queue = 256 * 1024;
+	cfg->tickets = 1;
+	cfg->min_version = TP_TLS1_2;
+	wolfSSL_CTX_set_min_proto_version(cfg->ctx, TP_TLS1_2);
+	if (role == TP_CLIENT) {
+		wolfSSL_CTX_set_verify(cfg->ctx, WOLFSSL_VERIFY_PEER,
+				       tp_verify_cb);
+	} else {
+		wolfSSL_CTX_set_verify(cfg->ctx, WOLFSSL_VERIFY_NONE, NULL);
+		wolfSSL_CTX_UseSecureRenegotiation(cfg->ctx);
+	}
+	return cfg;
+}
+
+void tp_config_free(struct tp_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	wolfSSL_CTX_free(cfg->ctx);
+	free(cfg->alpn);
+	free(cfg->keylog_path);
+	free(cfg);
+}
+
+int tp_config_set_ca_file(struct tp_config *cfg, const char *path)
+{
+	if (wolfSSL_CTX_load_verify_locations(cfg->ctx, path, NULL) !=
+	    WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot load CA file '%s'", path);
+		return -1;
+	}
+	cfg->have_ca = 1;
+	return 0;
+}
+
+int tp_config_set_ca_dir(struct tp_config *cfg, const char *path)
+{
+	if (wolfSSL_CTX_load_verify_locations_ex(
+		    cfg->ctx, NULL, path, WOLFSSL_LOAD_FLAG_IGNORE_ERR) !=
+	    WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot load CA directory '%s'", path);
+		return -1;
+	}
+	cfg->have_ca = 1;
+	return 0;
+}
+
+int tp_config_set_ca_mem(struct tp_config *cfg, const void *pem, size_t len)
+{
+	if (wolfSSL_CTX_load_verify_buffer(cfg->ctx, pem, (long)len,
+					   WOLFSSL_FILETYPE_PEM) !=
+	    WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot load CA certificates");
+		return -1;
+	}
+	cfg->have_ca = 1;
+	return 0;
+}
+
+void tp_config_insecure(struct tp_config *cfg, int on)
+{
+	cfg->insecure = on != 0;
+}
+
+int tp_config_set_cert_file(struct tp_config *cfg, const char *cert,
+			    const char *key)
+{
+	if (wolfSSL_CTX_use_certificate_chain_file(cfg->ctx, cert) !=
+	    WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot load certificate '%s'", cert);
+		return -1;
+	}
+	if (wolfSSL_CTX_use_PrivateKey_file(cfg->ctx, key ? key : cert,
+					    WOLFSSL_FILETYPE_PEM) !=
+	    WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot load private key '%s'",
+				 key ? key : cert);
+		return -1;
+	}
+	return 0;
+}
+
+int tp_config_set_cert_mem(struct tp_config *cfg, const void *cert_pem,
+			   size_t cert_len, const void *key_pem,
+			   size_t key_len)
+{
+	if (wolfSSL_CTX_use_certificate_chain_buffer(
+		    cfg->ctx, cert_pem, (long)cert_len) != WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_use_PrivateKey_buffer(cfg->ctx, key_pem, (long)key_len,
+					      WOLFSSL_FILETYPE_PEM) !=
+		    WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot load certificate or key");
+		return -1;
+	}
+	return 0;
+}
+
+void tp_config_verify_client(struct tp_config *cfg, int require)
+{
+	int mode = WOLFSSL_VERIFY_PEER;
+
+	if (require)
+		mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	cfg->verify_client = require ? 2 : 1;
+	wolfSSL_CTX_set_verify(cfg->ctx, mode, tp_verify_cb);
+}
+
+int tp_config_set_versions(struct tp_config *cfg, enum tp_version min,
+			   enum tp_version max)
+{
+	if (min != TP_VERSION_ANY && max != TP_VERSION_ANY && min > max) {
+		tp_config_seterr(cfg, "minimum TLS version above maximum");
+		return -1;
+	}
+	if (wolfSSL_CTX_set_min_proto_version(cfg->ctx, min ? (int)min
+							    : TP_TLS1_0) !=
+		    WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_set_max_proto_version(cfg->ctx, (int)max) !=
+		    WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "unsupported TLS version bounds");
+		return -1;
+	}
+	cfg->min_version = min;
+	cfg->max_version = max;
+	return 0;
+}
+
+int tp_config_set_ciphers(struct tp_config *cfg, const char *list)
+{
+	if (wolfSSL_CTX_set_cipher_list(cfg->ctx, list) != WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "no usable cipher in '%s'", list);
+		return -1;
+	}
+	return 0;
+}
+
+int tp_config_set_groups(struct tp_config *cfg, const char *list)
+{
+	char *copy = strdup(list);
+	int r;
+
+	if (copy == NULL)
+		return -1;
+	for (char *p = copy; *p; p++)
+		if (*p == ',')
+			*p = ':';
+	r = wolfSSL_CTX_set1_groups_list(cfg->ctx, copy);
+	free(copy);
+	if (r != WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "unknown group in '%s'", list);
+		return -1;
+	}
+	return 0;
+}
+
+int tp_config_set_alpn(struct tp_config *cfg, const char *list)
+{
+	if (list[0] == '\0' || strstr(list, ",,") != NULL) {
+		tp_config_seterr(cfg, "bad ALPN list '%s'", list);
+		return -1;
+	}
+	free(cfg->alpn);
+	cfg->alpn = strdup(list);
+	return cfg->alpn ? 0 : -1;
+}
+
+int tp_config_set_keylog_file(struct tp_config *cfg, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		tp_config_seterr(cfg, "cannot open key log file '%s'", path);
+		return -1;
+	}
+	close(fd);
+	free(cfg->keylog_path);
+	cfg->keylog_path = strdup(path);
+	free(keylog_path);
+	keylog_path = strdup(path);
+	wolfSSL_CTX_set_keylog_callback(cfg->ctx, keylog_cb);
+	return 0;
+}
+
+void tp_config_set_reneg_policy(struct tp_config *cfg,
+				enum tp_reneg_policy policy, int limit)
+{
+	cfg->reneg_policy = policy;
+	cfg->reneg_limit = limit;
+}
+
+void tp_config_set_timeouts(struct tp_config *cfg, int connect_ms,
+			    int handshake_ms)
+{
+	cfg->connect_ms = connect_ms;
+	cfg->handshake_ms = handshake_ms;
+}
+
+void tp_config_set_write_queue(struct tp_config *cfg, size_t bytes)
+{
+	cfg->write_queue = bytes ? bytes : 1;
+}
+
+void tp_config_set_event_cb(struct tp_config *cfg, tp_event_cb cb, void *arg)
+{
+	cfg->event_cb = cb;
+	cfg->event_arg = arg;
+}
+
+void tp_config_set_tickets(struct tp_config *cfg, int on)
+{
+	cfg->tickets = on != 0;
+}
+
+/* Without a CA file or directory, trust the system store (loaded once, on
+ * the first connection, so that a given CA file is the only trust). */
+void tp_config_load_default_trust(struct tp_config *cfg)
+{
+	if (cfg->role != TP_CLIENT || cfg->have_ca || cfg->system_ca_loaded)
+		return;
+	cfg->system_ca_loaded = 1;
+	wolfSSL_CTX_load_system_CA_certs(cfg->ctx);
+}

@@ -1,0 +1,478 @@
+/*
+ * Connection objects: creation, read, write and the calls that change the
+ * session (renegotiate, key update, shutdown). Every function takes M for
+ * bounded work only and waits in poll() or on cv with M released; see
+ * handshake.c for the state machine and io.c for the transport.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#include <wolfssl/error-ssl.h>
+
+static int ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len,
+		     void *arg)
+{
+	struct tp_conn *c = arg;
+
+	(void)ssl;
+	(void)ticket;
+	c->info.ticket_received = 1;
+	tp_event_push(c, TP_EV_TICKET, 0, 0, (size_t)len, NULL);
+	return 0;
+}
+
+struct tp_conn *tp_conn_new(struct tp_config *cfg)
+{
+	struct tp_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->cfg = cfg;
+	c->fd = -1;
+	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0) {
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->m, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->last_rx_alert = c->last_tx_alert = -1;
+	c->last_rx_level = c->last_tx_level = -1;
+	tp_config_load_default_trust(cfg);
+	c->ssl = wolfSSL_new(cfg->ctx);
+	if (c->ssl == NULL) {
+		tp_conn_fail(c, TP_ERR_USAGE, "wolfSSL_new failed");
+		return c;
+	}
+	tp_io_install(c);
+	wolfSSL_SetCertCbCtx(c->ssl, c);
+	if (cfg->role == TP_CLIENT) {
+		wolfSSL_UseSecureRenegotiation(c->ssl);
+		if (cfg->tickets) {
+			wolfSSL_UseSessionTicket(c->ssl);
+			wolfSSL_set_SessionTicket_cb(c->ssl, ticket_cb, c);
+		}
+	}
+	return c;
+}
+
+static int is_ip_literal(const char *s)
+{
+	return strchr(s, ':') != NULL || strspn(s, "0123456789.") == strlen(s);
+}
+
+static int use_alpn(struct tp_conn *c)
+{
+	char *list;
+	int r;
+
+	if (c->cfg->alpn == NULL)
+		return 0;
+	list = strdup(c->cfg->alpn); /* wolfSSL_UseALPN takes char * */
+	if (list == NULL)
+		return -1;
+	r = wolfSSL_UseALPN(c->ssl, list, (unsigned)strlen(list),
+			    WOLFSSL_ALPN_CONTINUE_ON_MISMATCH);
+	free(list);
+	return r == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername)
+{
+	int flags;
+
+	TP_LOCK(c);
+	if (c->failed) {
+		tp_conn_unlock(c);
+		return -1;
+	}
+	c->fd = fd;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		tp_conn_fail(c, TP_ERR_IO, "fcntl: %s", strerror(errno));
+		tp_conn_unlock(c);
+		return -1;
+	}
+	wolfSSL_set_fd(c->ssl, fd); /* for wolfSSL's own use; I/O is ours */
+	tp_io_install(c);
+	if (servername != NULL && c->servername == NULL)
+		c->servername = strdup(servername);
+	if (c->cfg->role == TP_CLIENT && c->servername != NULL &&
+	    !is_ip_literal(c->servername))
+		wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, c->servername,
+			       (unsigned short)strlen(c->servername));
+	if (use_alpn(c) < 0)
+		tp_conn_fail(c, TP_ERR_USAGE, "cannot use ALPN list");
+	tp_conn_unlock(c);
+	return c->failed ? -1 : 0;
+}
+
+int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
+		    const char *servername, int family)
+{
+	char err[200];
+	int fd;
+
+	fd = tp_net_connect(host, port, family, c->cfg->connect_ms, err,
+			    sizeof(err), c->peer_addr, sizeof(c->peer_addr));
+	if (fd < 0) {
+		TP_LOCK(c);
+		tp_conn_fail(c, fd == -2 ? TP_ERR_TIMEOUT : TP_ERR_CONNECT,
+			     "%s", err);
+		tp_conn_unlock(c);
+		return -1;
+	}
+	return tp_conn_attach_fd(c, fd, servername ? servername : host);
+}
+
+int tp_conn_handshake(struct tp_conn *c)
+{
+	int r;
+
+	TP_LOCK(c);
+	r = tp_conn_ensure_handshake(c, 0);
+	tp_conn_unlock(c);
+	return r < 0 ? -1 : 0;
+}
+
+/* May the peer renegotiate now, per policy? */
+static int peer_reneg_allowed(struct tp_conn *c)
+{
+	switch (c->cfg->reneg_policy) {
+	case TP_RENEG_ACCEPT:
+		return 1;
+	case TP_RENEG_REFUSE:
+		return 0;
+	case TP_RENEG_LIMIT:
+		return c->peer_renegs_accepted < c->cfg->reneg_limit;
+	}
+	return 0;
+}
+
+/* After any wolfSSL_read: a changed decryption key with no handshake
+ * running means the peer sent a TLS 1.3 KeyUpdate. */
+static void notice_key_update(struct tp_conn *c)
+{
+	unsigned char k[32];
+
+	if (!c->have_info || wolfSSL_version(c->ssl) != TLS1_3_VERSION)
+		return;
+	tp_wolf_decrypt_key(c->ssl, k);
+	if (memcmp(k, c->dec_key_snap, sizeof(k)) == 0)
+		return;
+	memcpy(c->dec_key_snap, k, sizeof(k));
+	c->info.key_updates_received++;
+	tp_event_push(c, TP_EV_KEYUPDATE_RECEIVED, 0, 0, 0, NULL);
+}
+
+static void note_peer_refusal(struct tp_conn *c)
+{
+	if (c->last_tx_alert == no_renegotiation && c->last_tx_level == 1) {
+		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0, "policy");
+		tp_wolf_clear_rx_alert(c->ssl);
+		c->last_tx_alert = -1;
+	}
+}
+
+/* One wolfSSL_read under M. Returns >0 bytes, 0 at end of stream, -1 on a
+ * sticky error, -2 to call again, -3 to wait for the peer. */
+static int read_once(struct tp_conn *c, void *buf, size_t len)
+{
+	int want = len > 16384 ? 16384 : (int)len;
+	int ret, err;
+
+	tp_wolf_set_scr_enabled(c->ssl, c->scr_negotiated &&
+						peer_reneg_allowed(c));
+	ret = wolfSSL_read(c->ssl, buf, want);
+	err = ret > 0 ? 0 : wolfSSL_get_error(c->ssl, ret);
+	tp_alerts_poll(c);
+	note_peer_refusal(c);
+	notice_key_update(c);
+	if (tp_io_flush(c) < 0)
+		return -1;
+	if (ret > 0)
+		return ret;
+	if (!wolfSSL_is_init_finished(c->ssl) && !c->failed &&
+	    (err == WOLFSSL_ERROR_WANT_READ || err == APP_DATA_READY)) {
+		/* The peer started a renegotiation inside this read: own it. */
+		c->peer_renegs_accepted++;
+		tp_conn_hs_begin(c, TP_HS_RENEG_PEER);
+		return -2;
+	}
+	if (err == APP_DATA_READY)
+		return -2;
+	if (err == WOLFSSL_ERROR_WANT_READ)
+		return -3;
+	if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+		c->read_eof = 1;
+		return 0;
+	}
+	if (ret == 0 || err == SOCKET_PEER_CLOSED_E) {
+		c->read_eof = 1;
+		c->eof_no_close_notify = 1;
+		return 0;
+	}
+	tp_conn_classify_wolf_error(c, ret, "read");
+	return -1;
+}
+
+ssize_t tp_conn_read(struct tp_conn *c, void *buf, size_t len)
+{
+	ssize_t out;
+
+	tp_hook(c, TP_SP_READ_ENTER);
+	TP_LOCK(c);
+	for (;;) {
+		int r;
+
+		if (c->rxbuf.len > 0) {
+			out = (ssize_t)tp_buf_take(&c->rxbuf, buf, len);
+			break;
+		}
+		if (c->failed) {
+			out = -1;
+			break;
+		}
+		if (c->read_eof || len == 0) {
+			out = 0;
+			break;
+		}
+		r = tp_conn_ensure_handshake(c, 1);
+		if (r < 0 && (c->failed || c->hs != TP_HS_DONE)) {
+			out = -1;
+			break;
+		}
+		if (r != 0 || c->rxbuf.len > 0)
+			continue;
+		r = read_once(c, buf, len);
+		if (r >= 0 || r == -1) {
+			out = r;
+			break;
+		}
+		if (r == -3 && tp_io_wait(c, POLLIN, 0, TP_SP_READ_WAIT) < 0) {
+			out = -1;
+			break;
+		}
+	}
+	if (out > 0)
+		c->info.bytes_read += (uint64_t)out;
+	tp_conn_unlock(c);
+	return out;
+}
+
+/* Waits until the queue is below its high-water mark. Only application
+ * writes wait for space; the read path never does (invariant 6). */
+static int wait_queue_space(struct tp_conn *c)
+{
+	while (c->outq.len >= c->cfg->write_queue) {
+		if (c->failed)
+			return -1;
+		if (tp_io_wait(c, 0, 0, TP_SP_WRITE_WAIT) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t done = 0;
+
+	tp_hook(c, TP_SP_WRITE_ENTER);
+	TP_LOCK(c);
+	while (done < len) {
+		size_t chunk = len - done > 16384 ? 16384 : len - done;
+		int ret;
+
+		if (c->write_shut && !c->failed)
+			tp_conn_fail(c, TP_ERR_CLOSED,
+				     "write after close_notify");
+		if (c->failed || wait_queue_space(c) < 0 ||
+		    tp_conn_ensure_handshake(c, 0) != 0)
+			break;
+		if (c->outq.len >= c->cfg->write_queue)
+			continue; /* the handshake filled it; wait again */
+		/* Invariant 4: the handshake is DONE in this same critical
+		 * section, so no data is encrypted while one is running. */
+		ret = wolfSSL_write(c->ssl, p + done, (int)chunk);
+		tp_alerts_poll(c);
+		if (ret <= 0) {
+			tp_conn_classify_wolf_error(c, ret, "write");
+			break;
+		}
+		done += (size_t)ret;
+		c->info.bytes_written += (uint64_t)ret;
+		if (tp_io_flush(c) < 0)
+			break;
+	}
+	tp_conn_unlock(c);
+	return done == len ? (ssize_t)len : -1;
+}
+
+int tp_conn_flush(struct tp_conn *c)
+{
+	int r = 0;
+
+	TP_LOCK(c);
+	while (c->outq.len > 0 && r == 0 && !c->failed)
+		r = tp_io_wait(c, 0, 0, TP_SP_WRITE_WAIT) < 0 ? -1 : 0;
+	r = c->failed ? -1 : 0;
+	tp_conn_unlock(c);
+	return r;
+}
+
+static int check_can_renegotiate(struct tp_conn *c)
+{
+	if (wolfSSL_version(c->ssl) == TLS1_3_VERSION) {
+		tp_conn_set_soft_error(
+			c, TP_ERR_USAGE,
+			"TLS 1.3 has no renegotiation; use a KeyUpdate");
+		return -1;
+	}
+	if (!c->scr_negotiated) {
+		tp_conn_set_soft_error(c, TP_ERR_REFUSED,
+				       "the peer does not support secure "
+				       "renegotiation (RFC 5746)");
+		return -1;
+	}
+	return 0;
+}
+
+int tp_conn_renegotiate(struct tp_conn *c)
+{
+	int r, err;
+
+	TP_LOCK(c);
+	r = tp_conn_ensure_handshake(c, 0);
+	if (r == 0)
+		r = check_can_renegotiate(c);
+	if (r < 0) {
+		tp_conn_unlock(c);
+		return -1;
+	}
+	tp_conn_hs_begin(c, TP_HS_RENEG_LOCAL);
+	tp_wolf_hs_save(c->ssl, &c->hs_snap);
+	tp_wolf_clear_rx_alert(c->ssl);
+	tp_wolf_set_scr_enabled(c->ssl, 1);
+	r = wolfSSL_Rehandshake(c->ssl);
+	err = r == WOLFSSL_SUCCESS ? 0 : wolfSSL_get_error(c->ssl, r);
+	if (err == 0 || err == WOLFSSL_ERROR_WANT_READ ||
+	    err == APP_DATA_READY) {
+		/* Rehandshake sent the ClientHello; drive the rest. */
+		r = tp_conn_drive_handshake(c);
+	} else {
+		tp_conn_classify_wolf_error(c, r, "renegotiation");
+		tp_conn_hs_end(c, TP_HS_FAILED);
+		r = -1;
+	}
+	tp_conn_unlock(c);
+	return r;
+}
+
+int tp_conn_key_update(struct tp_conn *c, int request)
+{
+	int r;
+
+	TP_LOCK(c);
+	r = tp_conn_ensure_handshake(c, 0);
+	if (r == 0 && wolfSSL_version(c->ssl) != TLS1_3_VERSION) {
+		tp_conn_set_soft_error(c, TP_ERR_USAGE,
+				       "KeyUpdate exists only in TLS 1.3; "
+				       "use renegotiation");
+		r = -1;
+	}
+	if (r == 0) {
+		if (!request)
+			tp_wolf_keyupdate_no_request(c->ssl);
+		r = wolfSSL_update_keys(c->ssl);
+		if (r == WOLFSSL_SUCCESS) {
+			c->info.key_updates_sent++;
+			tp_event_push(c, TP_EV_KEYUPDATE_SENT, 0, request, 0,
+				      NULL);
+			r = tp_io_flush(c);
+		} else {
+			tp_conn_classify_wolf_error(c, r, "key update");
+			r = -1;
+		}
+	}
+	tp_conn_unlock(c);
+	return r;
+}
+
+int tp_conn_shutdown_write(struct tp_conn *c)
+{
+	int r = 0;
+
+	TP_LOCK(c);
+	if (!c->write_shut && !c->failed && c->hs == TP_HS_DONE) {
+		c->write_shut = 1;
+		wolfSSL_shutdown(c->ssl); /* queues close_notify */
+		tp_alerts_poll(c);
+	}
+	while (c->outq.len > 0 && !c->failed)
+		if (tp_io_wait(c, 0, 0, TP_SP_WRITE_WAIT) < 0)
+			break;
+	r = c->failed ? -1 : 0;
+	tp_conn_unlock(c);
+	return r;
+}
+
+void tp_conn_abort(struct tp_conn *c)
+{
+	uint64_t one = 1;
+
+	TP_LOCK(c);
+	c->aborted = 1;
+	if (!c->failed)
+		tp_conn_fail(c, TP_ERR_CLOSED, "connection closed");
+	pthread_cond_broadcast(&c->cv);
+	if (write(c->wake_fd, &one, sizeof(one)) < 0) {
+		/* The counter can only overflow after 2^64 aborts. */
+	}
+	tp_conn_unlock(c);
+}
+
+void tp_conn_free(struct tp_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ssl != NULL)
+		wolfSSL_free(c->ssl);
+	if (c->fd >= 0)
+		close(c->fd);
+	close(c->wake_fd);
+	tp_buf_free(&c->outq);
+	tp_buf_free(&c->rxbuf);
+	tp_info_free_all(c);
+	free(c->servername);
+	pthread_mutex_destroy(&c->m);
+	pthread_cond_destroy(&c->cv);
+	free(c);
+}
+
+const char *tp_conn_error(struct tp_conn *c)
+{
+	const char *e;
+
+	TP_LOCK(c);
+	e = c->err[0] ? c->err : NULL;
+	pthread_mutex_unlock(&c->m);
+	return e;
+}
+
+enum tp_errcode tp_conn_errcode(struct tp_conn *c)
+{
+	enum tp_errcode e;
+
+	TP_LOCK(c);
+	e = c->errcode;
+	pthread_mutex_unlock(&c->m);
+	return e;
+}

@@ -1,0 +1,104 @@
+/*
+ * Events are queued under M and delivered by tp_conn_unlock() after M is
+ * released, so a user callback never runs with the lock held (invariant 1)
+ * and may call back into the library. One thread delivers at a time, which
+ * keeps events in the order they happened.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
+		   int value, size_t len, const char *detail)
+{
+	struct tp_event_slot *s;
+
+	if (c->cfg->event_cb == NULL || c->nevents >= TP_MAX_PENDING_EVENTS)
+		return;
+	s = &c->events[c->nevents++];
+	memset(s, 0, sizeof(*s));
+	s->ev.type = type;
+	s->ev.level = level;
+	s->ev.value = value;
+	s->ev.len = len;
+	if (detail != NULL)
+		snprintf(s->detail, sizeof(s->detail), "%s", detail);
+}
+
+void tp_conn_unlock(struct tp_conn *c)
+{
+	struct tp_event_slot local[TP_MAX_PENDING_EVENTS];
+	tp_event_cb cb = c->cfg->event_cb;
+
+	while (cb != NULL && c->nevents > 0 && !c->delivering) {
+		int n = c->nevents;
+
+		memcpy(local, c->events, sizeof(local[0]) * (size_t)n);
+		c->nevents = 0;
+		c->delivering = 1;
+		pthread_mutex_unlock(&c->m);
+		for (int i = 0; i < n; i++) {
+			local[i].ev.detail =
+				local[i].detail[0] ? local[i].detail : NULL;
+			cb(c, &local[i].ev, c->cfg->event_arg);
+		}
+		pthread_mutex_lock(&c->m);
+		c->delivering = 0;
+	}
+	pthread_mutex_unlock(&c->m);
+}
+
+/* wolfSSL keeps only the last alert each way; report changes. */
+void tp_alerts_poll(struct tp_conn *c)
+{
+	WOLFSSL_ALERT_HISTORY h;
+
+	if (wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS)
+		return;
+	if (h.last_rx.code != c->last_rx_alert ||
+	    h.last_rx.level != c->last_rx_level) {
+		c->last_rx_alert = h.last_rx.code;
+		c->last_rx_level = h.last_rx.level;
+		if (h.last_rx.code >= 0)
+			tp_event_push(c, TP_EV_ALERT_RECEIVED, h.last_rx.level,
+				      h.last_rx.code, 0,
+				      tp_alert_name(h.last_rx.code));
+	}
+	if (h.last_tx.code != c->last_tx_alert ||
+	    h.last_tx.level != c->last_tx_level) {
+		c->last_tx_alert = h.last_tx.code;
+		c->last_tx_level = h.last_tx.level;
+		if (h.last_tx.code >= 0)
+			tp_event_push(c, TP_EV_ALERT_SENT, h.last_tx.level,
+				      h.last_tx.code, 0,
+				      tp_alert_name(h.last_tx.code));
+	}
+}
+
+/* Follows record boundaries in a byte stream to report each record's type
+ * and length (the only view of encrypted records there is). */
+void tp_trace_bytes(struct tp_conn *c, struct tp_rec_tracer *t, int sent,
+		    const unsigned char *p, size_t n)
+{
+	if (c->cfg->event_cb == NULL)
+		return;
+	while (n > 0) {
+		if (t->body_left > 0) {
+			size_t k = n < t->body_left ? n : t->body_left;
+
+			t->body_left -= k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		t->hdr[t->have++] = *p++;
+		n--;
+		if (t->have == 5) {
+			t->body_left = (size_t)t->hdr[3] << 8 | t->hdr[4];
+			t->have = 0;
+			tp_event_push(c, TP_EV_RECORD, sent, t->hdr[0],
+				      t->body_left, NULL);
+		}
+	}
+}

@@ -1,0 +1,332 @@
+/*
+ * The handshake state machine of DESIGN 3.2: NONE -> RUNNING(owner) ->
+ * DONE | FAILED, and back to RUNNING for a renegotiation. A thread commits
+ * to driving the handshake by setting RUNNING under M; every other thread
+ * waits on cv (the handshakeCond of the Go 17101 fix) instead of competing
+ * for the connection. The owner waits only for the peer, in poll() with M
+ * released, so no cycle of waits can form.
+ */
+#include <assert.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+#include <wolfssl/error-ssl.h>
+
+/* Plaintext kept while a handshake runs must stay bounded. */
+#define TP_RXBUF_MAX (64u << 20)
+
+int64_t tp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_error(struct tp_conn *c, enum tp_errcode code,
+		      const char *fmt, va_list ap)
+{
+	c->errcode = code;
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+}
+
+/* Sticky: the first error wins, and every waiter is woken to see it
+ * (invariant 8). */
+void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt,
+		  ...)
+{
+	va_list ap;
+
+	if (c->failed)
+		return;
+	c->failed = 1;
+	va_start(ap, fmt);
+	set_error(c, code, fmt, ap);
+	va_end(ap);
+	pthread_cond_broadcast(&c->cv);
+}
+
+/* An error reported to one caller only; the session goes on. */
+void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->failed)
+		return;
+	va_start(ap, fmt);
+	set_error(c, code, fmt, ap);
+	va_end(ap);
+}
+
+int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind)
+{
+	assert(c->hs != TP_HS_RUNNING);
+	c->hs = TP_HS_RUNNING;
+	c->hs_kind = kind;
+	c->owner = pthread_self();
+	c->hs_deadline_ms = c->cfg->handshake_ms > 0
+				    ? tp_now_ms() + c->cfg->handshake_ms
+				    : 0;
+	if (kind == TP_HS_INITIAL)
+		tp_event_push(c, TP_EV_HANDSHAKE_START, 0, 0, 0, NULL);
+	else
+		tp_event_push(c, TP_EV_RENEG_REQUESTED, 0, 0, 0,
+			      kind == TP_HS_RENEG_LOCAL ? "local" : "peer");
+	return 0;
+}
+
+/* Every move out of RUNNING broadcasts before M is released
+ * (invariant 3). */
+void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to)
+{
+	assert(c->hs == TP_HS_RUNNING);
+	assert(pthread_equal(c->owner, pthread_self()));
+	c->hs = to;
+	pthread_cond_broadcast(&c->cv);
+}
+
+static const char *wolf_reason(int err, char *buf, size_t len)
+{
+	wolfSSL_ERR_error_string_n((unsigned long)err, buf, len);
+	return buf;
+}
+
+/* Turns a failed wolfSSL call into a sticky error with a category. */
+void tp_conn_classify_wolf_error(struct tp_conn *c, int ret,
+				 const char *what)
+{
+	int err = wolfSSL_get_error(c->ssl, ret);
+	WOLFSSL_ALERT_HISTORY h;
+	char reason[80];
+
+	if (c->failed)
+		return;
+	tp_alerts_poll(c);
+	memset(&h, 0, sizeof(h));
+	wolfSSL_get_alert_history(c->ssl, &h);
+	if (c->verify_failures > 0 && !c->cfg->insecure &&
+	    c->hs_kind == TP_HS_INITIAL && c->hs == TP_HS_RUNNING) {
+		tp_conn_fail(c, TP_ERR_VERIFY,
+			     "certificate verification failed: %s",
+			     c->first_verify_error);
+		return;
+	}
+	if (err == SOCKET_PEER_CLOSED_E || err == SOCKET_ERROR_E ||
+	    err == WOLFSSL_ERROR_ZERO_RETURN) {
+		tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE
+						       : TP_ERR_IO,
+			     "%s: connection closed by peer%s", what,
+			     c->hs == TP_HS_RUNNING ? " during the handshake"
+						    : "");
+		return;
+	}
+	if (h.last_rx.level == 2 && h.last_rx.code >= 0 &&
+	    c->last_rx_level == 2) {
+		tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE
+						       : TP_ERR_ALERT,
+			     "%s: peer sent fatal alert %s (%d)", what,
+			     tp_alert_name(h.last_rx.code), h.last_rx.code);
+		return;
+	}
+	tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE : TP_ERR_IO,
+		     "%s: %s (%d)", what, wolf_reason(err, reason, sizeof(reason)),
+		     err);
+}
+
+/*
+ * Waits while another thread drives a handshake. M held. Returns 0 when no
+ * other thread owns one any more, 1 when stop_on_data and plaintext is
+ * waiting in rxbuf, -1 on a sticky error.
+ */
+static int wait_for_owner(struct tp_conn *c, int stop_on_data)
+{
+	while (c->hs == TP_HS_RUNNING &&
+	       !pthread_equal(c->owner, pthread_self())) {
+		if (c->failed)
+			return -1;
+		if (stop_on_data && c->rxbuf.len > 0)
+			return 1;
+#ifdef TP_TEST_HOOKS
+		tp_conn_unlock(c);
+		tp_hook(c, TP_SP_CV_WAIT);
+		TP_LOCK(c);
+		if (c->hs != TP_HS_RUNNING || c->failed ||
+		    (stop_on_data && c->rxbuf.len > 0))
+			continue;
+#endif
+		pthread_cond_wait(&c->cv, &c->m);
+	}
+	return c->failed ? -1 : 0;
+}
+
+/*
+ * Makes sure a handshake is complete: runs it when nobody does, waits when
+ * another thread does. M held. Returns 0 when DONE, 1 (only with
+ * stop_on_data) when plaintext is ready, -1 on error.
+ */
+int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data)
+{
+	for (;;) {
+		int r;
+
+		if (c->failed)
+			return -1;
+		switch (c->hs) {
+		case TP_HS_DONE:
+			return 0;
+		case TP_HS_FAILED:
+			return -1;
+		case TP_HS_NONE:
+			tp_conn_hs_begin(c, TP_HS_INITIAL);
+			tp_conn_unlock(c);
+			tp_hook(c, TP_SP_HS_OWNER);
+			TP_LOCK(c);
+			return tp_conn_drive_handshake(c) < 0 ? -1 : 0;
+		case TP_HS_RUNNING:
+			if (pthread_equal(c->owner, pthread_self()))
+				return tp_conn_drive_handshake(c) < 0 ? -1 : 0;
+			r = wait_for_owner(c, stop_on_data);
+			if (r != 0)
+				return r;
+			break;
+		}
+	}
+}
+
+/* Application data that arrived in the middle of a handshake: wolfSSL
+ * hands it out through wolfSSL_read only, so keep it, in order, for the
+ * next tp_conn_read. */
+static int stash_app_data(struct tp_conn *c)
+{
+	unsigned char tmp[16384];
+	int n = wolfSSL_read(c->ssl, tmp, sizeof(tmp));
+
+	if (n <= 0)
+		return 0;
+	if (c->rxbuf.len + (size_t)n > TP_RXBUF_MAX ||
+	    tp_buf_append(&c->rxbuf, tmp, (size_t)n) < 0) {
+		tp_conn_fail(c, TP_ERR_IO,
+			     "too much application data during a handshake");
+		return -1;
+	}
+	pthread_cond_broadcast(&c->cv); /* a waiting reader may take it */
+	return 0;
+}
+
+/* The peer answered our renegotiation with a warning no_renegotiation
+ * alert: wolfSSL 5.5.4 never ends such a handshake, so we do. */
+static int local_reneg_refused(struct tp_conn *c)
+{
+	WOLFSSL_ALERT_HISTORY h;
+
+	if (c->hs_kind != TP_HS_RENEG_LOCAL)
+		return 0;
+	if (wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS)
+		return 0;
+	return h.last_rx.code == no_renegotiation && h.last_rx.level == 1;
+}
+
+static void finish_local_reneg_unsuccessful(struct tp_conn *c,
+					    enum tp_errcode code,
+					    const char *why)
+{
+	tp_wolf_hs_restore(c->ssl, &c->hs_snap);
+	tp_wolf_clear_rx_alert(c->ssl);
+	c->last_rx_alert = -1;
+	c->info.renegotiations_refused++;
+	tp_conn_set_soft_error(c, code, "renegotiation %s", why);
+	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0, why);
+	tp_conn_hs_end(c, TP_HS_DONE);
+}
+
+static void finish_handshake(struct tp_conn *c)
+{
+	int kind = c->hs_kind;
+
+	tp_info_capture(c);
+	tp_wolf_decrypt_key(c->ssl, c->dec_key_snap);
+	if (kind == TP_HS_INITIAL)
+		tp_event_push(c, TP_EV_HANDSHAKE_DONE, 0, 0, 0, NULL);
+	else
+		tp_event_push(c, TP_EV_RENEG_DONE, 0, 0, 0,
+			      kind == TP_HS_RENEG_LOCAL ? "local" : "peer");
+	tp_conn_hs_end(c, TP_HS_DONE);
+}
+
+static int wait_for_peer(struct tp_conn *c)
+{
+	int r = tp_io_wait(c, POLLIN, c->hs_deadline_ms, TP_SP_HS_WAIT);
+
+	if (r == 1) {
+		if (c->hs_kind == TP_HS_RENEG_LOCAL) {
+			finish_local_reneg_unsuccessful(
+				c, TP_ERR_TIMEOUT,
+				"ignored by the peer (timeout)");
+			return 1;
+		}
+		tp_conn_fail(c, TP_ERR_TIMEOUT,
+			     "handshake timed out after %d ms",
+			     c->cfg->handshake_ms);
+		return -1;
+	}
+	return r;
+}
+
+/*
+ * Drives the handshake this thread owns to its end. M held. Returns 0 when
+ * it completed, -1 otherwise (sticky error, or a soft one when the peer
+ * refused or ignored our renegotiation and the session goes on).
+ */
+int tp_conn_drive_handshake(struct tp_conn *c)
+{
+	for (;;) {
+		int ret, err, r;
+
+		if (c->failed) {
+			tp_conn_hs_end(c, TP_HS_FAILED);
+			return -1;
+		}
+		ret = wolfSSL_negotiate(c->ssl);
+		tp_alerts_poll(c);
+		if (tp_io_flush(c) < 0) {
+			tp_conn_hs_end(c, TP_HS_FAILED);
+			return -1;
+		}
+		if (ret == WOLFSSL_SUCCESS) {
+			finish_handshake(c);
+			return 0;
+		}
+		err = wolfSSL_get_error(c->ssl, ret);
+		if (err == APP_DATA_READY) {
+			if (stash_app_data(c) < 0) {
+				tp_conn_hs_end(c, TP_HS_FAILED);
+				return -1;
+			}
+			continue;
+		}
+		if (err != WOLFSSL_ERROR_WANT_READ) {
+			tp_conn_classify_wolf_error(c, ret, "handshake");
+			tp_conn_hs_end(c, TP_HS_FAILED);
+			return -1;
+		}
+		if (local_reneg_refused(c)) {
+			finish_local_reneg_unsuccessful(
+				c, TP_ERR_REFUSED,
+				"refused by the peer (warning alert "
+				"no_renegotiation)");
+			return -1;
+		}
+		r = wait_for_peer(c);
+		if (r == 1)
+			return -1;
+		if (r < 0) {
+			tp_conn_hs_end(c, TP_HS_FAILED);
+			return -1;
+		}
+	}
+}

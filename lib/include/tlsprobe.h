@@ -1,0 +1,244 @@
+/*
+ * libtlsprobe: one TLS connection on wolfSSL, safe to drive from several
+ * threads at once. See libtlsprobe(3).
+ *
+ * Conventions (after OpenBSD libtls): opaque objects; calls return a byte
+ * count, 0, or -1 with the reason kept on the object (tp_conn_error,
+ * tp_conn_errcode). Any thread may call any tp_conn_* function at any
+ * time; the first call that needs the handshake runs it, and the others
+ * wait for it instead of racing (the Go issue 17101 fix).
+ */
+#ifndef TLSPROBE_H
+#define TLSPROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tp_config;
+struct tp_conn;
+
+/* Error categories; the CLI maps them onto its exit statuses. */
+enum tp_errcode {
+	TP_ERR_NONE = 0,
+	TP_ERR_CONNECT,   /* resolve, refused, unreachable */
+	TP_ERR_HANDSHAKE, /* TLS handshake failed */
+	TP_ERR_VERIFY,    /* peer certificate not accepted */
+	TP_ERR_ALERT,     /* fatal alert after the handshake */
+	TP_ERR_IO,        /* reset, broken record layer, local I/O */
+	TP_ERR_TIMEOUT,   /* connect, handshake or renegotiation timeout */
+	TP_ERR_CLOSED,    /* the connection was closed locally */
+	TP_ERR_USAGE,     /* bad argument or configuration */
+	TP_ERR_REFUSED    /* renegotiation refused by the peer (not fatal) */
+};
+
+enum tp_version {
+	TP_VERSION_ANY = 0,
+	TP_TLS1_0 = 0x0301,
+	TP_TLS1_1 = 0x0302,
+	TP_TLS1_2 = 0x0303,
+	TP_TLS1_3 = 0x0304
+};
+
+enum tp_role { TP_CLIENT = 0, TP_SERVER = 1 };
+
+/* What to do with a renegotiation the peer starts. */
+enum tp_reneg_policy {
+	TP_RENEG_ACCEPT = 0, /* accept every one */
+	TP_RENEG_REFUSE,     /* answer with a warning no_renegotiation alert */
+	TP_RENEG_LIMIT       /* accept at most N, then refuse */
+};
+
+enum tp_event_type {
+	TP_EV_HANDSHAKE_START,
+	TP_EV_HANDSHAKE_DONE,
+	TP_EV_RENEG_REQUESTED, /* detail: "local" or "peer" */
+	TP_EV_RENEG_DONE,
+	TP_EV_RENEG_REFUSED, /* detail: how (alert name or "policy") */
+	TP_EV_KEYUPDATE_SENT, /* value: 1 when update_requested */
+	TP_EV_KEYUPDATE_RECEIVED,
+	TP_EV_ALERT_SENT, /* level, value: alert description */
+	TP_EV_ALERT_RECEIVED,
+	TP_EV_TICKET,
+	TP_EV_HANDSHAKE_MSG, /* value: message type, level: 1 sent, 0 recv */
+	TP_EV_RECORD         /* value: content type, level: 1 sent, 0 recv,
+				len: record length */
+};
+
+struct tp_event {
+	enum tp_event_type type;
+	int level;
+	int value;
+	size_t len;
+	const char *detail; /* human-readable, may be NULL */
+};
+
+/*
+ * Called from whichever thread is inside the library, with no library lock
+ * held (events are queued and delivered after the lock is released), so it
+ * may call tp_conn_* accessors but should not block for long.
+ */
+typedef void (*tp_event_cb)(struct tp_conn *c, const struct tp_event *ev,
+			    void *arg);
+
+/* ---- configuration ---------------------------------------------------- */
+
+struct tp_config *tp_config_new(enum tp_role role);
+void tp_config_free(struct tp_config *cfg);
+const char *tp_config_error(struct tp_config *cfg);
+
+int tp_config_set_ca_file(struct tp_config *cfg, const char *path);
+int tp_config_set_ca_dir(struct tp_config *cfg, const char *path);
+/* Load trust anchors from memory (PEM). */
+int tp_config_set_ca_mem(struct tp_config *cfg, const void *pem, size_t len);
+/* Accept any peer certificate, but still record each failure. */
+void tp_config_insecure(struct tp_config *cfg, int on);
+int tp_config_set_cert_file(struct tp_config *cfg, const char *cert,
+			    const char *key);
+int tp_config_set_cert_mem(struct tp_config *cfg, const void *cert_pem,
+			   size_t cert_len, const void *key_pem,
+			   size_t key_len);
+/* Server only: ask for (require != 0: require) a client certificate. */
+void tp_config_verify_client(struct tp_config *cfg, int require);
+int tp_config_set_versions(struct tp_config *cfg, enum tp_version min,
+			   enum tp_version max);
+int tp_config_set_ciphers(struct tp_config *cfg, const char *list);
+int tp_config_set_groups(struct tp_config *cfg, const char *list);
+/* Comma-separated protocol names, e.g. "h2,http/1.1". */
+int tp_config_set_alpn(struct tp_config *cfg, const char *list);
+int tp_config_set_keylog_file(struct tp_config *cfg, const char *path);
+void tp_config_set_reneg_policy(struct tp_config *cfg,
+				enum tp_reneg_policy policy, int limit);
+/* Timeouts in milliseconds; 0 means none. Defaults: 10 s each. */
+void tp_config_set_timeouts(struct tp_config *cfg, int connect_ms,
+			    int handshake_ms);
+/* Bound on application bytes queued for sending (default 256 KiB). */
+void tp_config_set_write_queue(struct tp_config *cfg, size_t bytes);
+void tp_config_set_event_cb(struct tp_config *cfg, tp_event_cb cb,
+			    void *arg);
+/* 0: disable session tickets (they are on by default). */
+void tp_config_set_tickets(struct tp_config *cfg, int on);
+
+/* ---- connections ------------------------------------------------------ */
+
+struct tp_conn *tp_conn_new(struct tp_config *cfg);
+/* Resolve HOST, connect to PORT (family 0, 4 or 6), and prepare TLS with
+ * SNI and the name to verify set to servername (HOST when NULL). */
+int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
+		    const char *servername, int family);
+/* Use an already connected socket; the connection takes ownership. */
+int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername);
+
+/* Runs the handshake (or waits for the thread that does). */
+int tp_conn_handshake(struct tp_conn *c);
+/* >0 bytes read, 0 at end of stream, -1 on error. */
+ssize_t tp_conn_read(struct tp_conn *c, void *buf, size_t len);
+/* Queues all of buf for sending; returns len or -1. */
+ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len);
+/* Waits until everything queued has reached the socket. */
+int tp_conn_flush(struct tp_conn *c);
+/* TLS <= 1.2: renegotiate and wait for the outcome. Returns 0 when it
+ * completed, -1 otherwise; errcode TP_ERR_REFUSED means the peer refused
+ * and the session goes on. */
+int tp_conn_renegotiate(struct tp_conn *c);
+/* TLS 1.3: send KeyUpdate, asking the peer to update too when request. */
+int tp_conn_key_update(struct tp_conn *c, int request);
+/* Send close_notify; reading continues until the peer closes. */
+int tp_conn_shutdown_write(struct tp_conn *c);
+/* Wakes every thread blocked in this connection, which then returns -1
+ * with TP_ERR_CLOSED. Safe to call from any thread. */
+void tp_conn_abort(struct tp_conn *c);
+/* Frees the connection; no other thread may be using it any more. */
+void tp_conn_free(struct tp_conn *c);
+
+const char *tp_conn_error(struct tp_conn *c);
+enum tp_errcode tp_conn_errcode(struct tp_conn *c);
+
+/* ---- what was negotiated (captured after each handshake) --------------- */
+
+struct tp_cert_info {
+	char *subject;
+	char *issuer;
+	char *not_before;
+	char *not_after;
+	char *pem;
+};
+
+struct tp_info {
+	int handshakes;         /* 1 + completed renegotiations */
+	const char *version;    /* "TLSv1.3" */
+	const char *cipher;     /* IANA-style name */
+	const char *group;      /* key exchange group, may be NULL */
+	const char *alpn;       /* NULL when none */
+	const char *sni;        /* what was sent (client) or received (server) */
+	const char *peer_addr;  /* "127.0.0.1:4433" */
+	int secure_renegotiation; /* peer supports RFC 5746 */
+	int session_reused;
+	int ticket_received;
+	int verify_ok;          /* 1 when the peer certificate was accepted */
+	const char *verify_error; /* first reason, NULL when ok */
+	int verify_failures;    /* failures recorded (insecure mode keeps going) */
+	int peer_chain_len;
+	const struct tp_cert_info *peer_chain; /* as sent, leaf first */
+	int renegotiations;      /* completed */
+	int renegotiations_refused;
+	int key_updates_sent;
+	int key_updates_received;
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+};
+
+/* Copies a consistent snapshot into *out; returns -1 (and leaves *out
+ * zeroed) before the first handshake has completed. The strings stay valid
+ * until tp_conn_free, so a snapshot may be kept. */
+int tp_conn_info(struct tp_conn *c, struct tp_info *out);
+/* Every verification failure recorded, one per line. */
+const char *tp_conn_verify_log(struct tp_conn *c);
+
+/* Session resumption: save after the handshake, load before connecting. */
+int tp_conn_save_session(struct tp_conn *c, const char *path);
+int tp_conn_load_session(struct tp_conn *c, const char *path);
+/* Keep the session in memory for a following connection on the same
+ * config (for :resume and --reconnect). */
+int tp_conn_reuse_session_from(struct tp_conn *c, struct tp_conn *prev);
+
+/* ---- generated certificates (for tlsprobe serve, demos and tests) ----- */
+
+struct tp_pem {
+	char *data; /* NUL-terminated PEM */
+	size_t len;
+};
+
+struct tp_testcerts {
+	struct tp_pem ca_cert, ca_key, leaf_cert, leaf_key;
+};
+
+/* Generates a CA and a leaf signed by it, in memory. names: comma-separated
+ * DNS names and IP addresses for the leaf's subjectAltName (the first is its
+ * CN). The leaf is valid from now - 1 hour for days days; days < 0 makes a
+ * leaf that expired -days days ago. Returns 0 or -1. */
+int tp_testcerts_generate(struct tp_testcerts *out, const char *names,
+			  int days);
+void tp_testcerts_free(struct tp_testcerts *certs);
+int tp_pem_write_file(const struct tp_pem *pem, const char *path);
+
+/* ---- library facts ---------------------------------------------------- */
+
+const char *tp_version(void);
+const char *tp_wolfssl_version(void);
+/* Space-separated features of the linked wolfSSL, each "+name" or "-name". */
+const char *tp_wolfssl_features(void);
+int tp_wolfssl_can_renegotiate(void);
+const char *tp_alert_name(int description);
+const char *tp_version_name(enum tp_version v);
+/* Parses "1.2", "tls1.2", "TLSv1.2"; returns TP_VERSION_ANY on error. */
+enum tp_version tp_version_parse(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

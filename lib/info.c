@@ -1,0 +1,255 @@
+/*
+ * What was negotiated, captured once after each handshake (under M), and
+ * certificate verification. Verification always runs and records every
+ * failure; only the decision to go on differs in insecure mode.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
+{
+	char line[200];
+	size_t used = strlen(c->verify_log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (c->verify_failures++ == 0)
+		snprintf(c->first_verify_error, sizeof(c->first_verify_error),
+			 "%s", line);
+	if (used + strlen(line) + 2 < sizeof(c->verify_log))
+		snprintf(c->verify_log + used, sizeof(c->verify_log) - used,
+			 "%s\n", line);
+}
+
+static const char *verify_reason(int err)
+{
+	switch (err) {
+	case ASN_NO_SIGNER_E:
+		return "unable to get local issuer certificate (untrusted "
+		       "chain)";
+	case ASN_AFTER_DATE_E:
+		return "certificate has expired";
+	case ASN_BEFORE_DATE_E:
+		return "certificate is not yet valid";
+	case ASN_SIG_CONFIRM_E:
+		return "certificate signature failure";
+	case ASN_SELF_SIGNED_E:
+		return "self-signed certificate";
+	case ASN_PATHLEN_INV_E:
+	case ASN_PATHLEN_SIZE_E:
+		return "path length constraint exceeded";
+	default:
+		return wolfSSL_ERR_reason_error_string((unsigned long)err);
+	}
+}
+
+static char *subject_of(WOLFSSL_X509 *x)
+{
+	return x ? wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_subject_name(x),
+					     NULL, 0)
+		 : NULL;
+}
+
+/* The name the user asked for must be in the leaf: DNS names against
+ * subjectAltName (or CN), IP literals against IP SANs. */
+static void check_name(struct tp_conn *c, WOLFSSL_X509 *leaf)
+{
+	const char *name = c->servername;
+	int ok;
+
+	if (name == NULL || c->cfg->role != TP_CLIENT)
+		return;
+	if (strchr(name, ':') != NULL ||
+	    strspn(name, "0123456789.") == strlen(name))
+		ok = wolfSSL_X509_check_ip_asc(leaf, name, 0) ==
+		     WOLFSSL_SUCCESS;
+	else
+		ok = wolfSSL_X509_check_host(leaf, name, strlen(name), 0,
+					     NULL) == WOLFSSL_SUCCESS;
+	if (!ok)
+		tp_verify_record(c, "depth 0: certificate does not match "
+				    "name '%s'",
+				 name);
+}
+
+int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+	struct tp_conn *c = store->userCtx;
+	int depth = wolfSSL_X509_STORE_CTX_get_error_depth(store);
+	WOLFSSL_X509 *x = wolfSSL_X509_STORE_CTX_get_current_cert(store);
+	int before = c->verify_failures;
+
+	if (!preverify) {
+		char *subj = subject_of(x);
+
+		tp_verify_record(c, "depth %d: %s%s%s", depth,
+				 verify_reason(store->error),
+				 subj ? ": " : "", subj ? subj : "");
+		XFREE(subj, NULL, DYNAMIC_TYPE_OPENSSL);
+	}
+	if (depth == 0 && x != NULL)
+		check_name(c, x);
+	if (c->cfg->insecure)
+		return 1;
+	return c->verify_failures == before;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static char *time_string(WOLFSSL_ASN1_TIME *t)
+{
+	char buf[64];
+
+	if (t == NULL || wolfSSL_ASN1_TIME_to_string(t, buf, sizeof(buf)) ==
+				 NULL)
+		return NULL;
+	return strdup(buf);
+}
+
+static void cert_info_fill(struct tp_cert_info *ci, WOLFSSL_X509_CHAIN *ch,
+			   int i)
+{
+	WOLFSSL_X509 *x = wolfSSL_get_chain_X509(ch, i);
+	char pem[8192];
+	int pemlen = 0;
+
+	if (x != NULL) {
+		ci->subject = subject_of(x);
+		ci->issuer = wolfSSL_X509_NAME_oneline(
+			wolfSSL_X509_get_issuer_name(x), NULL, 0);
+		ci->not_before = time_string(wolfSSL_X509_get_notBefore(x));
+		ci->not_after = time_string(wolfSSL_X509_get_notAfter(x));
+		wolfSSL_X509_free(x);
+	}
+	if (wolfSSL_get_chain_cert_pem(ch, i, (unsigned char *)pem,
+				       (int)sizeof(pem) - 1,
+				       &pemlen) == WOLFSSL_SUCCESS) {
+		pem[pemlen] = '\0';
+		ci->pem = strdup(pem);
+	}
+}
+
+static void capture_chain(struct tp_conn *c, struct tp_info_gen *g)
+{
+	WOLFSSL_X509_CHAIN *ch = wolfSSL_get_peer_chain(c->ssl);
+	int n = ch ? wolfSSL_get_chain_count(ch) : 0;
+
+	if (n <= 0)
+		return;
+	g->chain = calloc((size_t)n, sizeof(*g->chain));
+	if (g->chain == NULL)
+		return;
+	g->chain_len = n;
+	for (int i = 0; i < n; i++)
+		cert_info_fill(&g->chain[i], ch, i);
+}
+
+static const char *alpn_of(struct tp_conn *c, char *buf, size_t buflen)
+{
+	char *name = NULL;
+	unsigned short len = 0;
+
+	if (wolfSSL_ALPN_GetProtocol(c->ssl, &name, &len) != WOLFSSL_SUCCESS ||
+	    name == NULL)
+		return NULL;
+	snprintf(buf, buflen, "%.*s", (int)len, name);
+	return buf;
+}
+
+void tp_info_capture(struct tp_conn *c)
+{
+	struct tp_info_gen *g = calloc(1, sizeof(*g));
+	struct tp_info *in = &c->info;
+	char alpnbuf[256];
+	const char *alpn;
+
+	if (g == NULL)
+		return;
+	g->next = c->gens;
+	c->gens = g;
+	alpn = alpn_of(c, alpnbuf, sizeof(alpnbuf));
+	g->alpn = dup_or_null(alpn);
+	g->verify_error =
+		c->verify_failures ? strdup(c->first_verify_error) : NULL;
+	capture_chain(c, g);
+
+	c->scr_negotiated =
+		wolfSSL_SSL_get_secure_renegotiation_support(c->ssl) == 1;
+	in->handshakes++;
+	if (c->hs_kind != TP_HS_INITIAL)
+		in->renegotiations++;
+	in->version = wolfSSL_get_version(c->ssl);
+	in->cipher = wolfSSL_get_cipher_name(c->ssl);
+	in->group = wolfSSL_get_curve_name(c->ssl);
+	in->alpn = g->alpn;
+	in->sni = c->servername;
+	in->peer_addr = c->peer_addr[0] ? c->peer_addr : NULL;
+	in->secure_renegotiation = c->scr_negotiated;
+	in->session_reused = wolfSSL_session_reused(c->ssl);
+	in->verify_ok = c->verify_failures == 0;
+	in->verify_error = g->verify_error;
+	in->verify_failures = c->verify_failures;
+	in->peer_chain_len = g->chain_len;
+	in->peer_chain = g->chain;
+	c->have_info = 1;
+}
+
+static void cert_info_free(struct tp_cert_info *ci)
+{
+	XFREE(ci->subject, NULL, DYNAMIC_TYPE_OPENSSL);
+	XFREE(ci->issuer, NULL, DYNAMIC_TYPE_OPENSSL);
+	free(ci->not_before);
+	free(ci->not_after);
+	free(ci->pem);
+}
+
+void tp_info_free_all(struct tp_conn *c)
+{
+	while (c->gens != NULL) {
+		struct tp_info_gen *g = c->gens;
+
+		c->gens = g->next;
+		for (int i = 0; i < g->chain_len; i++)
+			cert_info_free(&g->chain[i]);
+		free(g->chain);
+		free(g->alpn);
+		free(g->verify_error);
+		free(g);
+	}
+}
+
+int tp_conn_info(struct tp_conn *c, struct tp_info *out)
+{
+	int r;
+
+	TP_LOCK(c);
+	r = c->have_info ? 0 : -1;
+	if (r == 0)
+		*out = c->info;
+	else
+		memset(out, 0, sizeof(*out));
+	pthread_mutex_unlock(&c->m);
+	return r;
+}
+
+const char *tp_conn_verify_log(struct tp_conn *c)
+{
+	const char *s;
+
+	TP_LOCK(c);
+	s = c->verify_log;
+	pthread_mutex_unlock(&c->m);
+	return s;
+}

@@ -1,0 +1,198 @@
+/* Private state of libtlsprobe; never included by the CLI. */
+#ifndef TP_INTERNAL_H
+#define TP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "tlsprobe.h"
+#include "hooks.h"
+
+/* ---- byte buffer (FIFO) ------------------------------------------------ */
+
+struct tp_buf {
+	unsigned char *data;
+	size_t off; /* consumed prefix */
+	size_t len; /* bytes after off */
+	size_t cap;
+};
+
+int tp_buf_append(struct tp_buf *b, const void *p, size_t n);
+size_t tp_buf_take(struct tp_buf *b, void *out, size_t n);
+void tp_buf_consume(struct tp_buf *b, size_t n);
+void tp_buf_free(struct tp_buf *b);
+
+/* ---- configuration ----------------------------------------------------- */
+
+struct tp_config {
+	enum tp_role role;
+	WOLFSSL_CTX *ctx;
+	char err[256];
+	int insecure;
+	int verify_client; /* server: 0 no, 1 request, 2 require */
+	enum tp_version min_version, max_version;
+	char *alpn;
+	char *keylog_path;
+	enum tp_reneg_policy reneg_policy;
+	int reneg_limit;
+	int connect_ms, handshake_ms;
+	size_t write_queue;
+	tp_event_cb event_cb;
+	void *event_arg;
+	int tickets;
+	int have_ca;
+	int system_ca_loaded;
+};
+void tp_config_load_default_trust(struct tp_config *cfg);
+
+void tp_config_seterr(struct tp_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- wolf_peek.c ---- */
+/* wolf_peek.c: the few wolfSSL 5.5.4 internals there is no API for */
+struct tp_wolf_hs_snap {
+	int saved[10];
+};
+void tp_wolf_set_scr_enabled(WOLFSSL *ssl, int on);
+void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s);
+void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s);
+void tp_wolf_clear_rx_alert(WOLFSSL *ssl);
+void tp_wolf_keyupdate_no_request(WOLFSSL *ssl);
+void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32]);
+
+/* ---- connection -------------------------------------------------------- */
+
+enum tp_hs_state {
+	TP_HS_NONE,    /* no handshake yet */
+	TP_HS_RUNNING, /* one thread (owner) drives it; others wait on cv */
+	TP_HS_DONE,
+	TP_HS_FAILED
+};
+
+enum tp_hs_kind { TP_HS_INITIAL, TP_HS_RENEG_LOCAL, TP_HS_RENEG_PEER };
+
+#define TP_MAX_PENDING_EVENTS 64
+
+struct tp_event_slot {
+	struct tp_event ev;
+	char detail[96];
+};
+
+/* Strings of one handshake's snapshot; generations are kept until free so
+ * that snapshots handed out stay valid. */
+struct tp_info_gen {
+	struct tp_info_gen *next;
+	char *alpn;
+	char *verify_error;
+	int chain_len;
+	struct tp_cert_info *chain;
+};
+
+struct tp_rec_tracer {
+	unsigned char hdr[5];
+	int have;
+	size_t body_left;
+};
+
+struct tp_conn {
+	struct tp_config *cfg;
+	pthread_mutex_t m; /* M of DESIGN 3.2: guards everything below */
+	pthread_cond_t cv; /* broadcast on every move out of RUNNING */
+
+	WOLFSSL *ssl;
+	int fd;
+	int wake_fd; /* eventfd made readable by tp_conn_abort */
+	char *servername;
+	char peer_addr[64];
+
+	enum tp_hs_state hs;
+	enum tp_hs_kind hs_kind;
+	pthread_t owner;
+	int64_t hs_deadline_ms;
+	int peer_renegs_accepted;
+	int scr_negotiated; /* the peer signalled RFC 5746 support */
+	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
+	int eof_no_close_notify;
+
+	struct tp_buf outq; /* records wolfSSL produced, in wire order */
+	struct tp_buf rxbuf; /* plaintext that arrived during a handshake */
+
+	enum tp_errcode errcode; /* sticky unless TP_ERR_REFUSED */
+	char err[256];
+	int failed;       /* sticky error set */
+	int aborted;
+	int read_eof;     /* peer closed (close_notify or FIN) */
+	int write_shut;   /* close_notify queued */
+	int in_handshake_io; /* set while our callbacks run inside wolfSSL */
+
+	/* verification records, filled by the verify callback */
+	char verify_log[2048];
+	int verify_failures;
+	char first_verify_error[200];
+
+	/* alerts already reported */
+	int last_rx_alert, last_rx_level;
+	int last_tx_alert, last_tx_level;
+
+	unsigned char dec_key_snap[32];
+
+	struct tp_info info;
+	int have_info;
+	struct tp_info_gen *gens;
+
+	struct tp_rec_tracer trace_in, trace_out;
+	struct tp_event_slot events[TP_MAX_PENDING_EVENTS];
+	int nevents;
+	int delivering; /* one thread delivers events at a time */
+};
+
+/* conn_state.c: errors and the handshake state machine */
+void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt,
+		  ...) __attribute__((format(printf, 3, 4)));
+void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind);
+void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to);
+int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
+int tp_conn_drive_handshake(struct tp_conn *c);
+void tp_conn_classify_wolf_error(struct tp_conn *c, int ret,
+				 const char *what);
+int64_t tp_now_ms(void);
+
+/* io.c: wolfSSL I/O callbacks, queue flushing, waiting in poll() */
+void tp_io_install(struct tp_conn *c);
+int tp_io_flush(struct tp_conn *c);
+int tp_io_wait(struct tp_conn *c, short events, int64_t deadline_ms,
+	       enum tp_sched_point sp);
+
+/* events.c: events are queued under M and delivered after unlocking */
+void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
+		   int value, size_t len, const char *detail);
+void tp_conn_unlock(struct tp_conn *c);
+void tp_alerts_poll(struct tp_conn *c);
+void tp_trace_bytes(struct tp_conn *c, struct tp_rec_tracer *t, int sent,
+		    const unsigned char *p, size_t n);
+
+/* info.c: what was negotiated */
+void tp_info_capture(struct tp_conn *c);
+void tp_info_free_all(struct tp_conn *c);
+int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store);
+void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* net.c */
+int tp_net_connect(const char *host, const char *port, int family,
+		   int timeout_ms, char *err, size_t errlen, char *peer,
+		   size_t peerlen);
+
+/* facts.c */
+void tp_library_init(void);
+
+#define TP_LOCK(c) pthread_mutex_lock(&(c)->m)
+
+#endif

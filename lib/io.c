@@ -1,0 +1,146 @@
+/*
+ * The transport under wolfSSL. The receive callback reads the non-blocking
+ * socket; the send callback never refuses a byte: it appends to our own
+ * queue (invariant 5), so wolfSSL never sees WANT_WRITE, whose retry path
+ * in 5.5.4 duplicates or drops data when the read path also sends. We
+ * flush the queue ourselves, and every thread that waits in poll() also
+ * asks for POLLOUT while the queue is non-empty (invariant 7).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tp_conn *c = arg;
+	ssize_t n;
+
+	(void)ssl;
+	do
+		n = recv(c->fd, buf, (size_t)sz, 0);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		tp_trace_bytes(c, &c->trace_in, 0, (unsigned char *)buf,
+			       (size_t)n);
+		return (int)n;
+	}
+	if (n == 0)
+		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return WOLFSSL_CBIO_ERR_WANT_READ;
+	if (errno == ECONNRESET)
+		return WOLFSSL_CBIO_ERR_CONN_RST;
+	return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+static int send_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tp_conn *c = arg;
+
+	(void)ssl;
+	if (tp_buf_append(&c->outq, buf, (size_t)sz) < 0)
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	tp_trace_bytes(c, &c->trace_out, 1, (unsigned char *)buf, (size_t)sz);
+	return sz;
+}
+
+void tp_io_install(struct tp_conn *c)
+{
+	wolfSSL_SSLSetIORecv(c->ssl, recv_cb);
+	wolfSSL_SSLSetIOSend(c->ssl, send_cb);
+	wolfSSL_SetIOReadCtx(c->ssl, c);
+	wolfSSL_SetIOWriteCtx(c->ssl, c);
+}
+
+/* Sends what the socket takes now. M held. Returns -1 on a socket error
+ * (made sticky), else 0. */
+int tp_io_flush(struct tp_conn *c)
+{
+	while (c->outq.len > 0) {
+		ssize_t n = send(c->fd, c->outq.data + c->outq.off,
+				 c->outq.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			tp_buf_consume(&c->outq, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (!c->failed)
+			tp_conn_fail(c, TP_ERR_IO, "send: %s",
+				     n < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+static int timeout_until(int64_t deadline_ms)
+{
+	int64_t left;
+
+	if (deadline_ms <= 0)
+		return -1;
+	left = deadline_ms - tp_now_ms();
+	if (left < 0)
+		return 0;
+	return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+/*
+ * Waits until the socket has one of events (POLLIN for the peer, POLLOUT
+ * for queue space), the deadline passes, or the connection is aborted.
+ * Called with M held; releases it around poll() (invariant 1), flushes the
+ * queue whenever the socket is writable. Returns 0 when the caller should
+ * retry, -1 with a sticky error, 1 on timeout.
+ */
+int tp_io_wait(struct tp_conn *c, short events, int64_t deadline_ms,
+	       enum tp_sched_point sp)
+{
+	struct pollfd p[2];
+	int timeout = timeout_until(deadline_ms);
+	int n;
+
+	if (timeout == 0)
+		return 1;
+	p[0].fd = c->fd;
+	p[0].events = events;
+	if (c->outq.len > 0)
+		p[0].events |= POLLOUT;
+	p[0].revents = 0;
+	p[1].fd = c->wake_fd;
+	p[1].events = POLLIN;
+	p[1].revents = 0;
+
+	if (tp_test_prefix_protocol && sp == TP_SP_READ_WAIT) {
+		/* The pre-fix protocol: the reader waits for the peer with the
+		 * lock held, like Go's crypto/tls before the 17101 fix. */
+		tp_hook(c, sp);
+		n = poll(p, 2, timeout);
+	} else {
+		tp_conn_unlock(c);
+		tp_hook(c, sp);
+		n = poll(p, 2, timeout);
+		TP_LOCK(c);
+	}
+	if (n < 0 && errno != EINTR) {
+		tp_conn_fail(c, TP_ERR_IO, "poll: %s", strerror(errno));
+		return -1;
+	}
+	if (c->aborted || (p[1].revents & POLLIN)) {
+		if (!c->failed)
+			tp_conn_fail(c, TP_ERR_CLOSED, "connection closed");
+		return -1;
+	}
+	if (p[0].revents & (POLLOUT | POLLERR | POLLHUP))
+		if (tp_io_flush(c) < 0)
+			return -1;
+	if (n == 0)
+		return 1;
+	return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * The few wolfSSL 5.5.4 internals tlsprobe needs and no API offers, kept
+ * in this one file so a wolfSSL upgrade has one place to check:
+ *
+ * - a refused or ignored renegotiation of ours is never ended by wolfSSL
+ *   (DESIGN 3.1): we put back the handshake state it had before;
+ * - refusing a peer's HelloRequest per policy: wolfSSL answers with a
+ *   warning no_renegotiation when secure renegotiation is not enabled;
+ * - a KeyUpdate without update_requested: wolfSSL_update_keys always asks;
+ * - noticing a peer KeyUpdate: the decryption key changes.
+ */
+#include "internal.h"
+
+#ifdef TP_HAVE_WOLF_INTERNALS
+#include <string.h>
+
+#include <wolfssl/internal.h>
+
+void tp_wolf_set_scr_enabled(WOLFSSL *ssl, int on)
+{
+	if (ssl->secure_renegotiation != NULL)
+		ssl->secure_renegotiation->enabled = (byte)(on != 0);
+}
+
+void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s)
+{
+	s->saved[0] = ssl->options.connectState;
+	s->saved[1] = ssl->options.acceptState;
+	s->saved[2] = ssl->options.handShakeState;
+	s->saved[3] = ssl->options.clientState;
+	s->saved[4] = ssl->options.serverState;
+	s->saved[5] = ssl->options.processReply;
+	s->saved[6] = ssl->options.peerAuthGood;
+	s->saved[7] = ssl->options.sendVerify;
+}
+
+void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s)
+{
+	ssl->options.connectState = (byte)s->saved[0];
+	ssl->options.acceptState = (byte)s->saved[1];
+	ssl->options.handShakeState = (byte)s->saved[2];
+	ssl->options.clientState = (byte)s->saved[3];
+	ssl->options.serverState = (byte)s->saved[4];
+	ssl->options.processReply = (byte)s->saved[5];
+	ssl->options.peerAuthGood = (word16)s->saved[6];
+	ssl->options.sendVerify = (word16)s->saved[7];
+	if (ssl->secure_renegotiation != NULL)
+		ssl->secure_renegotiation->cache_status = SCR_CACHE_NULL;
+}
+
+void tp_wolf_clear_rx_alert(WOLFSSL *ssl)
+{
+	ssl->alert_history.last_rx.code = -1;
+	ssl->alert_history.last_rx.level = -1;
+}
+
+void tp_wolf_keyupdate_no_request(WOLFSSL *ssl)
+{
+	/* SendTls13KeyUpdate sets update_requested to
+	 * !updateResponseReq && !keyUpdateRespond. */
+	ssl->keys.keyUpdateRespond = 1;
+}
+
+void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32])
+{
+	const byte *k = ssl->options.side == WOLFSSL_CLIENT_END
+				? ssl->keys.server_write_key
+				: ssl->keys.client_write_key;
+
+	memcpy(out, k, 32 < MAX_SYM_KEY_SIZE ? 32 : MAX_SYM_KEY_SIZE);
+}
+#else
+/* Without wolfSSL's internal header (a system wolfSSL): these degrade to
+ * doing nothing; refusals are then detected by timeout only. */
+#include <string.h>
+
+void tp_wolf_set_scr_enabled(WOLFSSL *ssl, int on)
+{
+	(void)ssl;
+	(void)on;
+}
+void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s)
+{
+	(void)ssl;
+	memset(s, 0, sizeof(*s));
+}
+void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s)
+{
+	(void)ssl;
+	(void)s;
+}
+void tp_wolf_clear_rx_alert(WOLFSSL *ssl)
+{
+	(void)ssl;
+}
+void tp_wolf_keyupdate_no_request(WOLFSSL *ssl)
+{
+	(void)ssl;
+}
+void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32])
+{
+	(void)ssl;
+	memset(out, 0, 32);
+}
+#endif
