@@ -1,0 +1,552 @@
+/*
+ * tlsprobe serve: a TLS server on libtlsprobe, for demos, tests and users
+ * who need a peer whose policy they control. One thread per connection.
+ * Without --cert it generates a CA and a leaf for localhost, 127.0.0.1 and
+ * ::1 in memory; --write-ca saves the CA so that clients can verify.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "serve.h"
+#include "tlsprobe.h"
+
+enum serve_mode { MODE_ECHO, MODE_REVERSE, MODE_SINK, MODE_SOURCE };
+
+struct serve_opts {
+	const char *addr, *port;
+	const char *cert, *key, *write_ca;
+	enum serve_mode mode;
+	uint64_t source_bytes;
+	uint64_t hello_request_every; /* bytes; TLS <= 1.2 */
+	uint64_t key_update_every;    /* bytes; TLS 1.3 */
+	enum tp_reneg_policy reneg;
+	enum tp_version min, max;
+	int require_client_cert;
+	int naccept; /* 0: forever */
+	int quiet;
+};
+
+struct serve_conn {
+	const struct serve_opts *o;
+	struct tp_conn *c;
+	int id;
+	char peer[NI_MAXHOST + NI_MAXSERV + 2];
+};
+
+static atomic_int next_id;
+
+static void say(const struct serve_conn *sc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(const struct serve_conn *sc, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (sc->o->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "serve: #%d %s: %s\n", sc->id, sc->peer, line);
+}
+
+/* Events are reported per connection; the config is shared, so the
+ * connection's state is found through a thread-local pointer. */
+static __thread struct serve_conn *current;
+
+static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
+{
+	struct serve_conn *sc = current;
+	struct tp_info in;
+
+	(void)arg;
+	if (sc == NULL)
+		return;
+	switch (ev->type) {
+	case TP_EV_HANDSHAKE_DONE:
+		if (tp_conn_info(c, &in) == 0)
+			say(sc, "handshake done: %s %s", in.version, in.cipher);
+		break;
+	case TP_EV_RENEG_REQUESTED:
+		say(sc, "renegotiation started (%s)", ev->detail);
+		break;
+	case TP_EV_RENEG_DONE:
+		say(sc, "renegotiation completed (%s)", ev->detail);
+		break;
+	case TP_EV_RENEG_REFUSED:
+		say(sc, "renegotiation refused (%s)", ev->detail);
+		break;
+	case TP_EV_KEYUPDATE_SENT:
+		say(sc, "KeyUpdate sent%s",
+		    ev->value ? " (update_requested)" : "");
+		break;
+	case TP_EV_KEYUPDATE_RECEIVED:
+		say(sc, "KeyUpdate received");
+		break;
+	case TP_EV_ALERT_RECEIVED:
+	case TP_EV_ALERT_SENT:
+		say(sc, "%s alert %s: %s",
+		    ev->level == 2 ? "fatal" : "warning",
+		    ev->type == TP_EV_ALERT_SENT ? "sent" : "received",
+		    ev->detail ? ev->detail : "?");
+		break;
+	default:
+		break;
+	}
+}
+
+static void reverse_lines(char *buf, size_t n, char *line, size_t *have,
+			  size_t cap, struct tp_conn *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (*have < cap)
+			line[(*have)++] = buf[i];
+		if (buf[i] != '\n' && *have < cap)
+			continue;
+		size_t len = *have - (line[*have - 1] == '\n');
+		for (size_t a = 0, b = len ? len - 1 : 0; a < b; a++, b--) {
+			char t = line[a];
+			line[a] = line[b];
+			line[b] = t;
+		}
+		tp_conn_write(c, line, *have);
+		*have = 0;
+	}
+}
+
+/* Starts a HelloRequest or KeyUpdate when enough bytes went by. */
+static void maybe_rekey(struct serve_conn *sc, uint64_t *since)
+{
+	const struct serve_opts *o = sc->o;
+	struct tp_info in;
+	int tls13;
+
+	if (tp_conn_info(sc->c, &in) < 0)
+		return;
+	tls13 = strcmp(in.version, "TLSv1.3") == 0;
+	if (!tls13 && o->hello_request_every &&
+	    *since >= o->hello_request_every) {
+		*since = 0;
+		if (tp_conn_renegotiate(sc->c) < 0 &&
+		    tp_conn_errcode(sc->c) != TP_ERR_REFUSED)
+			say(sc, "renegotiation failed: %s",
+			    tp_conn_error(sc->c));
+	} else if (tls13 && o->key_update_every &&
+		   *since >= o->key_update_every) {
+		*since = 0;
+		tp_conn_key_update(sc->c, 1);
+	}
+}
+
+static void source_data(struct serve_conn *sc)
+{
+	char buf[16384];
+	uint64_t left = sc->o->source_bytes, since = 0;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)('a' + i % 26);
+	while (left > 0) {
+		size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+		if (tp_conn_write(sc->c, buf, n) < 0)
+			return;
+		left -= n;
+		since += n;
+		maybe_rekey(sc, &since);
+	}
+}
+
+static void serve_one(struct serve_conn *sc)
+{
+	char buf[16384], line[16384];
+	size_t have = 0;
+	uint64_t total = 0, since = 0, sum = 1469598103934665603ull;
+	ssize_t n;
+
+	if (sc->o->mode == MODE_SOURCE) {
+		source_data(sc);
+		tp_conn_shutdown_write(sc->c);
+	}
+	while ((n = tp_conn_read(sc->c, buf, sizeof(buf))) > 0) {
+		total += (uint64_t)n;
+		since += (uint64_t)n;
+		switch (sc->o->mode) {
+		case MODE_ECHO:
+			if (tp_conn_write(sc->c, buf, (size_t)n) < 0)
+				n = -1;
+			break;
+		case MODE_REVERSE:
+			reverse_lines(buf, (size_t)n, line, &have,
+				      sizeof(line), sc->c);
+			break;
+		case MODE_SINK:
+			for (ssize_t i = 0; i < n; i++)
+				sum = (sum ^ (unsigned char)buf[i]) *
+				      1099511628211ull;
+			break;
+		case MODE_SOURCE:
+			break;
+		}
+		if (n < 0)
+			break;
+		maybe_rekey(sc, &since);
+	}
+	if (n < 0)
+		say(sc, "error: %s", tp_conn_error(sc->c));
+	if (sc->o->mode == MODE_SINK)
+		say(sc, "received %llu bytes, fnv1a64 %016llx",
+		    (unsigned long long)total, (unsigned long long)sum);
+	tp_conn_shutdown_write(sc->c);
+	say(sc, "closed after %llu bytes in", (unsigned long long)total);
+}
+
+static void *conn_thread(void *arg)
+{
+	struct serve_conn *sc = arg;
+
+	current = sc;
+	serve_one(sc);
+	current = NULL;
+	tp_conn_free(sc->c);
+	free(sc);
+	return NULL;
+}
+
+static int parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	else if (*end == 'g' || *end == 'G')
+		v <<= 30, end++;
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tlsprobe serve: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'tlsprobe serve --help'.\n");
+	return 2;
+}
+
+static void serve_help(void)
+{
+	printf("Usage: tlsprobe serve [OPTIONS] [ADDR:]PORT\n"
+	       "A TLS server for demos and tests (see tlsprobe(1)).\n\n"
+	       "  --cert FILE --key FILE   serve this certificate (default: "
+	       "generate one)\n"
+	       "  --write-ca FILE          write the generated CA here\n"
+	       "  --mode MODE              echo (default), reverse, sink, "
+	       "source\n"
+	       "  --source-bytes N         bytes sent in source mode "
+	       "(k/M/G suffixes)\n"
+	       "  --client-reneg POLICY    allow (default) or refuse client "
+	       "renegotiation\n"
+	       "  --hello-request-every N  send HelloRequest every N bytes "
+	       "(TLS <= 1.2)\n"
+	       "  --key-update-every N     send KeyUpdate every N bytes (TLS "
+	       "1.3)\n"
+	       "  --tls1.2, --tls1.3       pin the protocol version\n"
+	       "  --min-tls V, --max-tls V version bounds\n"
+	       "  --require-client-cert    ask for and require a client "
+	       "certificate\n"
+	       "  --naccept N              exit after N connections\n"
+	       "  --quiet                  no per-connection reports\n");
+}
+
+enum {
+	S_CERT = 256, S_KEY, S_WRITE_CA, S_MODE, S_SOURCE_BYTES, S_RENEG,
+	S_HELLO_EVERY, S_KU_EVERY, S_TLS12, S_TLS13, S_MIN, S_MAX, S_REQ_CERT,
+	S_NACCEPT, S_QUIET, S_HELP
+};
+
+static const struct option serve_longopts[] = {
+	{"cert", required_argument, NULL, S_CERT},
+	{"key", required_argument, NULL, S_KEY},
+	{"write-ca", required_argument, NULL, S_WRITE_CA},
+	{"mode", required_argument, NULL, S_MODE},
+	{"source-bytes", required_argument, NULL, S_SOURCE_BYTES},
+	{"client-reneg", required_argument, NULL, S_RENEG},
+	{"hello-request-every", required_argument, NULL, S_HELLO_EVERY},
+	{"key-update-every", required_argument, NULL, S_KU_EVERY},
+	{"tls1.2", no_argument, NULL, S_TLS12},
+	{"tls1.3", no_argument, NULL, S_TLS13},
+	{"min-tls", required_argument, NULL, S_MIN},
+	{"max-tls", required_argument, NULL, S_MAX},
+	{"require-client-cert", no_argument, NULL, S_REQ_CERT},
+	{"naccept", required_argument, NULL, S_NACCEPT},
+	{"quiet", no_argument, NULL, S_QUIET},
+	{"help", no_argument, NULL, S_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static int parse_mode(const char *s, enum serve_mode *m)
+{
+	static const char *const names[] = {"echo", "reverse", "sink",
+					    "source"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*m = (enum serve_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* Returns -1 to go on, else an exit status. */
+static int parse_one(struct serve_opts *o, int opt, const char *arg)
+{
+	enum tp_version v;
+
+	switch (opt) {
+	case S_CERT: o->cert = arg; break;
+	case S_KEY: o->key = arg; break;
+	case S_WRITE_CA: o->write_ca = arg; break;
+	case S_MODE:
+		if (parse_mode(arg, &o->mode) < 0)
+			return usage_error("unknown mode '%s'", arg);
+		break;
+	case S_SOURCE_BYTES:
+	case S_HELLO_EVERY:
+	case S_KU_EVERY:
+		if (parse_bytes(arg, opt == S_SOURCE_BYTES ? &o->source_bytes
+				     : opt == S_HELLO_EVERY
+					     ? &o->hello_request_every
+					     : &o->key_update_every) < 0)
+			return usage_error("bad byte count '%s'", arg);
+		break;
+	case S_RENEG:
+		if (strcmp(arg, "allow") == 0)
+			o->reneg = TP_RENEG_ACCEPT;
+		else if (strcmp(arg, "refuse") == 0)
+			o->reneg = TP_RENEG_REFUSE;
+		else
+			return usage_error("--client-reneg: '%s' is not allow "
+					   "or refuse",
+					   arg);
+		break;
+	case S_TLS12: o->min = o->max = TP_TLS1_2; break;
+	case S_TLS13: o->min = o->max = TP_TLS1_3; break;
+	case S_MIN:
+	case S_MAX:
+		v = tp_version_parse(arg);
+		if (v == TP_VERSION_ANY)
+			return usage_error("unknown TLS version '%s'", arg);
+		*(opt == S_MIN ? &o->min : &o->max) = v;
+		break;
+	case S_REQ_CERT: o->require_client_cert = 1; break;
+	case S_NACCEPT:
+		o->naccept = atoi(arg);
+		if (o->naccept <= 0)
+			return usage_error("bad --naccept '%s'", arg);
+		break;
+	case S_QUIET: o->quiet = 1; break;
+	case S_HELP: serve_help(); return 0;
+	default: return 2;
+	}
+	return -1;
+}
+
+static int parse_listen(struct serve_opts *o, char *spec)
+{
+	char *colon = strrchr(spec, ':');
+	long port;
+	char *end;
+
+	o->addr = NULL;
+	o->port = spec;
+	if (colon != NULL) {
+		*colon = '\0';
+		o->addr = spec;
+		o->port = colon + 1;
+		if (o->addr[0] == '[') {
+			o->addr++;
+			char *rb = strchr(o->addr, ']');
+			if (rb == NULL)
+				return -1;
+			*rb = '\0';
+		}
+	}
+	port = strtol(o->port, &end, 10);
+	return (*end != '\0' || port < 0 || port > 65535) ? -1 : 0;
+}
+
+static int listen_on(const struct serve_opts *o)
+{
+	struct addrinfo hints, *res;
+	int fd, one = 1, r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	r = getaddrinfo(o->addr ? o->addr : "127.0.0.1", o->port, &hints, &res);
+	if (r != 0) {
+		fprintf(stderr, "tlsprobe serve: cannot resolve '%s': %s\n",
+			o->addr, gai_strerror(r));
+		return -1;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 64) < 0) {
+		fprintf(stderr, "tlsprobe serve: cannot listen on %s port %s: "
+				"%s\n",
+			o->addr ? o->addr : "127.0.0.1", o->port,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static struct tp_config *server_config(const struct serve_opts *o)
+{
+	struct tp_config *cfg = tp_config_new(TP_SERVER);
+	struct tp_testcerts tc;
+	int r = 0;
+
+	if (cfg == NULL)
+		return NULL;
+	if (o->cert != NULL) {
+		r = tp_config_set_cert_file(cfg, o->cert, o->key);
+	} else if (tp_testcerts_generate(&tc, "localhost,127.0.0.1,::1", 30) ==
+		   0) {
+		r = tp_config_set_cert_mem(cfg, tc.leaf_cert.data,
+					   tc.leaf_cert.len, tc.leaf_key.data,
+					   tc.leaf_key.len);
+		if (r == 0 && o->write_ca &&
+		    tp_pem_write_file(&tc.ca_cert, o->write_ca) < 0) {
+			fprintf(stderr, "tlsprobe serve: cannot write '%s'\n",
+				o->write_ca);
+			r = -1;
+		}
+		tp_testcerts_free(&tc);
+	} else {
+		fprintf(stderr, "tlsprobe serve: cannot generate a "
+				"certificate\n");
+		r = -1;
+	}
+	if (r == 0 && (o->min || o->max))
+		r = tp_config_set_versions(cfg, o->min, o->max);
+	if (r < 0) {
+		if (tp_config_error(cfg)[0])
+			fprintf(stderr, "tlsprobe serve: %s\n",
+				tp_config_error(cfg));
+		tp_config_free(cfg);
+		return NULL;
+	}
+	if (o->require_client_cert)
+		tp_config_verify_client(cfg, 1);
+	tp_config_set_reneg_policy(cfg, o->reneg, 0);
+	tp_config_set_event_cb(cfg, on_event, NULL);
+	return cfg;
+}
+
+static void accept_loop(const struct serve_opts *o, struct tp_config *cfg,
+			int lfd)
+{
+	pthread_t *threads = calloc((size_t)(o->naccept ? o->naccept : 1),
+				    sizeof(*threads));
+	int accepted = 0;
+
+	while (threads != NULL && (o->naccept == 0 || accepted < o->naccept)) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		struct serve_conn *sc;
+		char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+		if (fd < 0)
+			continue;
+		sc = calloc(1, sizeof(*sc));
+		if (sc == NULL) {
+			close(fd);
+			continue;
+		}
+		sc->o = o;
+		sc->id = atomic_fetch_add(&next_id, 1) + 1;
+		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
+				serv, sizeof(serv),
+				NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+			snprintf(sc->peer, sizeof(sc->peer), "%s:%s", host,
+				 serv);
+		sc->c = tp_conn_new(cfg);
+		if (sc->c == NULL || tp_conn_attach_fd(sc->c, fd, NULL) < 0) {
+			close(fd);
+			tp_conn_free(sc->c);
+			free(sc);
+			continue;
+		}
+		pthread_create(&threads[o->naccept ? accepted : 0], NULL,
+			       conn_thread, sc);
+		if (o->naccept == 0)
+			pthread_detach(threads[0]);
+		accepted++;
+	}
+	for (int i = 0; o->naccept && i < accepted; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct serve_opts o;
+	struct tp_config *cfg;
+	int opt, lfd, r;
+
+	memset(&o, 0, sizeof(o));
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", serve_longopts, NULL)) != -1)
+		if ((r = parse_one(&o, opt, optarg)) >= 0)
+			return r;
+	if (optind != argc - 1)
+		return usage_error("%s", optind >= argc
+						 ? "missing [ADDR:]PORT"
+						 : "too many arguments");
+	if (parse_listen(&o, argv[optind]) < 0)
+		return usage_error("bad listen address '%s'", argv[optind]);
+	if (o.key && !o.cert)
+		return usage_error("%s", "--key needs --cert");
+	signal(SIGPIPE, SIG_IGN);
+	cfg = server_config(&o);
+	if (cfg == NULL)
+		return 1;
+	lfd = listen_on(&o);
+	if (lfd < 0) {
+		tp_config_free(cfg);
+		return 3;
+	}
+	if (!o.quiet)
+		fprintf(stderr, "serve: listening on %s port %s\n",
+			o.addr ? o.addr : "127.0.0.1", o.port);
+	accept_loop(&o, cfg, lfd);
+	close(lfd);
+	tp_config_free(cfg);
+	return 0;
+}
