@@ -411,7 +411,9 @@ int tp_conn_shutdown_write(struct tp_conn *c)
 	int r = 0;
 
 	TP_LOCK(c);
-	if (!c->write_shut && !c->failed && c->hs == TP_HS_DONE) {
+	/* close_notify needs the handshake, even when nothing was written. */
+	if (!c->write_shut && !c->failed &&
+	    tp_conn_ensure_handshake(c, 0) == 0) {
 		c->write_shut = 1;
 		wolfSSL_shutdown(c->ssl); /* queues close_notify */
 		tp_alerts_poll(c);
