@@ -176,8 +176,10 @@ static void note_peer_refusal(struct tp_conn *c)
 {
 	if (c->last_tx_alert == no_renegotiation && c->last_tx_level == 1) {
 		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0, "policy");
-		tp_wolf_clear_rx_alert(c->ssl);
+		/* Forget it on both sides, so the next refusal shows too. */
+		tp_wolf_clear_tx_alert(c->ssl);
 		c->last_tx_alert = -1;
+		c->last_tx_level = -1;
 	}
 }
 
@@ -204,6 +206,7 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 		/* The peer started a renegotiation inside this read: own it. */
 		c->peer_renegs_accepted++;
 		tp_conn_hs_begin(c, TP_HS_RENEG_PEER);
+		c->app_data_ready = err == APP_DATA_READY;
 		return -2;
 	}
 	if (err == APP_DATA_READY)
@@ -365,7 +368,9 @@ int tp_conn_renegotiate(struct tp_conn *c)
 	err = r == WOLFSSL_SUCCESS ? 0 : wolfSSL_get_error(c->ssl, r);
 	if (err == 0 || err == WOLFSSL_ERROR_WANT_READ ||
 	    err == APP_DATA_READY) {
-		/* Rehandshake sent the ClientHello; drive the rest. */
+		/* Rehandshake sent the ClientHello (or, on a server, the
+		 * HelloRequest); drive the rest. */
+		c->app_data_ready = err == APP_DATA_READY;
 		r = tp_conn_drive_handshake(c);
 	} else {
 		tp_conn_classify_wolf_error(c, r, "renegotiation");
@@ -477,4 +482,33 @@ enum tp_errcode tp_conn_errcode(struct tp_conn *c)
 	e = c->errcode;
 	pthread_mutex_unlock(&c->m);
 	return e;
+}
+
+enum tp_close_reason tp_conn_close_reason(struct tp_conn *c)
+{
+	enum tp_close_reason r = TP_CLOSE_NONE;
+
+	TP_LOCK(c);
+	if (c->last_rx_alert == 0)
+		r = TP_CLOSE_NOTIFY;
+	else if (c->last_rx_level == 2)
+		r = TP_CLOSE_FATAL_ALERT;
+	else if (c->saw_reset)
+		r = TP_CLOSE_RESET;
+	else if (c->saw_fin)
+		r = TP_CLOSE_FIN;
+	pthread_mutex_unlock(&c->m);
+	return r;
+}
+
+int tp_conn_last_alert(struct tp_conn *c, int *level)
+{
+	int code;
+
+	TP_LOCK(c);
+	code = c->last_rx_alert;
+	if (level != NULL)
+		*level = c->last_rx_level;
+	pthread_mutex_unlock(&c->m);
+	return code;
 }

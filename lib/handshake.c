@@ -291,6 +291,13 @@ int tp_conn_drive_handshake(struct tp_conn *c)
 			tp_conn_hs_end(c, TP_HS_FAILED);
 			return -1;
 		}
+		if (c->app_data_ready) {
+			c->app_data_ready = 0;
+			if (stash_app_data(c) < 0) {
+				tp_conn_hs_end(c, TP_HS_FAILED);
+				return -1;
+			}
+		}
 		ret = wolfSSL_negotiate(c->ssl);
 		tp_alerts_poll(c);
 		if (tp_io_flush(c) < 0) {

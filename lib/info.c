@@ -3,6 +3,7 @@
  * certificate verification. Verification always runs and records every
  * failure; only the decision to go on differs in insecure mode.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,19 +60,132 @@ static char *subject_of(WOLFSSL_X509 *x)
 		 : NULL;
 }
 
+/* One DER element at *p: its tag, body and length; *p moves past it.
+ * Returns -1 when it does not fit before end. */
+static int der_next(const unsigned char **p, const unsigned char *end,
+		    int *tag, const unsigned char **body, size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t n;
+
+	if (end - q < 2)
+		return -1;
+	*tag = *q++;
+	n = *q++;
+	if (n & 0x80) {
+		int k = (int)(n & 0x7f);
+
+		if (k == 0 || k > 4 || end - q < k)
+			return -1;
+		for (n = 0; k > 0; k--)
+			n = n << 8 | *q++;
+	}
+	if ((size_t)(end - q) < n)
+		return -1;
+	*body = q;
+	*len = n;
+	*p = q + n;
+	return 0;
+}
+
+/* Enters the constructed element at *p with the given tag: [*p, *end)
+ * become its contents. */
+static int der_enter(const unsigned char **p, const unsigned char **end,
+		     int want)
+{
+	const unsigned char *b;
+	size_t n;
+	int tag;
+
+	if (der_next(p, *end, &tag, &b, &n) < 0 || tag != want)
+		return -1;
+	*p = b;
+	*end = b + n;
+	return 0;
+}
+
+/*
+ * 1 when the leaf has an iPAddress subjectAltName with exactly these
+ * octets. wolfSSL 5.5.4 cannot answer this for us: unless it is built with
+ * WOLFSSL_IP_ALT_NAME (or OPENSSL_ALL) its certificate parser skips
+ * iPAddress entries altogether, so wolfSSL_X509_check_ip_asc never
+ * matches; and when it keeps them, it compares IPv6 as text in its own
+ * uncompressed form ("0000:...:0001"), never "::1". So walk the
+ * certificate's DER: Certificate > tbsCertificate > [3] extensions >
+ * subjectAltName > GeneralNames > [7] iPAddress.
+ */
+static int san_has_ip(WOLFSSL_X509 *x, const unsigned char *ip, size_t iplen)
+{
+	static const unsigned char san_oid[] = {0x55, 0x1d, 0x11};
+	const unsigned char *p, *end, *b;
+	int derlen = 0, tag = 0;
+	size_t n;
+
+	p = wolfSSL_X509_get_der(x, &derlen);
+	if (p == NULL || derlen <= 0)
+		return 0;
+	end = p + derlen;
+	if (der_enter(&p, &end, 0x30) < 0 || der_enter(&p, &end, 0x30) < 0)
+		return 0;
+	while (p < end && tag != 0xa3)
+		if (der_next(&p, end, &tag, &b, &n) < 0)
+			return 0;
+	if (tag != 0xa3)
+		return 0;
+	p = b;
+	end = b + n;
+	if (der_enter(&p, &end, 0x30) < 0)
+		return 0;
+	while (p < end) {
+		const unsigned char *e = p, *eend = end;
+
+		if (der_enter(&e, &eend, 0x30) < 0)
+			return 0;
+		p = eend; /* the next extension */
+		if (der_next(&e, eend, &tag, &b, &n) < 0 || tag != 0x06)
+			return 0;
+		if (n != sizeof(san_oid) || memcmp(b, san_oid, n) != 0)
+			continue;
+		/* critical BOOLEAN DEFAULT FALSE, then the OCTET STRING */
+		if (der_next(&e, eend, &tag, &b, &n) < 0)
+			return 0;
+		if (tag == 0x01 && der_next(&e, eend, &tag, &b, &n) < 0)
+			return 0;
+		if (tag != 0x04)
+			return 0;
+		e = b;
+		eend = b + n;
+		if (der_enter(&e, &eend, 0x30) < 0)
+			return 0;
+		while (e < eend) {
+			if (der_next(&e, eend, &tag, &b, &n) < 0)
+				return 0;
+			if (tag == 0x87 && n == iplen && memcmp(b, ip, n) == 0)
+				return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
 /* The name the user asked for must be in the leaf: DNS names against
- * subjectAltName (or CN), IP literals against IP SANs. */
+ * subjectAltName (or CN), IP literals against iPAddress SANs only,
+ * compared as octets so that every spelling of an address matches. */
 static void check_name(struct tp_conn *c, WOLFSSL_X509 *leaf)
 {
 	const char *name = c->servername;
+	unsigned char ip[16];
 	int ok;
 
 	if (name == NULL || c->cfg->role != TP_CLIENT)
 		return;
-	if (strchr(name, ':') != NULL ||
-	    strspn(name, "0123456789.") == strlen(name))
-		ok = wolfSSL_X509_check_ip_asc(leaf, name, 0) ==
-		     WOLFSSL_SUCCESS;
+	if (inet_pton(AF_INET, name, ip) == 1)
+		ok = san_has_ip(leaf, ip, 4);
+	else if (inet_pton(AF_INET6, name, ip) == 1)
+		ok = san_has_ip(leaf, ip, 16);
+	else if (strchr(name, ':') != NULL ||
+		 strspn(name, "0123456789.") == strlen(name))
+		ok = 0; /* looks like an address but is not a valid one */
 	else
 		ok = wolfSSL_X509_check_host(leaf, name, strlen(name), 0,
 					     NULL) == WOLFSSL_SUCCESS;
@@ -191,7 +305,8 @@ void tp_info_capture(struct tp_conn *c)
 	if (c->hs_kind != TP_HS_INITIAL)
 		in->renegotiations++;
 	in->version = wolfSSL_get_version(c->ssl);
-	in->cipher = wolfSSL_get_cipher_name(c->ssl);
+	/* IANA names: unambiguous, and what RFCs and scanners print. */
+	in->cipher = wolfSSL_CIPHER_get_name(wolfSSL_get_current_cipher(c->ssl));
 	in->group = wolfSSL_get_curve_name(c->ssl);
 	in->alpn = g->alpn;
 	in->sni = c->servername;

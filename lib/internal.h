@@ -61,6 +61,7 @@ void tp_wolf_set_scr_enabled(WOLFSSL *ssl, int on);
 void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s);
 void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s);
 void tp_wolf_clear_rx_alert(WOLFSSL *ssl);
+void tp_wolf_clear_tx_alert(WOLFSSL *ssl);
 void tp_wolf_keyupdate_no_request(WOLFSSL *ssl);
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32]);
 
@@ -117,9 +118,15 @@ struct tp_conn {
 	int scr_negotiated; /* the peer signalled RFC 5746 support */
 	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
 	int eof_no_close_notify;
+	int saw_fin, saw_reset; /* set by the receive callback */
 
 	struct tp_buf outq; /* records wolfSSL produced, in wire order */
 	struct tp_buf rxbuf; /* plaintext that arrived during a handshake */
+	/* A wolfSSL call that starts a handshake (wolfSSL_Rehandshake, or a
+	 * wolfSSL_read meeting HelloRequest) returned APP_DATA_READY: the
+	 * decrypted record must be taken with wolfSSL_read before the next
+	 * wolfSSL_negotiate, which would otherwise drop it. */
+	int app_data_ready;
 
 	enum tp_errcode errcode; /* sticky unless TP_ERR_REFUSED */
 	char err[256];

@@ -29,12 +29,16 @@ static int recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
 			       (size_t)n);
 		return (int)n;
 	}
-	if (n == 0)
+	if (n == 0) {
+		c->saw_fin = 1;
 		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return WOLFSSL_CBIO_ERR_WANT_READ;
-	if (errno == ECONNRESET)
+	if (errno == ECONNRESET) {
+		c->saw_reset = 1;
 		return WOLFSSL_CBIO_ERR_CONN_RST;
+	}
 	return WOLFSSL_CBIO_ERR_GENERAL;
 }
 

@@ -54,6 +54,12 @@ void tp_wolf_clear_rx_alert(WOLFSSL *ssl)
 	ssl->alert_history.last_rx.level = -1;
 }
 
+void tp_wolf_clear_tx_alert(WOLFSSL *ssl)
+{
+	ssl->alert_history.last_tx.code = -1;
+	ssl->alert_history.last_tx.level = -1;
+}
+
 void tp_wolf_keyupdate_no_request(WOLFSSL *ssl)
 {
 	/* SendTls13KeyUpdate sets update_requested to
@@ -90,6 +96,10 @@ void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s)
 	(void)s;
 }
 void tp_wolf_clear_rx_alert(WOLFSSL *ssl)
+{
+	(void)ssl;
+}
+void tp_wolf_clear_tx_alert(WOLFSSL *ssl)
 {
 	(void)ssl;
 }

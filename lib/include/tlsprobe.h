@@ -158,6 +158,19 @@ void tp_conn_free(struct tp_conn *c);
 const char *tp_conn_error(struct tp_conn *c);
 enum tp_errcode tp_conn_errcode(struct tp_conn *c);
 
+/* How the peer ended the stream, as far as seen so far. */
+enum tp_close_reason {
+	TP_CLOSE_NONE = 0,
+	TP_CLOSE_NOTIFY, /* close_notify alert */
+	TP_CLOSE_FATAL_ALERT,
+	TP_CLOSE_FIN,   /* TCP close without close_notify */
+	TP_CLOSE_RESET  /* TCP reset */
+};
+enum tp_close_reason tp_conn_close_reason(struct tp_conn *c);
+/* The last alert received: *level 1 warning, 2 fatal; returns -1 when
+ * none has been received. */
+int tp_conn_last_alert(struct tp_conn *c, int *level);
+
 /* ---- what was negotiated (captured after each handshake) --------------- */
 
 struct tp_cert_info {

@@ -28,6 +28,10 @@ static pthread_mutex_t sched_m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sched_cv = PTHREAD_COND_INITIALIZER;
 static int seen[TP_SP_COUNT];
 static int writer_gate_open;
+/* Keeps the handshake owner in its wait for the peer until the writer
+ * waits for it, so that "writer arrives during the handshake" happens
+ * every time instead of depending on timing. */
+static int hold_owner_for_writer;
 static pthread_t reader_thread, writer_thread;
 static __thread const char *role = "other"; /* set by each thread itself */
 
@@ -47,6 +51,9 @@ static void hook(struct tp_conn *c, enum tp_sched_point sp, void *arg)
 	/* The writer is held at its entry until the test opens the gate. */
 	while (sp == TP_SP_WRITE_ENTER && !writer_gate_open)
 		pthread_cond_wait(&sched_cv, &sched_m);
+	while (sp == TP_SP_HS_WAIT && hold_owner_for_writer &&
+	       seen[TP_SP_CV_WAIT] == 0)
+		pthread_cond_wait(&sched_cv, &sched_m);
 	pthread_mutex_unlock(&sched_m);
 }
 
@@ -55,6 +62,7 @@ static void sched_reset(void)
 	pthread_mutex_lock(&sched_m);
 	memset(seen, 0, sizeof(seen));
 	writer_gate_open = 0;
+	hold_owner_for_writer = 0;
 	pthread_mutex_unlock(&sched_m);
 }
 
@@ -115,6 +123,7 @@ static void schedule_17101(int late_writer)
 
 	memset(&io, 0, sizeof(io));
 	sched_reset();
+	hold_owner_for_writer = !late_writer;
 	tp_test_set_hook(hook, NULL);
 	CHECK(tu_tcp_pair(&cfd, &sfd) == 0);
 	tu_rev_server_start(&srv, sctx, sfd);

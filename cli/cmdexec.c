@@ -1,0 +1,155 @@
+/* Running the in-band commands (:reneg, :keyupdate...). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+#include "console.h"
+#include "input.h"
+#include "summary.h"
+
+/* The connection after its first handshake (run now if needed), or NULL
+ * when that failed (the run has then ended). */
+static struct tp_conn *
+handshaken_conn(struct session *s)
+{
+	struct tp_conn *c = session_conn(s);
+	int rv;
+
+	console_set_busy(1);
+	rv = tp_conn_handshake(c);
+	console_set_busy(0);
+	if (rv == -1) {
+		session_conn_failed(s, c);
+		return NULL;
+	}
+	session_note_handshake(s, c);
+	return c;
+}
+
+static int
+is_tls13(struct tp_conn *c)
+{
+	struct tp_info info;
+	const struct tp_info *i = conn_info(c, &info);
+
+	return i != NULL && i->version != NULL &&
+	       strcmp(i->version, "TLSv1.3") == 0;
+}
+
+static void
+cmd_reneg(struct session *s)
+{
+	struct tp_conn *c = handshaken_conn(s);
+	struct tp_info info;
+	const struct tp_info *i;
+	int rv;
+
+	if (c == NULL)
+		return;
+	if (is_tls13(c)) {
+		console_msg("Renegotiation does not exist in TLS 1.3; use "
+			    ":keyupdate (or ':keyupdate req') to change keys");
+		return;
+	}
+	if (!tp_wolfssl_can_renegotiate())
+		console_msg("Warning: this wolfSSL build cannot renegotiate");
+	console_msg("Renegotiating...");
+	console_set_busy(1);
+	rv = tp_conn_renegotiate(c);
+	console_set_busy(0);
+	if (rv == 0) {
+		i = conn_info(c, &info);
+		console_msg("Renegotiation done (handshake %d, %s)",
+			    i ? i->handshakes : 0,
+			    i && i->cipher ? i->cipher : "?");
+	} else if (tp_conn_errcode(c) == TP_ERR_REFUSED) {
+		console_msg("%s; the session goes on", tp_conn_error(c));
+	} else {
+		session_conn_failed(s, c);
+	}
+}
+
+static void
+cmd_keyupdate(struct session *s, int request)
+{
+	struct tp_conn *c = handshaken_conn(s);
+	struct tp_info info;
+	const struct tp_info *i;
+	int rv;
+
+	if (c == NULL)
+		return;
+	if (!is_tls13(c)) {
+		i = conn_info(c, &info);
+		console_msg("KeyUpdate exists only in TLS 1.3 and this "
+			    "connection uses %s; use :reneg",
+			    i && i->version ? i->version : "an older version");
+		return;
+	}
+	console_set_busy(1);
+	rv = tp_conn_key_update(c, request);
+	console_set_busy(0);
+	if (rv == -1)
+		session_conn_failed(s, c);
+	else
+		console_msg("KeyUpdate sent%s",
+			    request ? " (update_requested)" : "");
+}
+
+static void
+cmd_status(struct session *s)
+{
+	char *text = summary_status(session_conn(s));
+
+	if (text != NULL)
+		console_text(text);
+	free(text);
+}
+
+/* :quit: what is queued goes out, then close_notify, and the run ends
+ * without waiting for the peer. */
+static void
+cmd_quit(struct session *s)
+{
+	struct tp_conn *c = session_conn(s);
+	int rv;
+
+	console_set_busy(1);
+	rv = tp_conn_flush(c);
+	if (rv == 0)
+		rv = tp_conn_shutdown_write(c);
+	console_set_busy(0);
+	if (rv == -1 && conn_handshaken(c))
+		session_conn_failed(s, c);
+	session_end(s, CLI_OK, NULL);
+}
+
+int
+input_command(struct session *s, const struct cli_cmd *cmd)
+{
+	switch (cmd->type) {
+	case CLI_CMD_RENEG:
+		cmd_reneg(s);
+		return 0;
+	case CLI_CMD_KEYUPDATE:
+		cmd_keyupdate(s, cmd->arg);
+		return 0;
+	case CLI_CMD_RESUME:
+		return session_resume(s) == -1;
+	case CLI_CMD_STATUS:
+		cmd_status(s);
+		return 0;
+	case CLI_CMD_HELP:
+		console_text(cli_command_help());
+		return 0;
+	case CLI_CMD_QUIT:
+		cmd_quit(s);
+		return 1;
+	case CLI_CMD_INVALID:
+		console_msg("%s (try :help)", cmd->error);
+		return 0;
+	case CLI_CMD_DATA:
+	default:
+		return 0;
+	}
+}

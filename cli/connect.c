@@ -1,0 +1,120 @@
+/* `tlsprobe connect`: options, configuration, --reconnect, the run. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "reconnect.h"
+#include "run.h"
+#include "session.h"
+#include "setup.h"
+#include "version.h"
+
+static int
+usage_error(const char *msg)
+{
+	fprintf(stderr, "tlsprobe: %s\nTry 'tlsprobe --help'.\n", msg);
+	return CLI_EUSAGE;
+}
+
+static int
+session_init(struct session *s, const struct cli_options *o)
+{
+	pthread_condattr_t ca;
+
+	memset(s, 0, sizeof(*s));
+	s->opt = o;
+	s->interactive = isatty(STDIN_FILENO);
+	if (pipe2(s->stop_fd, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+/* Loud notes about options that weaken or expose the connection. */
+static void
+warn_options(const struct cli_options *o)
+{
+	const char *keylog = setup_keylog_path(o);
+
+	if (o->verbosity == CLI_QUIET)
+		return;
+	if (o->insecure)
+		console_msg("WARNING: --insecure: the server certificate is "
+			    "checked but failures are IGNORED");
+	if (o->no_servername)
+		console_msg("WARNING: --noservername: no SNI is sent; the "
+			    "server may present a default certificate");
+	if (keylog != NULL)
+		console_msg("Note: TLS secrets are logged to %s", keylog);
+	if (o->commands && isatty(STDIN_FILENO))
+		console_msg("Note: --commands has no effect on a terminal, "
+			    "where commands are always read");
+}
+
+/* Re-raises the signal that ended an interactive run, once the terminal
+ * has been restored, so the shell sees it. */
+static void
+reraise(int sig)
+{
+	if (sig == 0)
+		return;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static enum cli_status
+run(struct session *s)
+{
+	enum cli_status st = CLI_OK;
+
+	warn_options(s->opt);
+	s->cfg = setup_config(s, &st);
+	if (s->cfg == NULL)
+		return st;
+	s->conn = s->opt->reconnect > 0 ? reconnect_run(s, &st)
+					 : setup_conn(s, NULL, &st);
+	if (s->conn == NULL)
+		return st;
+	st = run_session(s);
+	fflush(stdout);
+	reraise(s->signal);
+	return st;
+}
+
+int
+cli_connect_main(int argc, char **argv)
+{
+	struct cli_options o;
+	struct session s;
+	char err[512];
+	int st;
+
+	if (cli_options_parse(argc, argv, &o, err, sizeof(err)) == -1) {
+		cli_options_free(&o);
+		return usage_error(err);
+	}
+	if (o.help || o.version) {
+		if (o.help)
+			cli_options_usage(stdout);
+		else
+			cli_print_version(stdout);
+		cli_options_free(&o);
+		return fflush(stdout) == 0 ? CLI_OK : CLI_EOTHER;
+	}
+	if (session_init(&s, &o) == -1) {
+		console_error("cannot create a pipe: %m");
+		return CLI_EOTHER;
+	}
+	st = run(&s);
+	/* The stdin thread may still be using the connection: the process
+	 * exits without freeing it. */
+	return st;
+}

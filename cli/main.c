@@ -1,0 +1,61 @@
+/*
+ * tlsprobe: a TLS diagnostic client. Dispatches to a subcommand; a first
+ * argument that is none of them means `connect`.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+#include "serve.h"
+#include "session.h"
+#include "status.h"
+#include "version.h"
+
+static int
+not_yet(int argc, char **argv)
+{
+	fprintf(stderr, "tlsprobe: '%s' is not yet implemented\n", argv[0]);
+	return CLI_EOTHER;
+}
+
+/* Adding a subcommand is one line here. */
+static const struct subcommand {
+	const char *name;
+	int (*main)(int argc, char **argv);
+} subcommands[] = {
+	{ "connect", cli_connect_main },
+	{ "probe", not_yet },
+	{ "serve", serve_main },
+};
+
+void
+cli_print_version(FILE *fp)
+{
+	fprintf(fp, "tlsprobe %s\n", tp_version());
+	fprintf(fp, "wolfSSL %s\n", tp_wolfssl_version());
+	fprintf(fp, "features: %s\n", tp_wolfssl_features());
+}
+
+static const struct subcommand *
+find_subcommand(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(name, subcommands[i].name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct subcommand *sc;
+
+	/* A closed stdout or socket is an error return, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 2 && (sc = find_subcommand(argv[1])) != NULL)
+		return sc->main(argc - 1, argv + 1);
+	return cli_connect_main(argc, argv);
+}

@@ -1,0 +1,506 @@
+/* Option parsing for `tlsprobe connect`; see options.h. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+enum {
+	OPT_CONNECT = 256,
+	OPT_SERVERNAME,
+	OPT_NOSERVERNAME,
+	OPT_CAFILE,
+	OPT_CADIR,
+	OPT_INSECURE,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_TLS10,
+	OPT_TLS11,
+	OPT_TLS12,
+	OPT_TLS13,
+	OPT_MINTLS,
+	OPT_MAXTLS,
+	OPT_CIPHERS,
+	OPT_CIPHERSUITES,
+	OPT_GROUPS,
+	OPT_ALPN,
+	OPT_SESSIN,
+	OPT_SESSOUT,
+	OPT_RECONNECT,
+	OPT_STARTTLS,
+	OPT_KEYLOG,
+	OPT_SHOWCERTS,
+	OPT_MSG,
+	OPT_BRIEF,
+	OPT_QUIET,
+	OPT_JSON,
+	OPT_CRLF,
+	OPT_TIMEOUT,
+	OPT_LINGER,
+	OPT_COMMANDS,
+	OPT_NOTICKETS,
+	OPT_VERSION,
+	OPT_SCLIENT_NOOP
+};
+
+static const struct option long_opts[] = {
+	{ "connect", required_argument, NULL, OPT_CONNECT },
+	{ "servername", required_argument, NULL, OPT_SERVERNAME },
+	{ "noservername", no_argument, NULL, OPT_NOSERVERNAME },
+	{ "ca-file", required_argument, NULL, OPT_CAFILE },
+	{ "ca-dir", required_argument, NULL, OPT_CADIR },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "tls1.0", no_argument, NULL, OPT_TLS10 },
+	{ "tls1.1", no_argument, NULL, OPT_TLS11 },
+	{ "tls1.2", no_argument, NULL, OPT_TLS12 },
+	{ "tls1.3", no_argument, NULL, OPT_TLS13 },
+	{ "min-tls", required_argument, NULL, OPT_MINTLS },
+	{ "max-tls", required_argument, NULL, OPT_MAXTLS },
+	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
+	{ "ciphersuites", required_argument, NULL, OPT_CIPHERSUITES },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
+	{ "alpn", required_argument, NULL, OPT_ALPN },
+	{ "sess-in", required_argument, NULL, OPT_SESSIN },
+	{ "sess-out", required_argument, NULL, OPT_SESSOUT },
+	{ "reconnect", required_argument, NULL, OPT_RECONNECT },
+	{ "starttls", required_argument, NULL, OPT_STARTTLS },
+	{ "keylog", required_argument, NULL, OPT_KEYLOG },
+	{ "showcerts", no_argument, NULL, OPT_SHOWCERTS },
+	{ "msg", no_argument, NULL, OPT_MSG },
+	{ "brief", no_argument, NULL, OPT_BRIEF },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "crlf", no_argument, NULL, OPT_CRLF },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "commands", no_argument, NULL, OPT_COMMANDS },
+	{ "no-tickets", no_argument, NULL, OPT_NOTICKETS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "s-client-noop", no_argument, NULL, OPT_SCLIENT_NOOP },
+	{ NULL, 0, NULL, 0 }
+};
+
+#define SHORT_OPTS ":46h"
+
+/* openssl s_client spellings and what they mean here. */
+static const struct {
+	const char *sclient, *ours;
+} sclient_opts[] = {
+	{ "-connect", "--connect" },
+	{ "-servername", "--servername" },
+	{ "-noservername", "--noservername" },
+	{ "-CAfile", "--ca-file" },
+	{ "-CApath", "--ca-dir" },
+	{ "-cert", "--cert" },
+	{ "-key", "--key" },
+	{ "-tls1", "--tls1.0" },
+	{ "-tls1_1", "--tls1.1" },
+	{ "-tls1_2", "--tls1.2" },
+	{ "-tls1_3", "--tls1.3" },
+	{ "-cipher", "--ciphers" },
+	{ "-ciphersuites", "--ciphersuites" },
+	{ "-groups", "--groups" },
+	{ "-curves", "--groups" },
+	{ "-alpn", "--alpn" },
+	{ "-sess_in", "--sess-in" },
+	{ "-sess_out", "--sess-out" },
+	{ "-reconnect", "--reconnect=5" },
+	{ "-starttls", "--starttls" },
+	{ "-keylogfile", "--keylog" },
+	{ "-showcerts", "--showcerts" },
+	{ "-msg", "--msg" },
+	{ "-trace", "--msg" },
+	{ "-state", "--msg" },
+	{ "-quiet", "--quiet" },
+	{ "-brief", "--brief" },
+	{ "-crlf", "--crlf" },
+	{ "-no_ticket", "--no-tickets" },
+	{ "-help", "--help" },
+	/* Our EOF handling and verification already do what these ask. */
+	{ "-ign_eof", "--s-client-noop" },
+	{ "-no_ign_eof", "--s-client-noop" },
+	{ "-verify_return_error", "--s-client-noop" },
+};
+
+static const char *const starttls_names[] = {
+	[CLI_STARTTLS_NONE] = "none",	  [CLI_STARTTLS_SMTP] = "smtp",
+	[CLI_STARTTLS_IMAP] = "imap",	  [CLI_STARTTLS_POP3] = "pop3",
+	[CLI_STARTTLS_FTP] = "ftp",	  [CLI_STARTTLS_XMPP] = "xmpp",
+	[CLI_STARTTLS_POSTGRES] = "postgres",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *
+cli_starttls_name(enum cli_starttls p)
+{
+	if ((size_t)p >= NELEM(starttls_names))
+		return "?";
+	return starttls_names[p];
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *
+sclient_lookup(const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(sclient_opts); i++)
+		if (strcmp(arg, sclient_opts[i].sclient) == 0)
+			return sclient_opts[i].ours;
+	return NULL;
+}
+
+/* Does the long option arg ("--name" or "--name=value"; getopt also takes
+ * unambiguous prefixes) consume the next argument? */
+static int
+long_takes_next(const char *arg)
+{
+	const struct option *o, *found = NULL;
+	size_t n;
+
+	if (strchr(arg, '=') != NULL)
+		return 0;
+	arg += 2;
+	n = strlen(arg);
+	for (o = long_opts; o->name != NULL; o++) {
+		if (strcmp(o->name, arg) == 0)
+			return o->has_arg == required_argument;
+		if (found == NULL && strncmp(o->name, arg, n) == 0)
+			found = o;
+	}
+	return found != NULL && found->has_arg == required_argument;
+}
+
+/* One argument: the s_client spelling translated, or arg itself. A
+ * single-dash word that is neither ours nor s_client's is an error here,
+ * since getopt would read "-foo" as the cluster -f -o -o. */
+static int
+translate_one(const char *arg, const char **out, char *err, size_t errlen)
+{
+	*out = arg;
+	if (arg[0] != '-' || arg[1] == '-' || arg[1] == '\0' || arg[2] == '\0')
+		return 0;
+	*out = sclient_lookup(arg);
+	if (*out == NULL)
+		return fail(err, errlen, "unrecognized option '%s'", arg);
+	return 0;
+}
+
+/* Copies argv into o->argv_copy with s_client spellings translated. The
+ * arguments of options, and everything after "--", are copied as is. */
+static int
+translate_argv(int argc, char **argv, struct cli_options *o, char *err,
+	       size_t errlen)
+{
+	const char *t;
+	int i, verbatim = 0;
+
+	o->argv_copy = calloc((size_t)argc + 1, sizeof(char *));
+	if (o->argv_copy == NULL)
+		return fail(err, errlen, "%s", "out of memory");
+	for (i = 0; i < argc; i++) {
+		if (i == 0 || verbatim) {
+			o->argv_copy[i] = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0)
+			verbatim = 1;
+		if (!verbatim && translate_one(argv[i], &t, err, errlen) == -1)
+			return -1;
+		o->argv_copy[i] = verbatim ? argv[i] : (char *)t;
+		if (!verbatim && t[0] == '-' && t[1] == '-' &&
+		    long_takes_next(t) && i + 1 < argc) {
+			i++;
+			o->argv_copy[i] = argv[i];
+		}
+	}
+	return 0;
+}
+
+static int
+parse_int_arg(const char *name, const char *arg, long min, long max,
+	      int *out, char *err, size_t errlen)
+{
+	long v;
+
+	if (cli_parse_uint(arg, min, max, &v) == -1) {
+		return fail(err, errlen, "invalid %s '%s' (want %ld-%ld)",
+			    name, arg, min, max);
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int
+parse_version_arg(const char *arg, enum tp_version *out, char *err,
+		  size_t errlen)
+{
+	*out = cli_parse_version(arg);
+	if (*out == TP_VERSION_ANY)
+		return fail(err, errlen,
+			    "invalid TLS version '%s' (want 1.0, 1.1, 1.2 or "
+			    "1.3)", arg);
+	return 0;
+}
+
+static int
+parse_starttls(const char *arg, struct cli_options *o, char *err,
+	       size_t errlen)
+{
+	size_t i;
+
+	for (i = 1; i < NELEM(starttls_names); i++) {
+		if (strcmp(arg, starttls_names[i]) == 0) {
+			o->starttls = (enum cli_starttls)i;
+			return 0;
+		}
+	}
+	return fail(err, errlen,
+		    "invalid --starttls protocol '%s' (want smtp, imap, pop3, "
+		    "ftp, xmpp or postgres)", arg);
+}
+
+static int
+pin_version(struct cli_options *o, enum tp_version v, int *pinned,
+	    char *err, size_t errlen)
+{
+	if (*pinned && o->min_tls != v)
+		return fail(err, errlen, "%s",
+			    "only one of --tls1.0, --tls1.1, --tls1.2, "
+			    "--tls1.3 may be given; use --min-tls and "
+			    "--max-tls for a range");
+	*pinned = 1;
+	o->min_tls = o->max_tls = v;
+	return 0;
+}
+
+static int
+set_target(struct cli_options *o, const char *arg, int *have, char *err,
+	   size_t errlen)
+{
+	if (*have)
+		return fail(err, errlen, "more than one server given ('%s')",
+			    arg);
+	*have = 1;
+	return cli_parse_hostport(arg, &o->target, err, errlen);
+}
+
+struct parse_state {
+	int have_target;
+	int pinned;
+	int ranged;
+};
+
+/* Options that take a file, list or name: stored as given. */
+static int
+apply_string(struct cli_options *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_SERVERNAME: o->servername = arg; return 1;
+	case OPT_CAFILE: o->ca_file = arg; return 1;
+	case OPT_CADIR: o->ca_dir = arg; return 1;
+	case OPT_CERT: o->cert = arg; return 1;
+	case OPT_KEY: o->key = arg; return 1;
+	case OPT_CIPHERS: o->ciphers = arg; return 1;
+	case OPT_CIPHERSUITES: o->ciphersuites = arg; return 1;
+	case OPT_GROUPS: o->groups = arg; return 1;
+	case OPT_ALPN: o->alpn = arg; return 1;
+	case OPT_SESSIN: o->sess_in = arg; return 1;
+	case OPT_SESSOUT: o->sess_out = arg; return 1;
+	case OPT_KEYLOG: o->keylog = arg; return 1;
+	case OPT_JSON: o->json = arg; return 1;
+	default: return 0;
+	}
+}
+
+/* Flags without an argument. */
+static int
+apply_flag(struct cli_options *o, int opt)
+{
+	switch (opt) {
+	case OPT_NOSERVERNAME: o->no_servername = 1; return 1;
+	case OPT_INSECURE: o->insecure = 1; return 1;
+	case OPT_SHOWCERTS: o->showcerts = 1; return 1;
+	case OPT_MSG: o->msg = 1; return 1;
+	case OPT_BRIEF: o->verbosity = CLI_BRIEF; return 1;
+	case OPT_QUIET: o->verbosity = CLI_QUIET; return 1;
+	case OPT_CRLF: o->crlf = 1; return 1;
+	case OPT_COMMANDS: o->commands = 1; return 1;
+	case OPT_NOTICKETS: o->no_tickets = 1; return 1;
+	case OPT_SCLIENT_NOOP: return 1;
+	case '4': o->family = 4; return 1;
+	case '6': o->family = 6; return 1;
+	case 'h': o->help = 1; return 1;
+	case OPT_VERSION: o->version = 1; return 1;
+	default: return 0;
+	}
+}
+
+static int
+apply_other(struct cli_options *o, struct parse_state *ps, int opt,
+	    const char *arg, char *err, size_t errlen)
+{
+	switch (opt) {
+	case OPT_CONNECT:
+		return set_target(o, arg, &ps->have_target, err, errlen);
+	case OPT_TLS10: return pin_version(o, TP_TLS1_0, &ps->pinned, err, errlen);
+	case OPT_TLS11: return pin_version(o, TP_TLS1_1, &ps->pinned, err, errlen);
+	case OPT_TLS12: return pin_version(o, TP_TLS1_2, &ps->pinned, err, errlen);
+	case OPT_TLS13: return pin_version(o, TP_TLS1_3, &ps->pinned, err, errlen);
+	case OPT_MINTLS:
+		ps->ranged = 1;
+		return parse_version_arg(arg, &o->min_tls, err, errlen);
+	case OPT_MAXTLS:
+		ps->ranged = 1;
+		return parse_version_arg(arg, &o->max_tls, err, errlen);
+	case OPT_RECONNECT:
+		return parse_int_arg("--reconnect count", arg, 0, 100,
+				     &o->reconnect, err, errlen);
+	case OPT_TIMEOUT:
+		return parse_int_arg("--timeout", arg, 0, 86400, &o->timeout,
+				     err, errlen);
+	case OPT_LINGER:
+		return parse_int_arg("--linger", arg, 0, 86400, &o->linger,
+				     err, errlen);
+	case OPT_STARTTLS:
+		return parse_starttls(arg, o, err, errlen);
+	default:
+		return fail(err, errlen, "internal error: option %d", opt);
+	}
+}
+
+/* How many long options "--name[=value]" could abbreviate. */
+static int
+long_matches(const char *arg)
+{
+	const struct option *o;
+	size_t n;
+	int count = 0;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return 0;
+	arg += 2;
+	n = strcspn(arg, "=");
+	for (o = long_opts; o->name != NULL; o++)
+		if (strncmp(o->name, arg, n) == 0)
+			count++;
+	return count;
+}
+
+static int
+getopt_error(int ch, char **argv, char *err, size_t errlen)
+{
+	const char *arg = argv[optind - 1];
+
+	if (ch == ':')
+		return fail(err, errlen, "option '%s' requires an argument",
+			    arg);
+	if (optopt != 0 && optopt < 256 && arg[1] != '-') {
+		return fail(err, errlen, "invalid option '-%c'", optopt);
+	}
+	return fail(err, errlen, "%s option '%s'",
+		    long_matches(arg) > 1 ? "ambiguous" : "unrecognized", arg);
+}
+
+static int
+check_combinations(const struct cli_options *o, const struct parse_state *ps,
+		   char *err, size_t errlen)
+{
+	if (ps->pinned && ps->ranged)
+		return fail(err, errlen, "%s",
+			    "--tls1.x pins one version; it cannot be combined "
+			    "with --min-tls or --max-tls");
+	if (o->min_tls != TP_VERSION_ANY && o->max_tls != TP_VERSION_ANY &&
+	    o->min_tls > o->max_tls)
+		return fail(err, errlen, "%s", "--min-tls is above --max-tls");
+	if (o->servername != NULL && o->no_servername)
+		return fail(err, errlen, "%s",
+			    "--servername and --noservername conflict");
+	if (o->key != NULL && o->cert == NULL)
+		return fail(err, errlen, "%s", "--key needs --cert");
+	if (o->servername != NULL && o->servername[0] == '\0')
+		return fail(err, errlen, "%s",
+			    "empty --servername (use --noservername to send "
+			    "no SNI)");
+	return 0;
+}
+
+static int
+parse_positional(int argc, char **argv, struct cli_options *o,
+		 struct parse_state *ps, char *err, size_t errlen)
+{
+	if (optind < argc &&
+	    set_target(o, argv[optind++], &ps->have_target, err, errlen) == -1)
+		return -1;
+	if (optind < argc)
+		return fail(err, errlen, "unexpected argument '%s'",
+			    argv[optind]);
+	if (!ps->have_target)
+		return fail(err, errlen, "%s", "missing HOST[:PORT]");
+	return 0;
+}
+
+static void
+set_defaults(struct cli_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->timeout = -1;
+	o->linger = -1;
+	o->min_tls = o->max_tls = TP_VERSION_ANY;
+}
+
+int
+cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
+		  size_t errlen)
+{
+	struct parse_state ps = { 0, 0, 0 };
+	char **av;
+	int ch;
+
+	set_defaults(o);
+	if (translate_argv(argc, argv, o, err, errlen) == -1)
+		return -1;
+	av = o->argv_copy;
+	optind = 0; /* GNU: full reinitialisation */
+	opterr = 0;
+	while ((ch = getopt_long(argc, av, SHORT_OPTS, long_opts, NULL)) !=
+	       -1) {
+		if (ch == '?' || ch == ':')
+			return getopt_error(ch, av, err, errlen);
+		if (apply_string(o, ch, optarg) || apply_flag(o, ch))
+			continue;
+		if (apply_other(o, &ps, ch, optarg, err, errlen) == -1)
+			return -1;
+	}
+	if (o->help || o->version)
+		return 0;
+	if (parse_positional(argc, av, o, &ps, err, errlen) == -1)
+		return -1;
+	return check_combinations(o, &ps, err, errlen);
+}
+
+void
+cli_options_free(struct cli_options *o)
+{
+	free(o->argv_copy);
+	o->argv_copy = NULL;
+}

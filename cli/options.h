@@ -1,0 +1,68 @@
+/*
+ * Command-line options of `tlsprobe connect`: GNU long names are canonical;
+ * the common openssl s_client spellings (-connect, -CAfile, -tls1_3...) are
+ * translated to them before getopt_long sees the arguments.
+ */
+#ifndef CLI_OPTIONS_H
+#define CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "parse.h"
+#include "tlsprobe.h"
+
+enum cli_verbosity { CLI_NORMAL = 0, CLI_BRIEF, CLI_QUIET };
+
+enum cli_starttls {
+	CLI_STARTTLS_NONE = 0,
+	CLI_STARTTLS_SMTP,
+	CLI_STARTTLS_IMAP,
+	CLI_STARTTLS_POP3,
+	CLI_STARTTLS_FTP,
+	CLI_STARTTLS_XMPP,
+	CLI_STARTTLS_POSTGRES
+};
+
+struct cli_options {
+	struct cli_hostport target;
+	const char *servername;  /* NULL: HOST */
+	int no_servername;
+	const char *ca_file, *ca_dir;
+	int insecure;
+	const char *cert, *key;
+	enum tp_version min_tls, max_tls;
+	const char *ciphers, *ciphersuites, *groups, *alpn;
+	const char *sess_in, *sess_out;
+	int reconnect;           /* extra connections resuming the session */
+	enum cli_starttls starttls;
+	const char *keylog;      /* --keylog, else $SSLKEYLOGFILE */
+	int showcerts, msg;
+	enum cli_verbosity verbosity;
+	const char *json;
+	int crlf;
+	int timeout;             /* seconds, -1: library default */
+	int linger;              /* seconds, -1: unbounded */
+	int family;              /* 0, 4 or 6 */
+	int commands;            /* in-band commands from non-terminal stdin */
+	int no_tickets;
+	int help, version;       /* --help/--version seen: nothing else runs */
+	char **argv_copy;        /* owned: the translated argument vector */
+};
+
+/*
+ * Parses argv (argv[0] is the program or subcommand name) into o. Returns
+ * 0, or -1 with a one-line message (without "tlsprobe: ") in err.
+ * Free with cli_options_free.
+ */
+int cli_options_parse(int argc, char **argv, struct cli_options *o,
+		      char *err, size_t errlen);
+void cli_options_free(struct cli_options *o);
+
+/* Writes the --help text to fp. */
+void cli_options_usage(FILE *fp);
+
+/* Name of a STARTTLS protocol ("smtp"...). */
+const char *cli_starttls_name(enum cli_starttls p);
+
+#endif

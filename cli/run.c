@@ -1,0 +1,251 @@
+/* The two threads of a run, :resume, and the end of the run. */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "input.h"
+#include "run.h"
+#include "setup.h"
+#include "summary.h"
+
+#define READ_CHUNK 16384
+/* How long :resume waits for the old connection to close. */
+#define RESUME_DRAIN_MS 2000
+/* How long the end of a run waits for the stdin thread. */
+#define INPUT_JOIN_MS 200
+
+/* The socket-reader thread: peer data to stdout until the peer closes or
+ * the connection fails. It reads from the start, so it may be the thread
+ * that runs the handshake (or waits for the writer running it). */
+static void *
+reader_thread(void *arg)
+{
+	struct session *s = arg;
+	struct tp_conn *c = session_conn(s);
+	char buf[READ_CHUNK];
+	ssize_t n;
+	int replaced;
+
+	while ((n = tp_conn_read(c, buf, sizeof(buf))) > 0) {
+		session_note_handshake(s, c);
+		if (console_data(buf, (size_t)n) == -1) {
+			/* EPIPE: the consumer is gone, end quietly. */
+			session_end(s, CLI_EOTHER,
+				    console_stdout_errno() == EPIPE
+					    ? NULL : "write to standard output "
+						     "failed");
+			return NULL;
+		}
+	}
+	if (n == -1) {
+		session_conn_failed(s, c);
+		return NULL;
+	}
+	/* End of stream: the peer closed; that ends the run (unless this
+	 * connection is being replaced by :resume). */
+	session_note_handshake(s, c);
+	pthread_mutex_lock(&s->mtx);
+	replaced = s->resuming || c != s->conn;
+	pthread_mutex_unlock(&s->mtx);
+	if (!replaced)
+		session_end(s, CLI_OK, NULL);
+	return NULL;
+}
+
+int
+run_start_reader(struct session *s)
+{
+	if (pthread_create(&s->reader, NULL, reader_thread, s) != 0) {
+		session_end(s, CLI_EOTHER, "cannot start the reader thread");
+		return -1;
+	}
+	s->reader_started = 1;
+	return 0;
+}
+
+/* Replaces the current connection by c; the old one is returned. */
+static struct tp_conn *
+swap_conn(struct session *s, struct tp_conn *c)
+{
+	struct tp_conn *old;
+
+	pthread_mutex_lock(&s->mtx);
+	old = s->conn;
+	s->conn = c;
+	s->summary_done = 0;
+	s->resuming = 0;
+	pthread_mutex_unlock(&s->mtx);
+	return old;
+}
+
+/* Claims the right to replace the connection; fails once ended. */
+static int
+begin_resume(struct session *s)
+{
+	int ok;
+
+	pthread_mutex_lock(&s->mtx);
+	ok = !s->ended;
+	if (ok)
+		s->resuming = 1;
+	pthread_mutex_unlock(&s->mtx);
+	return ok ? 0 : -1;
+}
+
+/* Waits up to RESUME_DRAIN_MS for the reader to see the peer close
+ * (replies still in flight are shown, TLS 1.3 tickets are read), then
+ * aborts the connection. */
+static void
+drain_reader(struct session *s, struct tp_conn *old)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += RESUME_DRAIN_MS / 1000;
+	if (pthread_timedjoin_np(s->reader, NULL, &ts) != 0) {
+		tp_conn_abort(old);
+		pthread_join(s->reader, NULL);
+	}
+	s->reader_started = 0;
+}
+
+int
+session_resume(struct session *s)
+{
+	struct tp_conn *old = session_conn(s), *c;
+	enum cli_status st;
+
+	if (!conn_handshaken(old)) {
+		console_msg("No session to resume yet");
+		return 0;
+	}
+	if (begin_resume(s) == -1)
+		return -1;
+	console_msg("Closing, then reconnecting to resume the session...");
+	console_set_busy(1);
+	if (tp_conn_flush(old) == 0)
+		(void)tp_conn_shutdown_write(old);
+	drain_reader(s, old);
+	c = setup_conn(s, old, &st);
+	console_set_busy(0);
+	if (c == NULL) {
+		session_end(s, st, NULL); /* the error line is out already */
+		return -1;
+	}
+	tp_conn_free(swap_conn(s, c));
+	return run_start_reader(s);
+}
+
+/* Waits until the run has ended, or until --linger seconds after stdin
+ * EOF (which ends it with status 0). */
+static void
+wait_end(struct session *s)
+{
+	struct timespec ts;
+	int linger = s->opt->linger, timedout = 0;
+
+	pthread_mutex_lock(&s->mtx);
+	while (!s->ended) {
+		if (!s->input_eof || linger < 0) {
+			pthread_cond_wait(&s->cv, &s->mtx);
+			continue;
+		}
+		ts = s->eof_at;
+		ts.tv_sec += linger;
+		if (pthread_cond_timedwait(&s->cv, &s->mtx, &ts) == ETIMEDOUT &&
+		    !s->ended) {
+			s->ended = s->lingered = timedout = 1;
+			s->status = CLI_OK;
+		}
+	}
+	pthread_mutex_unlock(&s->mtx);
+	if (timedout && s->opt->verbosity == CLI_NORMAL)
+		console_msg("Peer did not close within %d s (--linger); "
+			    "closing", linger);
+	session_wake_input(s);
+}
+
+static int
+start_threads(struct session *s, pthread_t *input)
+{
+	void *(*fn)(void *) = s->interactive ? input_readline_thread
+					     : input_stdin_thread;
+
+	if (run_start_reader(s) == -1)
+		return -1;
+	if (pthread_create(input, NULL, fn, s) != 0) {
+		session_end(s, CLI_EOTHER, "cannot start the input thread");
+		return -1;
+	}
+	return 0;
+}
+
+/* --sess-out and the last --reconnect result, while the connection is
+ * still whole. */
+static void
+save_results(struct session *s, struct tp_conn *c)
+{
+	struct tp_info info;
+	const struct tp_info *i = conn_info(c, &info);
+
+	if (i == NULL)
+		return;
+	if (s->opt->reconnect > 0 && s->nreconnect < CLI_MAX_RECONNECT)
+		s->resumed[s->nreconnect++] = i->session_reused;
+	if (s->opt->sess_out == NULL ||
+	    tp_conn_save_session(c, s->opt->sess_out) == 0)
+		return;
+	console_error("--sess-out '%s': %s", s->opt->sess_out,
+		      tp_conn_error(c));
+	pthread_mutex_lock(&s->mtx);
+	if (s->status == CLI_OK)
+		s->status = CLI_EOTHER;
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* The readline thread must restore the terminal: wait for it. The stdin
+ * thread normally leaves its poll() at once, but may be blocked in
+ * read(2) or in a write the peer does not drain: it gets a moment, and is
+ * then left behind (the process exits without it). */
+static void
+join_input(struct session *s, pthread_t input)
+{
+	struct timespec ts;
+
+	if (s->interactive) {
+		pthread_join(input, NULL);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += INPUT_JOIN_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	if (pthread_timedjoin_np(input, NULL, &ts) != 0)
+		pthread_detach(input);
+}
+
+enum cli_status
+run_session(struct session *s)
+{
+	pthread_t input;
+	int input_started = start_threads(s, &input) == 0;
+	struct tp_conn *c;
+
+	wait_end(s);
+	c = session_conn(s);
+	save_results(s, c);
+	tp_conn_abort(c);
+	if (s->reader_started)
+		pthread_join(s->reader, NULL);
+	if (input_started)
+		join_input(s, input);
+	console_queue_end();
+	if (s->opt->json != NULL && summary_json(s->opt->json, s, c) == -1 &&
+	    s->status == CLI_OK)
+		s->status = CLI_EOTHER;
+	return s->status;
+}

@@ -1,0 +1,239 @@
+/* The shared state of a run and what both threads do with it; see
+ * session.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "parse.h"
+#include "session.h"
+#include "setup.h"
+#include "summary.h"
+#include "trace.h"
+
+const struct tp_info *
+conn_info(struct tp_conn *c, struct tp_info *buf)
+{
+	return tp_conn_info(c, buf) == 0 ? buf : NULL;
+}
+
+int
+conn_handshaken(struct tp_conn *c)
+{
+	struct tp_info info;
+
+	return tp_conn_info(c, &info) == 0;
+}
+
+struct tp_conn *
+session_conn(struct session *s)
+{
+	struct tp_conn *c;
+
+	pthread_mutex_lock(&s->mtx);
+	c = s->conn;
+	pthread_mutex_unlock(&s->mtx);
+	return c;
+}
+
+int
+session_ended(struct session *s)
+{
+	int e;
+
+	pthread_mutex_lock(&s->mtx);
+	e = s->ended;
+	pthread_mutex_unlock(&s->mtx);
+	return e;
+}
+
+/* Marks the run as ended; caller holds s->mtx. Returns 0 if it already
+ * was. */
+static int
+end_locked(struct session *s, enum cli_status status, const char *msg)
+{
+	if (s->ended)
+		return 0;
+	s->ended = 1;
+	s->status = status;
+	if (msg != NULL)
+		snprintf(s->error, sizeof(s->error), "%s", msg);
+	pthread_cond_broadcast(&s->cv);
+	return 1;
+}
+
+void
+session_wake_input(struct session *s)
+{
+	char b = 1;
+
+	if (write(s->stop_fd[1], &b, 1) == -1 && errno != EAGAIN)
+		return;
+}
+
+void
+session_end(struct session *s, enum cli_status status, const char *msg)
+{
+	int first;
+
+	pthread_mutex_lock(&s->mtx);
+	first = end_locked(s, status, msg);
+	pthread_mutex_unlock(&s->mtx);
+	if (first && msg != NULL)
+		console_error("%s", msg);
+	if (first)
+		session_wake_input(s);
+}
+
+void
+session_conn_failed(struct session *s, struct tp_conn *c)
+{
+	enum tp_errcode e = tp_conn_errcode(c);
+	int hs = conn_handshaken(c), ignore;
+	char line[512];
+
+	cli_format_error(line, sizeof(line), e, hs, tp_conn_error(c));
+	pthread_mutex_lock(&s->mtx);
+	/* Ending the run or :resume aborts the connection on purpose. */
+	ignore = s->ended || c != s->conn || s->resuming;
+	pthread_mutex_unlock(&s->mtx);
+	if (ignore)
+		return;
+	if (e == TP_ERR_CLOSED)
+		snprintf(line, sizeof(line), "connection closed");
+	session_end(s, cli_status_from_errcode(e, hs), line);
+}
+
+/* With --insecure, a failed verification is repeated as a warning line,
+ * since the summary may scroll by. */
+static void
+warn_insecure(struct tp_conn *c, const struct cli_options *o)
+{
+	struct tp_info info;
+	const struct tp_info *i = conn_info(c, &info);
+
+	if (i == NULL || (i->verify_ok && i->verify_failures == 0) ||
+	    o->verbosity == CLI_QUIET)
+		return;
+	console_msg("WARNING: certificate verification FAILED (%s); "
+		    "continuing only because of --insecure",
+		    i->verify_error ? i->verify_error : "unknown reason");
+}
+
+void
+session_note_handshake(struct session *s, struct tp_conn *c)
+{
+	char *text;
+	int mine;
+
+	if (!conn_handshaken(c))
+		return;
+	pthread_mutex_lock(&s->mtx);
+	mine = !s->summary_done && c == s->conn;
+	pthread_mutex_unlock(&s->mtx);
+	if (!mine)
+		return;
+	text = summary_text(c, s->opt); /* library calls: not under mtx */
+	pthread_mutex_lock(&s->mtx);
+	mine = !s->summary_done && c == s->conn;
+	s->summary_done = 1;
+	pthread_mutex_unlock(&s->mtx);
+	if (mine && text != NULL)
+		console_text(text);
+	if (mine)
+		warn_insecure(c, s->opt);
+	free(text);
+}
+
+/* Events worth a line even without --msg. */
+static void
+note_event(struct session *s, const struct tp_event *ev)
+{
+	if (s->opt->verbosity != CLI_NORMAL || s->opt->msg)
+		return;
+	if (ev->type == TP_EV_RENEG_REQUESTED && ev->detail != NULL &&
+	    strcmp(ev->detail, "peer") == 0)
+		console_msg("Peer started a renegotiation");
+	else if (ev->type == TP_EV_RENEG_REFUSED && ev->detail != NULL &&
+		 strcmp(ev->detail, "policy") == 0)
+		console_msg("Refused a renegotiation requested by the peer");
+}
+
+void
+session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
+{
+	struct session *s = arg;
+	char line[256];
+
+	if (s->opt->msg) {
+		trace_format(line, sizeof(line), ev);
+		console_msg("%s", line);
+	}
+	note_event(s, ev);
+	if (ev->type == TP_EV_HANDSHAKE_DONE)
+		session_note_handshake(s, c);
+}
+
+static int
+write_conn(struct session *s, struct tp_conn *c, const char *buf,
+	   size_t len)
+{
+	ssize_t n;
+
+	console_set_busy(1);
+	n = tp_conn_write(c, buf, len);
+	console_set_busy(0);
+	if (n == -1) {
+		session_conn_failed(s, c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+session_send(struct session *s, const char *buf, size_t len)
+{
+	struct tp_conn *c = session_conn(s);
+	char out[2 * 4096];
+	size_t n, o;
+
+	if (!s->opt->crlf)
+		return len == 0 ? 0 : write_conn(s, c, buf, len);
+	while (len > 0) {
+		n = len < sizeof(out) / 2 ? len : sizeof(out) / 2;
+		o = cli_crlf_convert(buf, n, out, &s->crlf_prev_cr);
+		if (write_conn(s, c, out, o) == -1)
+			return -1;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+void
+session_input_eof(struct session *s)
+{
+	struct tp_conn *c = session_conn(s);
+	int rv;
+
+	console_set_busy(1);
+	rv = tp_conn_handshake(c);
+	if (rv == 0)
+		session_note_handshake(s, c);
+	if (rv == 0)
+		rv = tp_conn_flush(c);
+	if (rv == 0)
+		rv = tp_conn_shutdown_write(c);
+	console_set_busy(0);
+	if (rv == -1) {
+		session_conn_failed(s, c);
+		return;
+	}
+	pthread_mutex_lock(&s->mtx);
+	s->input_eof = 1;
+	clock_gettime(CLOCK_MONOTONIC, &s->eof_at);
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mtx);
+}

@@ -1,0 +1,228 @@
+/* Configuration and connection setup; see setup.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "netconnect.h"
+#include "setup.h"
+#include "starttls.h"
+
+/* Default for our own connect (--starttls) when --timeout is not given;
+ * matches the library's default. */
+#define DEFAULT_TIMEOUT_MS 10000
+
+const char *
+setup_keylog_path(const struct cli_options *o)
+{
+	const char *env = getenv("SSLKEYLOGFILE");
+
+	if (o->keylog != NULL)
+		return o->keylog;
+	return env != NULL && *env != '\0' ? env : NULL;
+}
+
+static int
+config_fail(struct tp_config *cfg, const char *what, const char *arg,
+	    enum cli_status st, enum cli_status *stp)
+{
+	const char *why = tp_config_error(cfg);
+
+	if (why != NULL && strstr(why, arg) != NULL)
+		console_error("%s", why);
+	else
+		console_error("%s '%s': %s", what, arg, why ? why : "failed");
+	*stp = st;
+	return -1;
+}
+
+/* Trust, client certificate, key log: things read from files. */
+static int
+config_files(struct tp_config *cfg, const struct cli_options *o,
+	     enum cli_status *st)
+{
+	const char *keylog = setup_keylog_path(o);
+
+	if (o->ca_file && tp_config_set_ca_file(cfg, o->ca_file) == -1)
+		return config_fail(cfg, "--ca-file", o->ca_file, CLI_EOTHER, st);
+	if (o->ca_dir && tp_config_set_ca_dir(cfg, o->ca_dir) == -1)
+		return config_fail(cfg, "--ca-dir", o->ca_dir, CLI_EOTHER, st);
+	if (o->cert && tp_config_set_cert_file(cfg, o->cert,
+					       o->key ? o->key : o->cert) == -1)
+		return config_fail(cfg, "--cert", o->cert, CLI_EOTHER, st);
+	if (keylog && tp_config_set_keylog_file(cfg, keylog) == -1)
+		return config_fail(cfg, "key log", keylog, CLI_EOTHER, st);
+	return 0;
+}
+
+/* --ciphers and --ciphersuites go to the library as one list. */
+static int
+config_ciphers(struct tp_config *cfg, const struct cli_options *o,
+	       enum cli_status *st)
+{
+	char *both = NULL;
+	const char *list = o->ciphers ? o->ciphers : o->ciphersuites;
+	int rv;
+
+	if (list == NULL)
+		return 0;
+	if (o->ciphers && o->ciphersuites) {
+		if (asprintf(&both, "%s:%s", o->ciphersuites, o->ciphers) == -1)
+			return config_fail(cfg, "--ciphers", o->ciphers,
+					   CLI_EOTHER, st);
+		list = both;
+	}
+	rv = tp_config_set_ciphers(cfg, list);
+	if (rv == -1)
+		config_fail(cfg, "invalid cipher list", list, CLI_EUSAGE, st);
+	free(both);
+	return rv;
+}
+
+/* Protocol choices: versions, lists, tickets, timeouts. */
+static int
+config_protocol(struct tp_config *cfg, const struct cli_options *o,
+		enum cli_status *st)
+{
+	if ((o->min_tls || o->max_tls) &&
+	    tp_config_set_versions(cfg, o->min_tls, o->max_tls) == -1)
+		return config_fail(cfg, "TLS versions", "--min-tls/--max-tls",
+				   CLI_EUSAGE, st);
+	if (config_ciphers(cfg, o, st) == -1)
+		return -1;
+	if (o->groups && tp_config_set_groups(cfg, o->groups) == -1)
+		return config_fail(cfg, "invalid --groups", o->groups,
+				   CLI_EUSAGE, st);
+	if (o->alpn && tp_config_set_alpn(cfg, o->alpn) == -1)
+		return config_fail(cfg, "invalid --alpn", o->alpn, CLI_EUSAGE,
+				   st);
+	if (o->no_tickets)
+		tp_config_set_tickets(cfg, 0);
+	if (o->timeout >= 0)
+		tp_config_set_timeouts(cfg, o->timeout * 1000,
+				       o->timeout * 1000);
+	return 0;
+}
+
+struct tp_config *
+setup_config(struct session *s, enum cli_status *st)
+{
+	const struct cli_options *o = s->opt;
+	struct tp_config *cfg = tp_config_new(TP_CLIENT);
+
+	if (cfg == NULL) {
+		console_error("out of memory");
+		*st = CLI_EOTHER;
+		return NULL;
+	}
+	tp_config_insecure(cfg, o->insecure);
+	tp_config_set_reneg_policy(cfg, TP_RENEG_ACCEPT, 0);
+	tp_config_set_event_cb(cfg, session_event, s);
+	if (config_files(cfg, o, st) == -1 ||
+	    config_protocol(cfg, o, st) == -1) {
+		tp_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* The name for SNI and verification: --servername, else HOST. With
+ * --noservername, "" asks the library to send no SNI (see the report). */
+static const char *
+conn_servername(const struct cli_options *o)
+{
+	if (o->no_servername)
+		return "";
+	return o->servername ? o->servername : o->target.host;
+}
+
+static int
+conn_fail(struct tp_conn *c, enum cli_status *st)
+{
+	char line[512];
+	enum tp_errcode e = tp_conn_errcode(c);
+
+	cli_format_error(line, sizeof(line), e, 0, tp_conn_error(c));
+	console_error("%s", line);
+	*st = cli_status_from_errcode(e, 0);
+	if (*st == CLI_EOTHER && e == TP_ERR_NONE)
+		*st = CLI_ECONNECT;
+	return -1;
+}
+
+/* --starttls: our own TCP connect and preamble, then the library takes
+ * the socket. */
+static int
+connect_starttls(struct tp_conn *c, const struct cli_options *o,
+		 enum cli_status *st)
+{
+	int tmo = o->timeout >= 0 ? o->timeout * 1000 : DEFAULT_TIMEOUT_MS;
+	const char *name = o->servername ? o->servername : o->target.host;
+	char err[512];
+	int fd;
+
+	fd = net_connect(o->target.host, o->target.port, o->family, tmo, err,
+			 sizeof(err), st);
+	if (fd == -1 || starttls_run(fd, o->starttls, name, tmo, err,
+				     sizeof(err), st) == -1) {
+		if (fd != -1)
+			close(fd);
+		console_error("%s", err);
+		return -1;
+	}
+	if (tp_conn_attach_fd(c, fd, conn_servername(o)) == -1)
+		return conn_fail(c, st);
+	return 0;
+}
+
+static int
+load_session(struct tp_conn *c, struct tp_conn *prev,
+	     const struct cli_options *o, enum cli_status *st)
+{
+	if (prev != NULL && tp_conn_reuse_session_from(c, prev) == -1) {
+		/* Not fatal: the reconnection just will not resume. */
+		console_msg("Warning: cannot reuse the session: %s",
+			    tp_conn_error(c) ? tp_conn_error(c)
+					     : "no session available");
+		return 0;
+	}
+	if (prev == NULL && o->sess_in != NULL &&
+	    tp_conn_load_session(c, o->sess_in) == -1) {
+		console_error("--sess-in '%s': %s", o->sess_in,
+			      tp_conn_error(c));
+		*st = CLI_EOTHER;
+		return -1;
+	}
+	return 0;
+}
+
+struct tp_conn *
+setup_conn(struct session *s, struct tp_conn *prev, enum cli_status *st)
+{
+	const struct cli_options *o = s->opt;
+	struct tp_conn *c = tp_conn_new(s->cfg);
+	int rv;
+
+	if (c == NULL) {
+		console_error("out of memory");
+		*st = CLI_EOTHER;
+		return NULL;
+	}
+	if (load_session(c, prev, o, st) == -1) {
+		tp_conn_free(c);
+		return NULL;
+	}
+	if (o->starttls != CLI_STARTTLS_NONE)
+		rv = connect_starttls(c, o, st);
+	else if (tp_conn_connect(c, o->target.host, o->target.port,
+				 conn_servername(o), o->family) == -1)
+		rv = conn_fail(c, st);
+	else
+		rv = 0;
+	if (rv == -1) {
+		tp_conn_free(c);
+		return NULL;
+	}
+	return c;
+}

@@ -1,0 +1,70 @@
+/* Library error -> exit status and message; see status.h. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "status.h"
+
+enum cli_status
+cli_status_from_errcode(enum tp_errcode e, int handshake_done)
+{
+	switch (e) {
+	case TP_ERR_NONE:
+		return CLI_OK;
+	case TP_ERR_CONNECT:
+		return CLI_ECONNECT;
+	case TP_ERR_HANDSHAKE: /* a renegotiation that fails comes later */
+		return handshake_done ? CLI_EPROTO : CLI_EHANDSHAKE;
+	case TP_ERR_VERIFY:
+		return CLI_EVERIFY;
+	case TP_ERR_ALERT:
+	case TP_ERR_IO:
+		return handshake_done ? CLI_EPROTO : CLI_EHANDSHAKE;
+	case TP_ERR_TIMEOUT:
+		return CLI_ETIMEOUT;
+	case TP_ERR_USAGE:
+		return CLI_EUSAGE;
+	case TP_ERR_CLOSED:
+	case TP_ERR_REFUSED:
+	default:
+		return CLI_EOTHER;
+	}
+}
+
+/* What a category is called at the start of the line. */
+static const char *
+error_prefix(enum tp_errcode e, int handshake_done)
+{
+	switch (e) {
+	case TP_ERR_VERIFY:
+		return "certificate verification failed";
+	case TP_ERR_HANDSHAKE:
+		return "TLS handshake failed";
+	case TP_ERR_ALERT:
+	case TP_ERR_IO:
+		return handshake_done ? NULL : "TLS handshake failed";
+	default:
+		return NULL;
+	}
+}
+
+/* Does msg already start with prefix? */
+static int
+already_says(const char *msg, const char *prefix)
+{
+	return strncasecmp(msg, prefix, strlen(prefix)) == 0;
+}
+
+void
+cli_format_error(char *buf, size_t len, enum tp_errcode e,
+		 int handshake_done, const char *msg)
+{
+	const char *prefix = error_prefix(e, handshake_done);
+
+	if (msg == NULL || *msg == '\0')
+		msg = "unknown error";
+	if (prefix == NULL || already_says(msg, prefix))
+		snprintf(buf, len, "%s", msg);
+	else
+		snprintf(buf, len, "%s: %s", prefix, msg);
+}

@@ -1,0 +1,185 @@
+/* The input thread for non-terminal stdin: data byte for byte, or with
+ * --commands, lines where those starting with ':' are commands. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "input.h"
+
+#define CHUNK 16384
+#define CMD_LINE_MAX 1024
+
+/* --commands line state across reads. */
+struct lines {
+	int state;        /* LINE_START, LINE_DATA, LINE_CMD, LINE_SKIP */
+	size_t len;
+	char cmd[CMD_LINE_MAX];
+	const char *pend; /* data not yet sent, inside the current chunk */
+	size_t pend_len;
+};
+
+enum { LINE_START, LINE_DATA, LINE_CMD, LINE_SKIP };
+
+/* 1 when stdin is readable, 0 when the run has ended. */
+static int
+wait_stdin(struct session *s)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = STDIN_FILENO, .events = POLLIN },
+		{ .fd = s->stop_fd[0], .events = POLLIN },
+	};
+	int n;
+
+	for (;;) {
+		n = poll(pfd, 2, -1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || pfd[1].revents != 0)
+			return 0;
+		if (pfd[0].revents != 0)
+			return 1;
+	}
+}
+
+static int
+flush_pending(struct session *s, struct lines *l)
+{
+	int rv = 0;
+
+	if (l->pend_len > 0)
+		rv = session_send(s, l->pend, l->pend_len);
+	l->pend = NULL;
+	l->pend_len = 0;
+	return rv;
+}
+
+/* Line terminator length at the end of buf[0..len): 0, 1 (LF), 2 (CRLF). */
+static size_t
+eol_len(const char *buf, size_t len)
+{
+	if (len >= 2 && buf[len - 2] == '\r' && buf[len - 1] == '\n')
+		return 2;
+	return len >= 1 && buf[len - 1] == '\n' ? 1 : 0;
+}
+
+/* A complete line that started with ':'. Returns 0, 1 (:quit) or -1. */
+static int
+run_cmd_line(struct session *s, const char *line, size_t len)
+{
+	size_t eol = eol_len(line, len);
+	struct cli_cmd cmd;
+
+	if (cli_command_parse(line, len - eol, &cmd) != CLI_CMD_DATA)
+		return input_command(s, &cmd);
+	/* "::text": send ":text" and the line's own terminator */
+	return session_send(s, cmd.data, cmd.len + eol);
+}
+
+static int
+add_cmd_bytes(struct session *s, struct lines *l, const char *p, size_t n,
+	      int complete)
+{
+	int rv;
+
+	if (l->len + n > sizeof(l->cmd)) {
+		console_msg("Command line too long; ignored");
+		l->len = 0;
+		l->state = complete ? LINE_START : LINE_SKIP;
+		return 0;
+	}
+	memcpy(l->cmd + l->len, p, n);
+	l->len += n;
+	if (!complete)
+		return 0;
+	rv = run_cmd_line(s, l->cmd, l->len);
+	l->len = 0;
+	l->state = LINE_START;
+	return rv;
+}
+
+/* One piece of a line: up to and including its LF, or the chunk's end. */
+static int
+feed_piece(struct session *s, struct lines *l, const char *p, size_t n,
+	   int complete)
+{
+	if (l->state == LINE_START)
+		l->state = p[0] == ':' ? LINE_CMD : LINE_DATA;
+	if (l->state == LINE_CMD) {
+		if (flush_pending(s, l) == -1)
+			return -1;
+		return add_cmd_bytes(s, l, p, n, complete);
+	}
+	if (l->state == LINE_DATA) {
+		if (l->pend == NULL)
+			l->pend = p;
+		l->pend_len += n;
+	}
+	if (complete)
+		l->state = LINE_START;
+	return 0;
+}
+
+static int
+feed_lines(struct session *s, struct lines *l, const char *buf, size_t n)
+{
+	const char *nl;
+	size_t take;
+	int rv;
+
+	while (n > 0) {
+		nl = memchr(buf, '\n', n);
+		take = nl ? (size_t)(nl - buf) + 1 : n;
+		rv = feed_piece(s, l, buf, take, nl != NULL);
+		if (rv != 0)
+			return rv;
+		buf += take;
+		n -= take;
+	}
+	return flush_pending(s, l);
+}
+
+/* stdin EOF: a last command line without LF still counts. */
+static int
+finish_lines(struct session *s, struct lines *l)
+{
+	int rv = 0;
+
+	if (l->state == LINE_CMD && l->len > 0)
+		rv = run_cmd_line(s, l->cmd, l->len);
+	l->len = 0;
+	return rv;
+}
+
+void *
+input_stdin_thread(void *arg)
+{
+	struct session *s = arg;
+	struct lines l = { .state = LINE_START };
+	char buf[CHUNK];
+	ssize_t n;
+	int rv;
+
+	while (wait_stdin(s)) {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1) {
+			session_end(s, CLI_EOTHER,
+				    "read from standard input failed");
+			return NULL;
+		}
+		if (n == 0) {
+			if (!s->opt->commands || finish_lines(s, &l) == 0)
+				session_input_eof(s);
+			return NULL;
+		}
+		rv = s->opt->commands ? feed_lines(s, &l, buf, (size_t)n)
+				      : session_send(s, buf, (size_t)n);
+		if (rv != 0)
+			return NULL;
+	}
+	return NULL;
+}

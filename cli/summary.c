@@ -1,0 +1,324 @@
+/* Session summary, status and JSON; see summary.h. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+#include "json.h"
+#include "summary.h"
+
+static const char *
+str_or(const char *s, const char *dflt)
+{
+	return s != NULL && *s != '\0' ? s : dflt;
+}
+
+static int
+is_tls13(const struct tp_info *i)
+{
+	return i->version != NULL && strcmp(i->version, "TLSv1.3") == 0;
+}
+
+static const char *
+yes_no(int v)
+{
+	return v ? "yes" : "no";
+}
+
+static void
+print_cert(FILE *fp, int n, const struct tp_cert_info *ci, int pem)
+{
+	fprintf(fp, " %d s: %s\n", n, str_or(ci->subject, "?"));
+	fprintf(fp, "   i: %s\n", str_or(ci->issuer, "?"));
+	fprintf(fp, "   valid: %s to %s\n", str_or(ci->not_before, "?"),
+		str_or(ci->not_after, "?"));
+	if (pem && ci->pem != NULL)
+		fputs(ci->pem, fp);
+}
+
+static void
+print_chain(FILE *fp, const struct tp_info *i, int pem)
+{
+	int n;
+
+	if (i->peer_chain_len > 0) {
+		fprintf(fp, "Peer subject: %s\n",
+			str_or(i->peer_chain[0].subject, "?"));
+		fprintf(fp, "Peer issuer: %s\n",
+			str_or(i->peer_chain[0].issuer, "?"));
+	}
+	fprintf(fp, "Peer chain (as sent): %d certificate%s\n",
+		i->peer_chain_len, i->peer_chain_len == 1 ? "" : "s");
+	for (n = 0; n < i->peer_chain_len; n++)
+		print_cert(fp, n, &i->peer_chain[n], pem);
+}
+
+/* Each line of the verify log, indented. */
+static void
+print_verify_log(FILE *fp, const char *log)
+{
+	const char *nl;
+
+	while (log != NULL && *log != '\0') {
+		nl = strchr(log, '\n');
+		fprintf(fp, "  failure: %.*s\n",
+			(int)(nl ? (size_t)(nl - log) : strlen(log)), log);
+		log = nl ? nl + 1 : NULL;
+	}
+}
+
+static void
+print_verification(FILE *fp, struct tp_conn *c, const struct tp_info *i)
+{
+	if (i->verify_ok && i->verify_failures == 0) {
+		fputs("Verification: ok\n", fp);
+		return;
+	}
+	fprintf(fp, "Verification: FAILED (%d failure%s, ignored because of "
+		"--insecure): %s\n", i->verify_failures,
+		i->verify_failures == 1 ? "" : "s",
+		str_or(i->verify_error, "unknown reason"));
+	print_verify_log(fp, tp_conn_verify_log(c));
+}
+
+static void
+print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
+	   const struct cli_options *o)
+{
+	fputs("---\n", fp);
+	fprintf(fp, "Connected: %s\n", str_or(i->peer_addr, "?"));
+	fprintf(fp, "Protocol: %s\n", str_or(i->version, "?"));
+	fprintf(fp, "Cipher: %s\n", str_or(i->cipher, "?"));
+	fprintf(fp, "Group: %s\n", str_or(i->group, "none"));
+	print_chain(fp, i, o->showcerts);
+	print_verification(fp, c, i);
+	fprintf(fp, "SNI: %s\n", str_or(i->sni, "none"));
+	fprintf(fp, "ALPN: %s\n", str_or(i->alpn, "none"));
+	fprintf(fp, "Secure renegotiation: %s\n",
+		is_tls13(i) ? "n/a (TLS 1.3)" : yes_no(i->secure_renegotiation));
+	fprintf(fp, "Session ticket: %s\n", yes_no(i->ticket_received));
+	fprintf(fp, "Resumed: %s\n", yes_no(i->session_reused));
+	fputs("---\n", fp);
+}
+
+static void
+print_brief(FILE *fp, const struct tp_info *i)
+{
+	fprintf(fp, "Connected to %s: %s %s %s, peer %s, verify %s, "
+		"resumed %s\n", str_or(i->peer_addr, "?"),
+		str_or(i->version, "?"), str_or(i->cipher, "?"),
+		str_or(i->group, "-"),
+		i->peer_chain_len > 0 ? str_or(i->peer_chain[0].subject, "?")
+				      : "?",
+		i->verify_ok && i->verify_failures == 0
+			? "ok" : "FAILED (ignored, --insecure)",
+		yes_no(i->session_reused));
+}
+
+char *
+summary_text(struct tp_conn *c, const struct cli_options *o)
+{
+	struct tp_info info;
+	const struct tp_info *i = conn_info(c, &info);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if (i == NULL || o->verbosity == CLI_QUIET)
+		return NULL;
+	fp = open_memstream(&text, &len);
+	if (fp == NULL)
+		return NULL;
+	if (o->verbosity == CLI_BRIEF)
+		print_brief(fp, i);
+	else
+		print_full(fp, c, i, o);
+	fclose(fp);
+	return text;
+}
+
+static void
+print_status(FILE *fp, struct tp_conn *c, const struct tp_info *i)
+{
+	fprintf(fp, "Protocol: %s\n", str_or(i->version, "?"));
+	fprintf(fp, "Cipher: %s\n", str_or(i->cipher, "?"));
+	fprintf(fp, "Peer: %s (%s)\n", str_or(i->peer_addr, "?"),
+		i->peer_chain_len > 0 ? str_or(i->peer_chain[0].subject, "?")
+				      : "no certificate");
+	print_verification(fp, c, i);
+	fprintf(fp, "Secure renegotiation: %s\n",
+		is_tls13(i) ? "n/a (TLS 1.3)" : yes_no(i->secure_renegotiation));
+	fprintf(fp, "Handshakes: %d (renegotiations: %d completed, %d "
+		"refused)\n", i->handshakes, i->renegotiations,
+		i->renegotiations_refused);
+	fprintf(fp, "Key updates: %d sent, %d received\n", i->key_updates_sent,
+		i->key_updates_received);
+	fprintf(fp, "Resumed: %s\n", yes_no(i->session_reused));
+	fprintf(fp, "Bytes: %" PRIu64 " read, %" PRIu64 " written\n",
+		i->bytes_read, i->bytes_written);
+}
+
+char *
+summary_status(struct tp_conn *c)
+{
+	struct tp_info info;
+	const struct tp_info *i = conn_info(c, &info);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	if (fp == NULL)
+		return NULL;
+	if (i == NULL)
+		fputs("Handshake: not complete yet\n", fp);
+	else
+		print_status(fp, c, i);
+	fclose(fp);
+	return text;
+}
+
+static void
+json_chain(struct json_writer *w, const struct tp_info *i)
+{
+	int n;
+
+	json_key(w, "peer_chain");
+	json_array_begin(w);
+	for (n = 0; n < i->peer_chain_len; n++) {
+		json_object_begin(w);
+		json_kv_string(w, "subject", i->peer_chain[n].subject);
+		json_kv_string(w, "issuer", i->peer_chain[n].issuer);
+		json_kv_string(w, "not_before", i->peer_chain[n].not_before);
+		json_kv_string(w, "not_after", i->peer_chain[n].not_after);
+		json_kv_string(w, "pem", i->peer_chain[n].pem);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
+static void
+json_verification(struct json_writer *w, struct tp_conn *c,
+		  const struct tp_info *i)
+{
+	const char *log = tp_conn_verify_log(c), *nl;
+
+	json_key(w, "verification");
+	json_object_begin(w);
+	json_kv_bool(w, "ok", i->verify_ok && i->verify_failures == 0);
+	json_kv_string(w, "error", i->verify_error);
+	json_kv_int(w, "failures", i->verify_failures);
+	json_key(w, "log");
+	json_array_begin(w);
+	while (log != NULL && *log != '\0') {
+		char line[512];
+
+		nl = strchr(log, '\n');
+		snprintf(line, sizeof(line), "%.*s",
+			 (int)(nl ? (size_t)(nl - log) : strlen(log)), log);
+		json_string(w, line);
+		log = nl ? nl + 1 : NULL;
+	}
+	json_array_end(w);
+	json_object_end(w);
+}
+
+static void
+json_counters(struct json_writer *w, const struct tp_info *i)
+{
+	json_kv_int(w, "handshakes", i->handshakes);
+	json_kv_int(w, "renegotiations", i->renegotiations);
+	json_kv_int(w, "renegotiations_refused", i->renegotiations_refused);
+	json_kv_int(w, "key_updates_sent", i->key_updates_sent);
+	json_kv_int(w, "key_updates_received", i->key_updates_received);
+	json_key(w, "bytes_read");
+	json_uint(w, i->bytes_read);
+	json_key(w, "bytes_written");
+	json_uint(w, i->bytes_written);
+}
+
+static void
+json_connection(struct json_writer *w, struct tp_conn *c)
+{
+	struct tp_info info;
+	const struct tp_info *i = c ? conn_info(c, &info) : NULL;
+
+	json_key(w, "connection");
+	if (i == NULL) {
+		json_null(w);
+		return;
+	}
+	json_object_begin(w);
+	json_kv_string(w, "peer_addr", i->peer_addr);
+	json_kv_string(w, "protocol", i->version);
+	json_kv_string(w, "cipher", i->cipher);
+	json_kv_string(w, "group", i->group);
+	json_kv_string(w, "sni", i->sni);
+	json_kv_string(w, "alpn", i->alpn);
+	json_kv_bool(w, "secure_renegotiation", i->secure_renegotiation);
+	json_kv_bool(w, "session_ticket", i->ticket_received);
+	json_kv_bool(w, "resumed", i->session_reused);
+	json_counters(w, i);
+	json_verification(w, c, i);
+	json_chain(w, i);
+	json_object_end(w);
+}
+
+static void
+json_target(struct json_writer *w, const struct cli_options *o)
+{
+	json_kv_string(w, "host", o->target.host);
+	json_kv_string(w, "port", o->target.port);
+	json_kv_string(w, "servername",
+		       o->no_servername ? NULL
+					: str_or(o->servername, o->target.host));
+	json_kv_string(w, "starttls", o->starttls == CLI_STARTTLS_NONE
+					      ? NULL
+					      : cli_starttls_name(o->starttls));
+	json_kv_bool(w, "insecure", o->insecure);
+}
+
+static void
+json_reconnects(struct json_writer *w, const struct session *s)
+{
+	int k;
+
+	json_key(w, "reconnects");
+	json_array_begin(w);
+	for (k = 0; k < s->nreconnect; k++) {
+		json_object_begin(w);
+		json_kv_bool(w, "resumed", s->resumed[k]);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
+int
+summary_json(const char *path, const struct session *s, struct tp_conn *c)
+{
+	struct json_writer w;
+	FILE *fp = fopen(path, "w");
+	int rv;
+
+	if (fp == NULL) {
+		console_error("--json '%s': %m", path);
+		return -1;
+	}
+	json_init(&w, fp);
+	json_object_begin(&w);
+	json_kv_string(&w, "tool", "tlsprobe");
+	json_kv_string(&w, "version", tp_version());
+	json_target(&w, s->opt);
+	json_kv_int(&w, "exit_status", s->status);
+	json_kv_string(&w, "error", s->error[0] ? s->error : NULL);
+	json_kv_bool(&w, "lingered", s->lingered);
+	json_connection(&w, c);
+	json_reconnects(&w, s);
+	json_object_end(&w);
+	rv = json_finish(&w);
+	if (fclose(fp) == EOF || rv == -1) {
+		console_error("--json '%s': write failed", path);
+		return -1;
+	}
+	return 0;
+}

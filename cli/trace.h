@@ -1,0 +1,16 @@
+/* --msg: one line per library event. Pure formatting. */
+#ifndef CLI_TRACE_H
+#define CLI_TRACE_H
+
+#include <stddef.h>
+
+#include "tlsprobe.h"
+
+/* Writes the trace line for ev (no newline) into buf. */
+void trace_format(char *buf, size_t len, const struct tp_event *ev);
+
+/* Names of TLS handshake message types and record content types. */
+const char *trace_handshake_name(int type);
+const char *trace_content_name(int type);
+
+#endif

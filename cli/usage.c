@@ -1,0 +1,67 @@
+/* The --help text of `tlsprobe connect`. */
+#include <stdio.h>
+
+#include "options.h"
+
+static const char usage_text[] =
+"Usage: tlsprobe [connect] [OPTIONS] HOST[:PORT]\n"
+"       tlsprobe --version | --help\n"
+"\n"
+"Connects to HOST (port 443 by default; IPv6 literals as [::1]:4433),\n"
+"verifies its certificate, and relays standard input to the server and the\n"
+"server's data to standard output. Everything else goes to standard error.\n"
+"\n"
+"Connection:\n"
+"  -4, -6                  use IPv4 or IPv6 only\n"
+"      --connect HOST:PORT server, instead of the HOST[:PORT] argument\n"
+"      --timeout SECS      connect and handshake timeout (0: none)\n"
+"      --linger SECS       after stdin EOF, wait at most SECS for the peer\n"
+"      --starttls PROTO    smtp, imap, pop3, ftp, xmpp or postgres\n"
+"      --reconnect N       N more connections resuming the session\n"
+"\n"
+"Verification:\n"
+"      --ca-file FILE      trust anchors (PEM)\n"
+"      --ca-dir DIR        directory of trust anchors\n"
+"      --servername NAME   SNI and name to verify (default: HOST)\n"
+"      --noservername      send no SNI\n"
+"      --insecure          continue when verification fails (loud)\n"
+"\n"
+"TLS:\n"
+"      --tls1.0 ... --tls1.3  use only this version\n"
+"      --min-tls V, --max-tls V  version range (1.0, 1.1, 1.2, 1.3)\n"
+"      --ciphers LIST      cipher list (TLS 1.2 and older)\n"
+"      --ciphersuites LIST TLS 1.3 cipher suites\n"
+"      --groups LIST       key exchange groups\n"
+"      --alpn LIST         comma-separated ALPN protocols\n"
+"      --cert FILE         client certificate (PEM)\n"
+"      --key FILE          its private key (default: in --cert FILE)\n"
+"      --sess-in FILE      resume the session saved in FILE\n"
+"      --sess-out FILE     save the session to FILE\n"
+"      --no-tickets        do not ask for session tickets\n"
+"      --keylog FILE       log TLS secrets (also $SSLKEYLOGFILE)\n"
+"\n"
+"Input and output:\n"
+"      --commands          read :commands from non-terminal stdin too\n"
+"      --crlf              send LF from stdin as CRLF\n"
+"      --showcerts         print the peer's chain in PEM\n"
+"      --msg               trace handshake messages, alerts, records\n"
+"      --brief             one summary line\n"
+"      --quiet             errors only\n"
+"      --json FILE         write a JSON session summary to FILE\n"
+"  -h, --help              this text\n"
+"      --version           versions and wolfSSL features\n"
+"\n"
+"openssl s_client spellings work too: -connect, -servername, -CAfile,\n"
+"-CApath, -tls1_2, -tls1_3, -alpn, -cert, -key, -showcerts, -msg,\n"
+"-keylogfile, -starttls, -quiet, -brief, -sess_in, -sess_out, -reconnect,\n"
+"-crlf, -cipher, -ciphersuites, -groups, -curves.\n"
+"\n"
+"Exit status: 0 ok, 1 other error, 2 usage, 3 connect, 4 TLS handshake,\n"
+"5 certificate verification, 6 error after the handshake, 7 timeout.\n"
+"See tlsprobe(1).\n";
+
+void
+cli_options_usage(FILE *fp)
+{
+	fputs(usage_text, fp);
+}
