@@ -9,7 +9,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -26,6 +29,51 @@ static int ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len,
 	c->info.ticket_received = 1;
 	tp_event_push(c, TP_EV_TICKET, 0, 0, (size_t)len, NULL);
 	return 0;
+}
+
+static const char *handshake_name(int type)
+{
+	switch (type) {
+	case 0: return "HelloRequest";
+	case 1: return "ClientHello";
+	case 2: return "ServerHello";
+	case 4: return "NewSessionTicket";
+	case 5: return "EndOfEarlyData";
+	case 8: return "EncryptedExtensions";
+	case 11: return "Certificate";
+	case 12: return "ServerKeyExchange";
+	case 13: return "CertificateRequest";
+	case 14: return "ServerHelloDone";
+	case 15: return "CertificateVerify";
+	case 16: return "ClientKeyExchange";
+	case 20: return "Finished";
+	case 22: return "CertificateStatus";
+	case 24: return "KeyUpdate";
+	default: return "unknown";
+	}
+}
+
+/* wolfSSL shows plaintext handshake messages only (not those inside
+ * encrypted records); record events cover the rest. */
+static void msg_cb(int write_p, int version, int content_type,
+		   const void *buf, size_t len, WOLFSSL *ssl, void *arg)
+{
+	struct tp_conn *c = arg;
+	const unsigned char *p = buf;
+
+	(void)version;
+	(void)ssl;
+	if (content_type != 22 || len < 1)
+		return;
+	/* Sent messages come with their record header, received ones not. */
+	if (len > 5 && p[0] == 22 && p[1] == 3) {
+		p += 5;
+		len -= 5;
+	}
+	if (strcmp(handshake_name(p[0]), "unknown") == 0)
+		return; /* wolfSSL also reports some non-messages here */
+	tp_event_push(c, TP_EV_HANDSHAKE_MSG, write_p != 0, p[0], len,
+		      handshake_name(p[0]));
 }
 
 struct tp_conn *tp_conn_new(struct tp_config *cfg)
@@ -53,6 +101,10 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg)
 	}
 	tp_io_install(c);
 	wolfSSL_SetCertCbCtx(c->ssl, c);
+	if (cfg->event_cb != NULL) {
+		wolfSSL_set_msg_callback(c->ssl, msg_cb);
+		wolfSSL_set_msg_callback_arg(c->ssl, c);
+	}
 	if (cfg->role == TP_CLIENT) {
 		wolfSSL_UseSecureRenegotiation(c->ssl);
 		if (cfg->tickets) {
@@ -84,6 +136,20 @@ static int use_alpn(struct tp_conn *c)
 	return r == WOLFSSL_SUCCESS ? 0 : -1;
 }
 
+static void peer_address(int fd, char *out, size_t outlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), serv,
+			sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	snprintf(out, outlen, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+		 host, serv);
+}
+
 int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername)
 {
 	int flags;
@@ -102,10 +168,14 @@ int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername)
 	}
 	wolfSSL_set_fd(c->ssl, fd); /* for wolfSSL's own use; I/O is ours */
 	tp_io_install(c);
-	if (servername != NULL && c->servername == NULL)
+	if (c->peer_addr[0] == '\0')
+		peer_address(fd, c->peer_addr, sizeof(c->peer_addr));
+	if (servername != NULL && servername[0] == '\0')
+		c->no_sni = 1; /* "" asks for no SNI */
+	else if (servername != NULL && c->servername == NULL)
 		c->servername = strdup(servername);
 	if (c->cfg->role == TP_CLIENT && c->servername != NULL &&
-	    !is_ip_literal(c->servername))
+	    !c->no_sni && !is_ip_literal(c->servername))
 		wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, c->servername,
 			       (unsigned short)strlen(c->servername));
 	if (use_alpn(c) < 0)
@@ -128,6 +198,11 @@ int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
 			     "%s", err);
 		tp_conn_unlock(c);
 		return -1;
+	}
+	if (servername != NULL && servername[0] == '\0') {
+		/* No SNI, but the certificate must still match HOST. */
+		c->no_sni = 1;
+		servername = NULL;
 	}
 	return tp_conn_attach_fd(c, fd, servername ? servername : host);
 }
@@ -216,6 +291,11 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 	if (err == WOLFSSL_ERROR_ZERO_RETURN) {
 		c->read_eof = 1;
 		return 0;
+	}
+	if (c->saw_reset) {
+		/* wolfSSL reports a reset as a quiet end of stream. */
+		tp_conn_fail(c, TP_ERR_IO, "read: connection reset by peer");
+		return -1;
 	}
 	if (ret == 0 || err == SOCKET_PEER_CLOSED_E) {
 		c->read_eof = 1;

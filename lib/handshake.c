@@ -116,11 +116,11 @@ void tp_conn_classify_wolf_error(struct tp_conn *c, int ret,
 			     c->first_verify_error);
 		return;
 	}
-	if (err == SOCKET_PEER_CLOSED_E || err == SOCKET_ERROR_E ||
-	    err == WOLFSSL_ERROR_ZERO_RETURN) {
+	if (c->saw_reset || c->saw_fin || err == WOLFSSL_ERROR_ZERO_RETURN) {
 		tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE
 						       : TP_ERR_IO,
-			     "%s: connection closed by peer%s", what,
+			     "%s: connection %s by peer%s", what,
+			     c->saw_reset ? "reset" : "closed",
 			     c->hs == TP_HS_RUNNING ? " during the handshake"
 						    : "");
 		return;

@@ -107,7 +107,8 @@ struct tp_conn {
 	WOLFSSL *ssl;
 	int fd;
 	int wake_fd; /* eventfd made readable by tp_conn_abort */
-	char *servername;
+	char *servername; /* name to verify; also sent as SNI */
+	int no_sni;
 	char peer_addr[64];
 
 	enum tp_hs_state hs;

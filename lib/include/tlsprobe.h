@@ -127,10 +127,12 @@ void tp_config_set_tickets(struct tp_config *cfg, int on);
 
 struct tp_conn *tp_conn_new(struct tp_config *cfg);
 /* Resolve HOST, connect to PORT (family 0, 4 or 6), and prepare TLS with
- * SNI and the name to verify set to servername (HOST when NULL). */
+ * SNI and the name to verify set to servername (HOST when NULL; "" sends
+ * no SNI and verifies against HOST). */
 int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
 		    const char *servername, int family);
-/* Use an already connected socket; the connection takes ownership. */
+/* Use an already connected socket; the connection takes ownership.
+ * servername: SNI and name to verify; NULL: no name check; "": no SNI. */
 int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername);
 
 /* Runs the handshake (or waits for the thread that does). */

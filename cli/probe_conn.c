@@ -1,0 +1,260 @@
+/*
+ * One probe connection: its own tp_config (so the event callback knows the
+ * connection), the handshake, and a reader thread that reads until EOF or
+ * abort, counting and checksumming what arrives. Incoming HelloRequest and
+ * KeyUpdate messages are processed inside tp_conn_read, so some thread must
+ * always be reading; the probe's main thread renegotiates, sends KeyUpdate
+ * and waits on the counters.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe.h"
+
+int64_t probe_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double probe_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+uint64_t probe_fnv_init(void)
+{
+	return 1469598103934665603ull;
+}
+
+/* FNV-1a 64, as tlsprobe serve --mode sink reports it. */
+uint64_t probe_fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
+{
+	struct probe_conn *pc = arg;
+	int peer = ev->detail != NULL && strcmp(ev->detail, "peer") == 0;
+
+	(void)c;
+	pthread_mutex_lock(&pc->m);
+	switch (ev->type) {
+	case TP_EV_RENEG_REQUESTED:
+		pc->in_reneg = 1;
+		if (peer) {
+			pc->peer_reneg_requested++;
+			if (pc->first_hello_ms < 0)
+				pc->first_hello_ms =
+					probe_now_ms() - pc->opened_ms;
+		}
+		break;
+	case TP_EV_RENEG_DONE:
+		pc->in_reneg = 0;
+		if (peer)
+			pc->peer_reneg_done++;
+		break;
+	case TP_EV_RENEG_REFUSED:
+		pc->in_reneg = 0;
+		/* "policy": we refused a peer's HelloRequest */
+		if (ev->detail != NULL && strcmp(ev->detail, "policy") == 0)
+			pc->peer_reneg_refused++;
+		break;
+	case TP_EV_KEYUPDATE_RECEIVED:
+		pc->key_updates_rx++;
+		break;
+	case TP_EV_RECORD:
+		if (pc->in_reneg && ev->value == 23) {
+			if (ev->level)
+				pc->interleaved_tx++;
+			else
+				pc->interleaved_rx++;
+		}
+		break;
+	default:
+		break;
+	}
+	pthread_cond_broadcast(&pc->cv);
+	pthread_mutex_unlock(&pc->m);
+}
+
+static void init_sync(struct probe_conn *pc)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&pc->m, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&pc->cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static int configure(struct probe_conn *pc, const struct probe_opts *o,
+		     enum tp_version min, enum tp_version max)
+{
+	struct tp_config *cfg = pc->cfg;
+
+	if (o->ca_file != NULL && tp_config_set_ca_file(cfg, o->ca_file) < 0)
+		return -1;
+	tp_config_insecure(cfg, o->insecure);
+	if (tp_config_set_versions(cfg, min, max) < 0)
+		return -1;
+	tp_config_set_timeouts(cfg, o->timeout_ms, o->timeout_ms);
+	tp_config_set_reneg_policy(cfg, TP_RENEG_ACCEPT, 0);
+	tp_config_set_event_cb(cfg, on_event, pc);
+	return 0;
+}
+
+int probe_open(struct probe_conn *pc, const struct probe_opts *o,
+	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
+	       char *msg, size_t msglen)
+{
+	memset(pc, 0, sizeof(*pc));
+	init_sync(pc);
+	pc->first_hello_ms = -1;
+	pc->rx_sum = probe_fnv_init();
+	pc->cfg = tp_config_new(TP_CLIENT);
+	if (pc->cfg == NULL || configure(pc, o, min, max) < 0) {
+		*err = TP_ERR_USAGE;
+		snprintf(msg, msglen, "%s",
+			 pc->cfg ? tp_config_error(pc->cfg) : "out of memory");
+		goto fail;
+	}
+	pc->c = tp_conn_new(pc->cfg);
+	if (pc->c == NULL) {
+		*err = TP_ERR_USAGE;
+		snprintf(msg, msglen, "out of memory");
+		goto fail;
+	}
+	pc->opened_ms = probe_now_ms();
+	if (tp_conn_connect(pc->c, o->target.host, o->target.port,
+			    o->servername, o->family) < 0 ||
+	    tp_conn_handshake(pc->c) < 0) {
+		*err = tp_conn_errcode(pc->c);
+		snprintf(msg, msglen, "%s", tp_conn_error(pc->c));
+		goto fail;
+	}
+	return 0;
+fail:
+	probe_close(pc);
+	return -1;
+}
+
+static void *reader_main(void *arg)
+{
+	struct probe_conn *pc = arg;
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = tp_conn_read(pc->c, buf, sizeof(buf))) > 0) {
+		pthread_mutex_lock(&pc->m);
+		pc->rx_bytes += (uint64_t)n;
+		pc->rx_sum = probe_fnv(pc->rx_sum, buf, (size_t)n);
+		if (pc->capture_len < sizeof(pc->capture)) {
+			size_t k = sizeof(pc->capture) - pc->capture_len;
+
+			if (k > (size_t)n)
+				k = (size_t)n;
+			memcpy(pc->capture + pc->capture_len, buf, k);
+			pc->capture_len += k;
+		}
+		pthread_cond_broadcast(&pc->cv);
+		pthread_mutex_unlock(&pc->m);
+	}
+	pthread_mutex_lock(&pc->m);
+	pc->rx_done = 1;
+	pthread_cond_broadcast(&pc->cv);
+	pthread_mutex_unlock(&pc->m);
+	return NULL;
+}
+
+int probe_start_reader(struct probe_conn *pc)
+{
+	if (pthread_create(&pc->reader, NULL, reader_main, pc) != 0)
+		return -1;
+	pc->reader_started = 1;
+	return 0;
+}
+
+int probe_wait(struct probe_conn *pc, int (*pred)(struct probe_conn *),
+	       int64_t deadline_ms)
+{
+	struct timespec ts;
+	int ok;
+
+	ts.tv_sec = (time_t)(deadline_ms / 1000);
+	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+	pthread_mutex_lock(&pc->m);
+	while (!(ok = pred(pc)) && probe_now_ms() < deadline_ms)
+		if (pthread_cond_timedwait(&pc->cv, &pc->m, &ts) == ETIMEDOUT)
+			break;
+	ok = pred(pc);
+	pthread_mutex_unlock(&pc->m);
+	return ok;
+}
+
+static uint64_t want_rx;
+
+static int rx_grew(struct probe_conn *pc)
+{
+	return pc->rx_bytes > want_rx || pc->rx_done;
+}
+
+/* The probe's main thread is the only waiter, so a static is enough. */
+int probe_wait_rx(struct probe_conn *pc, uint64_t have, int64_t deadline_ms)
+{
+	want_rx = have;
+	probe_wait(pc, rx_grew, deadline_ms);
+	pthread_mutex_lock(&pc->m);
+	int grew = pc->rx_bytes > have;
+	pthread_mutex_unlock(&pc->m);
+	return grew;
+}
+
+void probe_reset_rx(struct probe_conn *pc)
+{
+	pthread_mutex_lock(&pc->m);
+	pc->rx_bytes = 0;
+	pc->rx_sum = probe_fnv_init();
+	pc->capture_len = 0;
+	pthread_mutex_unlock(&pc->m);
+}
+
+static int is_done(struct probe_conn *pc)
+{
+	return pc->rx_done;
+}
+
+void probe_close(struct probe_conn *pc)
+{
+	if (pc->c != NULL && pc->reader_started) {
+		/* A polite end: close_notify, then a short wait for the
+		 * peer's, so that servers log a clean close. */
+		if (tp_conn_shutdown_write(pc->c) == 0)
+			probe_wait(pc, is_done, probe_now_ms() + 200);
+		tp_conn_abort(pc->c);
+		pthread_join(pc->reader, NULL);
+		pc->reader_started = 0;
+	}
+	if (pc->c != NULL)
+		tp_conn_free(pc->c);
+	if (pc->cfg != NULL)
+		tp_config_free(pc->cfg);
+	pc->c = NULL;
+	pc->cfg = NULL;
+	pthread_cond_destroy(&pc->cv);
+	pthread_mutex_destroy(&pc->m);
+}
