@@ -267,6 +267,10 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 
 	tp_wolf_set_scr_enabled(c->ssl, c->scr_negotiated &&
 						peer_reneg_allowed(c));
+	/* A renegotiation the peer starts in this read may have to be
+	 * abandoned (close_notify in the middle): keep the state to go back
+	 * to. */
+	tp_wolf_hs_save(c->ssl, &c->hs_snap);
 	ret = wolfSSL_read(c->ssl, buf, want);
 	err = ret > 0 ? 0 : wolfSSL_get_error(c->ssl, ret);
 	tp_alerts_poll(c);
@@ -413,6 +417,12 @@ int tp_conn_flush(struct tp_conn *c)
 
 static int check_can_renegotiate(struct tp_conn *c)
 {
+	if (c->read_eof || c->write_shut) {
+		tp_conn_set_soft_error(c, TP_ERR_CLOSED,
+				       "cannot renegotiate: the connection is "
+				       "closing");
+		return -1;
+	}
 	if (wolfSSL_version(c->ssl) == TLS1_3_VERSION) {
 		tp_conn_set_soft_error(
 			c, TP_ERR_USAGE,
@@ -436,6 +446,11 @@ int tp_conn_renegotiate(struct tp_conn *c)
 	r = tp_conn_ensure_handshake(c, 0);
 	if (r == 0)
 		r = check_can_renegotiate(c);
+	/* A read shorter than the last record leaves the rest of its
+	 * plaintext inside wolfSSL; the renegotiation's first record would
+	 * overwrite it. Keep it for the reader. */
+	while (r == 0 && wolfSSL_pending(c->ssl) > 0)
+		r = tp_conn_stash_app_data(c);
 	if (r < 0) {
 		tp_conn_unlock(c);
 		return -1;
@@ -501,6 +516,7 @@ int tp_conn_shutdown_write(struct tp_conn *c)
 	    tp_conn_ensure_handshake(c, 0) == 0) {
 		c->write_shut = 1;
 		wolfSSL_shutdown(c->ssl); /* queues close_notify */
+		c->close_notify_queued = 1;
 		tp_alerts_poll(c);
 	}
 	while (c->outq.len > 0 && !c->failed)

@@ -200,8 +200,9 @@ int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data)
 
 /* Application data that arrived in the middle of a handshake: wolfSSL
  * hands it out through wolfSSL_read only, so keep it, in order, for the
- * next tp_conn_read. */
-static int stash_app_data(struct tp_conn *c)
+ * next tp_conn_read. Also used for plaintext wolfSSL still holds when a
+ * renegotiation of ours starts. */
+int tp_conn_stash_app_data(struct tp_conn *c)
 {
 	unsigned char tmp[16384];
 	int n = wolfSSL_read(c->ssl, tmp, sizeof(tmp));
@@ -241,6 +242,24 @@ static void finish_local_reneg_unsuccessful(struct tp_conn *c,
 	c->info.renegotiations_refused++;
 	tp_conn_set_soft_error(c, code, "renegotiation %s", why);
 	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0, why);
+	tp_conn_hs_end(c, TP_HS_DONE);
+}
+
+/*
+ * The peer sent close_notify while a renegotiation was under way (it
+ * finished writing before it saw our HelloRequest or ClientHello). Its
+ * data so far is in rxbuf; our side may still write. Put the session back
+ * as it was and report the end of the stream once rxbuf is read.
+ */
+static void abandon_reneg_at_close(struct tp_conn *c)
+{
+	tp_wolf_hs_restore(c->ssl, &c->hs_snap);
+	c->read_eof = 1;
+	tp_conn_set_soft_error(c, TP_ERR_CLOSED,
+			       "renegotiation abandoned: the peer sent "
+			       "close_notify");
+	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+		      "abandoned: peer sent close_notify");
 	tp_conn_hs_end(c, TP_HS_DONE);
 }
 
@@ -293,7 +312,7 @@ int tp_conn_drive_handshake(struct tp_conn *c)
 		}
 		if (c->app_data_ready) {
 			c->app_data_ready = 0;
-			if (stash_app_data(c) < 0) {
+			if (tp_conn_stash_app_data(c) < 0) {
 				tp_conn_hs_end(c, TP_HS_FAILED);
 				return -1;
 			}
@@ -310,11 +329,16 @@ int tp_conn_drive_handshake(struct tp_conn *c)
 		}
 		err = wolfSSL_get_error(c->ssl, ret);
 		if (err == APP_DATA_READY) {
-			if (stash_app_data(c) < 0) {
+			if (tp_conn_stash_app_data(c) < 0) {
 				tp_conn_hs_end(c, TP_HS_FAILED);
 				return -1;
 			}
 			continue;
+		}
+		if (err == WOLFSSL_ERROR_ZERO_RETURN &&
+		    c->hs_kind != TP_HS_INITIAL) {
+			abandon_reneg_at_close(c);
+			return -1;
 		}
 		if (err != WOLFSSL_ERROR_WANT_READ) {
 			tp_conn_classify_wolf_error(c, ret, "handshake");

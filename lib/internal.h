@@ -134,7 +134,8 @@ struct tp_conn {
 	int failed;       /* sticky error set */
 	int aborted;
 	int read_eof;     /* peer closed (close_notify or FIN) */
-	int write_shut;   /* close_notify queued */
+	int write_shut;   /* shutdown requested */
+	int close_notify_queued; /* later records are dropped */
 	int in_handshake_io; /* set while our callbacks run inside wolfSSL */
 
 	/* verification records, filled by the verify callback */
@@ -168,6 +169,7 @@ int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind);
 void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to);
 int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
 int tp_conn_drive_handshake(struct tp_conn *c);
+int tp_conn_stash_app_data(struct tp_conn *c);
 void tp_conn_classify_wolf_error(struct tp_conn *c, int ret,
 				 const char *what);
 int64_t tp_now_ms(void);

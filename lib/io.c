@@ -47,6 +47,10 @@ static int send_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	struct tp_conn *c = arg;
 
 	(void)ssl;
+	/* Nothing follows our close_notify on the wire: a HelloRequest that
+	 * crossed it would otherwise be answered after it. */
+	if (c->close_notify_queued)
+		return sz;
 	if (tp_buf_append(&c->outq, buf, (size_t)sz) < 0)
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	tp_trace_bytes(c, &c->trace_out, 1, (unsigned char *)buf, (size_t)sz);
