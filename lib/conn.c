@@ -438,6 +438,72 @@ static int check_can_renegotiate(struct tp_conn *c)
 	return 0;
 }
 
+/*
+ * Before we start a renegotiation, wolfSSL's input must be at a record
+ * boundary with no plaintext left inside it: a read shorter than a record
+ * leaves the rest in wolfSSL, where the renegotiation's first record would
+ * overwrite it, and a record whose header was read but not its body would
+ * be misparsed (see wolf_peek.c). Moves such data to rxbuf for the reader.
+ * M held, handshake DONE. Returns 0 when settled, 1 when a handshake
+ * started meanwhile (the caller re-checks), -1 on error.
+ */
+static int settle_input(struct tp_conn *c)
+{
+	int64_t deadline = c->cfg->handshake_ms > 0
+				   ? tp_now_ms() + c->cfg->handshake_ms
+				   : 0;
+
+	while (wolfSSL_pending(c->ssl) > 0 || tp_wolf_mid_record(c->ssl)) {
+		unsigned char tmp[16384];
+		int n, err, w;
+
+		if (c->failed)
+			return -1;
+		if (c->hs != TP_HS_DONE)
+			return 1;
+		tp_wolf_hs_save(c->ssl, &c->hs_snap);
+		n = wolfSSL_read(c->ssl, tmp, sizeof(tmp));
+		err = n > 0 ? 0 : wolfSSL_get_error(c->ssl, n);
+		tp_alerts_poll(c);
+		if (n > 0) {
+			if (tp_buf_append(&c->rxbuf, tmp, (size_t)n) < 0) {
+				tp_conn_fail(c, TP_ERR_IO, "out of memory");
+				return -1;
+			}
+			pthread_cond_broadcast(&c->cv);
+			continue;
+		}
+		if (!wolfSSL_is_init_finished(c->ssl) &&
+		    (err == WOLFSSL_ERROR_WANT_READ || err == APP_DATA_READY)) {
+			/* The peer started one first; run it, then retry. */
+			tp_conn_hs_begin(c, TP_HS_RENEG_PEER);
+			c->app_data_ready = err == APP_DATA_READY;
+			return tp_conn_drive_handshake(c) < 0 && c->failed ? -1
+									   : 1;
+		}
+		if (err == APP_DATA_READY)
+			continue;
+		if (err != WOLFSSL_ERROR_WANT_READ) {
+			if (n == 0) {
+				c->read_eof = 1;
+				tp_conn_set_soft_error(c, TP_ERR_CLOSED,
+						       "cannot renegotiate: "
+						       "the peer closed");
+			} else
+				tp_conn_classify_wolf_error(c, n, "read");
+			return -1;
+		}
+		w = tp_io_wait(c, POLLIN, deadline, TP_SP_HS_WAIT);
+		if (w == 1)
+			tp_conn_set_soft_error(c, TP_ERR_TIMEOUT,
+					       "renegotiation not started: "
+					       "a record stays incomplete");
+		if (w != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int tp_conn_renegotiate(struct tp_conn *c)
 {
 	int r, err;
@@ -446,11 +512,10 @@ int tp_conn_renegotiate(struct tp_conn *c)
 	r = tp_conn_ensure_handshake(c, 0);
 	if (r == 0)
 		r = check_can_renegotiate(c);
-	/* A read shorter than the last record leaves the rest of its
-	 * plaintext inside wolfSSL; the renegotiation's first record would
-	 * overwrite it. Keep it for the reader. */
-	while (r == 0 && wolfSSL_pending(c->ssl) > 0)
-		r = tp_conn_stash_app_data(c);
+	while (r == 0 && (r = settle_input(c)) == 1)
+		r = tp_conn_ensure_handshake(c, 0);
+	if (r == 0)
+		r = check_can_renegotiate(c);
 	if (r < 0) {
 		tp_conn_unlock(c);
 		return -1;

@@ -48,10 +48,19 @@ void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s)
 		ssl->secure_renegotiation->cache_status = SCR_CACHE_NULL;
 }
 
+int tp_wolf_mid_record(WOLFSSL *ssl)
+{
+	/* wolfSSL reads a record's header and body separately; in between,
+	 * _Rehandshake's reset of processReply would make it parse the body
+	 * as a header. */
+	return ssl->options.processReply != 0; /* doProcessInit, private */
+}
+
 void tp_wolf_clear_rx_alert(WOLFSSL *ssl)
 {
 	ssl->alert_history.last_rx.code = -1;
 	ssl->alert_history.last_rx.level = -1;
+	ssl->options.alertCount = 0; /* 5.5.4 never resets it: 5 refusals */
 }
 
 void tp_wolf_clear_tx_alert(WOLFSSL *ssl)
@@ -94,6 +103,11 @@ void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s)
 {
 	(void)ssl;
 	(void)s;
+}
+int tp_wolf_mid_record(WOLFSSL *ssl)
+{
+	(void)ssl;
+	return 0;
 }
 void tp_wolf_clear_rx_alert(WOLFSSL *ssl)
 {
