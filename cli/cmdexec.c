@@ -62,7 +62,9 @@ cmd_reneg(struct session *s)
 		console_msg("Renegotiation done (handshake %d, %s)",
 			    i ? i->handshakes : 0,
 			    i && i->cipher ? i->cipher : "?");
-	} else if (tp_conn_errcode(c) == TP_ERR_REFUSED) {
+	} else if (tp_conn_errcode(c) == TP_ERR_REFUSED ||
+		   tp_conn_errcode(c) == TP_ERR_TIMEOUT) {
+		/* Refused or ignored: the library put the session back. */
 		console_msg("%s; the session goes on", tp_conn_error(c));
 	} else {
 		session_conn_failed(s, c);
