@@ -7,17 +7,11 @@
 #include <string.h>
 
 #include "options.h"
+#include "probe.h"
 #include "serve.h"
 #include "session.h"
 #include "status.h"
 #include "version.h"
-
-static int
-not_yet(int argc, char **argv)
-{
-	fprintf(stderr, "tlsprobe: '%s' is not yet implemented\n", argv[0]);
-	return CLI_EOTHER;
-}
 
 /* Adding a subcommand is one line here. */
 static const struct subcommand {
@@ -25,7 +19,7 @@ static const struct subcommand {
 	int (*main)(int argc, char **argv);
 } subcommands[] = {
 	{ "connect", cli_connect_main },
-	{ "probe", not_yet },
+	{ "probe", probe_main },
 	{ "serve", serve_main },
 };
 

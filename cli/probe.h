@@ -76,6 +76,10 @@ struct probe_conn {
 	int64_t opened_ms;
 };
 
+/* tlsprobe probe SUBCOMMAND ...; argv[0] is "probe". Returns the exit
+ * status. */
+int probe_main(int argc, char **argv);
+
 /* ---- probe_conn.c ---- */
 
 int64_t probe_now_ms(void);
@@ -103,20 +107,20 @@ void probe_close(struct probe_conn *pc);
 
 enum attempt_outcome {
 	OUT_COMPLETED,
-	OUT_REFUSED,     /* warning no_renegotiation, session alive */
+	OUT_REFUSED, /* warning no_renegotiation, session alive */
 	OUT_FATAL_ALERT, /* alert = code */
 	OUT_CLOSE_NOTIFY,
 	OUT_FIN,
 	OUT_RESET,
-	OUT_IGNORED,     /* no answer until the handshake timeout */
-	OUT_ERROR        /* anything else; msg says what */
+	OUT_IGNORED, /* no answer until the handshake timeout */
+	OUT_ERROR /* anything else; msg says what */
 };
 
 struct attempt {
 	enum attempt_outcome outcome;
 	double ms;
-	int alert;  /* OUT_FATAL_ALERT */
-	int alive;  /* after a refusal: 1 answered --request, 0 not, -1 n/a */
+	int alert; /* OUT_FATAL_ALERT */
+	int alive; /* after a refusal: 1 answered --request, 0 not, -1 n/a */
 	char msg[160];
 };
 
@@ -129,21 +133,21 @@ struct reneg_result {
 	struct attempt *att;
 	int n_att, n_completed;
 	int stopped_early; /* the connection ended, or repeated timeouts */
-	int alive_after;   /* after the last attempt: 1, 0, -1 unknown */
+	int alive_after; /* after the last attempt: 1, 0, -1 unknown */
 	const char *ci_status;
 	int ci_limit;
-	char ci_reason[160];
+	char ci_reason[256];
 	/* server-initiated */
-	const char *si_status;
-	int si_hello_requests, si_completed, si_refused, si_request_sent;
-	int64_t si_first_ms;
-	int si_wait_ms;
-	char si_reason[160];
+	const char *srv_status;
+	int srv_hello_requests, srv_completed, srv_refused, srv_request_sent;
+	int64_t srv_first_ms;
+	int srv_wait_ms;
+	char srv_reason[256];
 };
 
 struct stream_result {
 	const char *status; /* ok | broken | not_tested */
-	char reason[160];
+	char reason[256];
 	int echo_detected; /* -1 not checked */
 	uint64_t sent, received, sent_sum, recv_sum;
 	int renegs_tried, renegs_completed;
@@ -154,11 +158,12 @@ struct stream_result {
 struct tls13_result {
 	int supported;
 	char version[16], cipher[80];
-	const char *ku_status; /* answered | not_answered | closed |
-				  not_applicable | error */
+	const char *ku_status; /* answered | not_answered | no_reply |
+				  closed | not_applicable | error */
+	int ku_provoked; /* data was sent to make the peer write */
 	double ku_ms;
 	int ku_sent, ku_received;
-	char reason[160];
+	char reason[256];
 };
 
 struct probe_result {

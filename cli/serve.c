@@ -16,12 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "serve.h"
 #include "tlsprobe.h"
 
-enum serve_mode { MODE_ECHO, MODE_REVERSE, MODE_SINK, MODE_SOURCE };
+enum serve_mode {
+	MODE_ECHO,
+	MODE_REVERSE,
+	MODE_SINK,
+	MODE_SOURCE
+};
 
 struct serve_opts {
 	const char *addr, *port;
@@ -29,8 +35,10 @@ struct serve_opts {
 	enum serve_mode mode;
 	uint64_t source_bytes;
 	uint64_t hello_request_every; /* bytes; TLS <= 1.2 */
-	uint64_t key_update_every;    /* bytes; TLS 1.3 */
+	uint64_t key_update_every; /* bytes; TLS 1.3 */
+	int hello_request_secs; /* HelloRequest every N s; TLS <= 1.2 */
 	enum tp_reneg_policy reneg;
+	int reneg_limit; /* TP_RENEG_LIMIT */
 	enum tp_version min, max;
 	int require_client_cert;
 	int naccept; /* 0: forever */
@@ -42,6 +50,11 @@ struct serve_conn {
 	struct tp_conn *c;
 	int id;
 	char peer[NI_MAXHOST + NI_MAXSERV + 2];
+	/* --hello-request-interval: a timer thread, stopped before free */
+	pthread_t timer;
+	pthread_mutex_t tm;
+	pthread_cond_t tcv;
+	int timer_stop;
 };
 
 static atomic_int next_id;
@@ -97,8 +110,7 @@ static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 		break;
 	case TP_EV_ALERT_RECEIVED:
 	case TP_EV_ALERT_SENT:
-		say(sc, "%s alert %s: %s",
-		    ev->level == 2 ? "fatal" : "warning",
+		say(sc, "%s alert %s: %s", ev->level == 2 ? "fatal" : "warning",
 		    ev->type == TP_EV_ALERT_SENT ? "sent" : "received",
 		    ev->detail ? ev->detail : "?");
 		break;
@@ -187,8 +199,8 @@ static void serve_one(struct serve_conn *sc)
 				n = -1;
 			break;
 		case MODE_REVERSE:
-			reverse_lines(buf, (size_t)n, line, &have,
-				      sizeof(line), sc->c);
+			reverse_lines(buf, (size_t)n, line, &have, sizeof(line),
+				      sc->c);
 			break;
 		case MODE_SINK:
 			for (ssize_t i = 0; i < n; i++)
@@ -211,12 +223,78 @@ static void serve_one(struct serve_conn *sc)
 	say(sc, "closed after %llu bytes in", (unsigned long long)total);
 }
 
+/* Sends HelloRequest every --hello-request-interval seconds (TLS <= 1.2)
+ * while the connection thread reads; the library lets any thread start a
+ * renegotiation. */
+static void *timer_thread(void *arg)
+{
+	struct serve_conn *sc = arg;
+	struct timespec ts;
+	struct tp_info in;
+
+	current = sc;
+	pthread_mutex_lock(&sc->tm);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += sc->o->hello_request_secs;
+		while (!sc->timer_stop &&
+		       pthread_cond_timedwait(&sc->tcv, &sc->tm, &ts) == 0)
+			;
+		if (sc->timer_stop)
+			break;
+		pthread_mutex_unlock(&sc->tm);
+		if (tp_conn_info(sc->c, &in) == 0 &&
+		    strcmp(in.version, "TLSv1.3") != 0 &&
+		    tp_conn_renegotiate(sc->c) < 0 &&
+		    tp_conn_errcode(sc->c) != TP_ERR_REFUSED &&
+		    tp_conn_errcode(sc->c) != TP_ERR_TIMEOUT) {
+			say(sc, "renegotiation failed: %s",
+			    tp_conn_error(sc->c));
+			pthread_mutex_lock(&sc->tm);
+			break;
+		}
+		pthread_mutex_lock(&sc->tm);
+	}
+	pthread_mutex_unlock(&sc->tm);
+	current = NULL;
+	return NULL;
+}
+
+static int start_timer(struct serve_conn *sc)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&sc->tm, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sc->tcv, &ca);
+	pthread_condattr_destroy(&ca);
+	return pthread_create(&sc->timer, NULL, timer_thread, sc) == 0;
+}
+
+static void stop_timer(struct serve_conn *sc)
+{
+	pthread_mutex_lock(&sc->tm);
+	sc->timer_stop = 1;
+	pthread_cond_broadcast(&sc->tcv);
+	pthread_mutex_unlock(&sc->tm);
+	tp_conn_abort(sc->c); /* ends a renegotiation in progress */
+	pthread_join(sc->timer, NULL);
+	pthread_cond_destroy(&sc->tcv);
+	pthread_mutex_destroy(&sc->tm);
+}
+
 static void *conn_thread(void *arg)
 {
 	struct serve_conn *sc = arg;
+	int timer = 0;
 
 	current = sc;
+	if (sc->o->hello_request_secs > 0 && tp_conn_handshake(sc->c) == 0)
+		timer = start_timer(sc);
 	serve_one(sc);
+	if (timer)
+		stop_timer(sc);
 	current = NULL;
 	tp_conn_free(sc->c);
 	free(sc);
@@ -270,10 +348,15 @@ static void serve_help(void)
 	       "source\n"
 	       "  --source-bytes N         bytes sent in source mode "
 	       "(k/M/G suffixes)\n"
-	       "  --client-reneg POLICY    allow (default) or refuse client "
+	       "  --client-reneg POLICY    allow (default), refuse, or limit:N "
+	       "(allow N per\n"
+	       "                           connection, then refuse) client "
 	       "renegotiation\n"
 	       "  --hello-request-every N  send HelloRequest every N bytes "
 	       "(TLS <= 1.2)\n"
+	       "  --hello-request-interval SECS\n"
+	       "                           send HelloRequest every SECS "
+	       "seconds (TLS <= 1.2)\n"
 	       "  --key-update-every N     send KeyUpdate every N bytes (TLS "
 	       "1.3)\n"
 	       "  --tls1.2, --tls1.3       pin the protocol version\n"
@@ -285,35 +368,50 @@ static void serve_help(void)
 }
 
 enum {
-	S_CERT = 256, S_KEY, S_WRITE_CA, S_MODE, S_SOURCE_BYTES, S_RENEG,
-	S_HELLO_EVERY, S_KU_EVERY, S_TLS12, S_TLS13, S_MIN, S_MAX, S_REQ_CERT,
-	S_NACCEPT, S_QUIET, S_HELP
+	S_CERT = 256,
+	S_KEY,
+	S_WRITE_CA,
+	S_MODE,
+	S_SOURCE_BYTES,
+	S_RENEG,
+	S_HELLO_EVERY,
+	S_KU_EVERY,
+	S_TLS12,
+	S_TLS13,
+	S_MIN,
+	S_MAX,
+	S_REQ_CERT,
+	S_NACCEPT,
+	S_QUIET,
+	S_HELP,
+	S_HELLO_SECS
 };
 
 static const struct option serve_longopts[] = {
-	{"cert", required_argument, NULL, S_CERT},
-	{"key", required_argument, NULL, S_KEY},
-	{"write-ca", required_argument, NULL, S_WRITE_CA},
-	{"mode", required_argument, NULL, S_MODE},
-	{"source-bytes", required_argument, NULL, S_SOURCE_BYTES},
-	{"client-reneg", required_argument, NULL, S_RENEG},
-	{"hello-request-every", required_argument, NULL, S_HELLO_EVERY},
-	{"key-update-every", required_argument, NULL, S_KU_EVERY},
-	{"tls1.2", no_argument, NULL, S_TLS12},
-	{"tls1.3", no_argument, NULL, S_TLS13},
-	{"min-tls", required_argument, NULL, S_MIN},
-	{"max-tls", required_argument, NULL, S_MAX},
-	{"require-client-cert", no_argument, NULL, S_REQ_CERT},
-	{"naccept", required_argument, NULL, S_NACCEPT},
-	{"quiet", no_argument, NULL, S_QUIET},
-	{"help", no_argument, NULL, S_HELP},
-	{NULL, 0, NULL, 0},
+	{ "cert", required_argument, NULL, S_CERT },
+	{ "key", required_argument, NULL, S_KEY },
+	{ "write-ca", required_argument, NULL, S_WRITE_CA },
+	{ "mode", required_argument, NULL, S_MODE },
+	{ "source-bytes", required_argument, NULL, S_SOURCE_BYTES },
+	{ "client-reneg", required_argument, NULL, S_RENEG },
+	{ "hello-request-every", required_argument, NULL, S_HELLO_EVERY },
+	{ "key-update-every", required_argument, NULL, S_KU_EVERY },
+	{ "hello-request-interval", required_argument, NULL, S_HELLO_SECS },
+	{ "tls1.2", no_argument, NULL, S_TLS12 },
+	{ "tls1.3", no_argument, NULL, S_TLS13 },
+	{ "min-tls", required_argument, NULL, S_MIN },
+	{ "max-tls", required_argument, NULL, S_MAX },
+	{ "require-client-cert", no_argument, NULL, S_REQ_CERT },
+	{ "naccept", required_argument, NULL, S_NACCEPT },
+	{ "quiet", no_argument, NULL, S_QUIET },
+	{ "help", no_argument, NULL, S_HELP },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int parse_mode(const char *s, enum serve_mode *m)
 {
-	static const char *const names[] = {"echo", "reverse", "sink",
-					    "source"};
+	static const char *const names[] = { "echo", "reverse", "sink",
+					     "source" };
 
 	for (int i = 0; i < 4; i++)
 		if (strcmp(s, names[i]) == 0) {
@@ -329,9 +427,15 @@ static int parse_one(struct serve_opts *o, int opt, const char *arg)
 	enum tp_version v;
 
 	switch (opt) {
-	case S_CERT: o->cert = arg; break;
-	case S_KEY: o->key = arg; break;
-	case S_WRITE_CA: o->write_ca = arg; break;
+	case S_CERT:
+		o->cert = arg;
+		break;
+	case S_KEY:
+		o->key = arg;
+		break;
+	case S_WRITE_CA:
+		o->write_ca = arg;
+		break;
 	case S_MODE:
 		if (parse_mode(arg, &o->mode) < 0)
 			return usage_error("unknown mode '%s'", arg);
@@ -339,10 +443,11 @@ static int parse_one(struct serve_opts *o, int opt, const char *arg)
 	case S_SOURCE_BYTES:
 	case S_HELLO_EVERY:
 	case S_KU_EVERY:
-		if (parse_bytes(arg, opt == S_SOURCE_BYTES ? &o->source_bytes
-				     : opt == S_HELLO_EVERY
-					     ? &o->hello_request_every
-					     : &o->key_update_every) < 0)
+		if (parse_bytes(arg, opt == S_SOURCE_BYTES ?
+					     &o->source_bytes :
+				     opt == S_HELLO_EVERY ?
+					     &o->hello_request_every :
+					     &o->key_update_every) < 0)
 			return usage_error("bad byte count '%s'", arg);
 		break;
 	case S_RENEG:
@@ -350,13 +455,27 @@ static int parse_one(struct serve_opts *o, int opt, const char *arg)
 			o->reneg = TP_RENEG_ACCEPT;
 		else if (strcmp(arg, "refuse") == 0)
 			o->reneg = TP_RENEG_REFUSE;
+		else if (strncmp(arg, "limit:", 6) == 0 &&
+			 (o->reneg_limit = atoi(arg + 6)) > 0)
+			o->reneg = TP_RENEG_LIMIT;
 		else
-			return usage_error("--client-reneg: '%s' is not allow "
-					   "or refuse",
+			return usage_error("--client-reneg: '%s' is not allow, "
+					   "refuse or limit:N (ignore would "
+					   "need library support)",
 					   arg);
 		break;
-	case S_TLS12: o->min = o->max = TP_TLS1_2; break;
-	case S_TLS13: o->min = o->max = TP_TLS1_3; break;
+	case S_HELLO_SECS:
+		o->hello_request_secs = atoi(arg);
+		if (o->hello_request_secs <= 0)
+			return usage_error("bad --hello-request-interval '%s'",
+					   arg);
+		break;
+	case S_TLS12:
+		o->min = o->max = TP_TLS1_2;
+		break;
+	case S_TLS13:
+		o->min = o->max = TP_TLS1_3;
+		break;
 	case S_MIN:
 	case S_MAX:
 		v = tp_version_parse(arg);
@@ -364,15 +483,22 @@ static int parse_one(struct serve_opts *o, int opt, const char *arg)
 			return usage_error("unknown TLS version '%s'", arg);
 		*(opt == S_MIN ? &o->min : &o->max) = v;
 		break;
-	case S_REQ_CERT: o->require_client_cert = 1; break;
+	case S_REQ_CERT:
+		o->require_client_cert = 1;
+		break;
 	case S_NACCEPT:
 		o->naccept = atoi(arg);
 		if (o->naccept <= 0)
 			return usage_error("bad --naccept '%s'", arg);
 		break;
-	case S_QUIET: o->quiet = 1; break;
-	case S_HELP: serve_help(); return 0;
-	default: return 2;
+	case S_QUIET:
+		o->quiet = 1;
+		break;
+	case S_HELP:
+		serve_help();
+		return 0;
+	default:
+		return 2;
 	}
 	return -1;
 }
@@ -420,8 +546,9 @@ static int listen_on(const struct serve_opts *o)
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 64) < 0) {
-		fprintf(stderr, "tlsprobe serve: cannot listen on %s port %s: "
-				"%s\n",
+		fprintf(stderr,
+			"tlsprobe serve: cannot listen on %s port %s: "
+			"%s\n",
 			o->addr ? o->addr : "127.0.0.1", o->port,
 			strerror(errno));
 		if (fd >= 0)
@@ -470,7 +597,7 @@ static struct tp_config *server_config(const struct serve_opts *o)
 	}
 	if (o->require_client_cert)
 		tp_config_verify_client(cfg, 1);
-	tp_config_set_reneg_policy(cfg, o->reneg, 0);
+	tp_config_set_reneg_policy(cfg, o->reneg, o->reneg_limit);
 	tp_config_set_event_cb(cfg, on_event, NULL);
 	return cfg;
 }
@@ -478,14 +605,15 @@ static struct tp_config *server_config(const struct serve_opts *o)
 static void accept_loop(const struct serve_opts *o, struct tp_config *cfg,
 			int lfd)
 {
-	pthread_t *threads = calloc((size_t)(o->naccept ? o->naccept : 1),
-				    sizeof(*threads));
+	pthread_t *threads =
+		calloc((size_t)(o->naccept ? o->naccept : 1), sizeof(*threads));
 	int accepted = 0;
 
 	while (threads != NULL && (o->naccept == 0 || accepted < o->naccept)) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		int fd =
+			accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 		struct serve_conn *sc;
 		char host[NI_MAXHOST], serv[NI_MAXSERV];
 
@@ -533,9 +661,9 @@ int serve_main(int argc, char **argv)
 		if ((r = parse_one(&o, opt, optarg)) >= 0)
 			return r;
 	if (optind != argc - 1)
-		return usage_error("%s", optind >= argc
-						 ? "missing [ADDR:]PORT"
-						 : "too many arguments");
+		return usage_error("%s", optind >= argc ?
+						 "missing [ADDR:]PORT" :
+						 "too many arguments");
 	if (parse_listen(&o, argv[optind]) < 0)
 		return usage_error("bad listen address '%s'", argv[optind]);
 	if (o.key && !o.cert)
