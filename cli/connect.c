@@ -16,7 +16,8 @@
 static int
 usage_error(const char *msg)
 {
-	fprintf(stderr, "tlsprobe: %s\nTry 'tlsprobe --help'.\n", msg);
+	/* One line: scripts and humans both read the first line only. */
+	fprintf(stderr, "tlsprobe: %s (see 'tlsprobe --help')\n", msg);
 	return CLI_EUSAGE;
 }
 

@@ -45,9 +45,9 @@ static void probe_help(FILE *fp)
 
 static int usage_error(const char *what, const char *arg)
 {
-	fprintf(stderr, "tlsprobe probe: %s%s%s%s\n", what, arg ? " '" : "",
-		arg ? arg : "", arg ? "'" : "");
-	fprintf(stderr, "Try 'tlsprobe probe reneg --help'.\n");
+	fprintf(stderr,
+		"tlsprobe probe: %s%s%s%s (see 'tlsprobe probe reneg --help')\n",
+		what, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
 	return CLI_EUSAGE;
 }
 

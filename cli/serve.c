@@ -333,7 +333,7 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'tlsprobe serve --help'.\n");
+	fprintf(stderr, " (see 'tlsprobe serve --help')\n");
 	return 2;
 }
 
