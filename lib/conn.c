@@ -627,10 +627,15 @@ void tp_conn_free(struct tp_conn *c)
 
 const char *tp_conn_error(struct tp_conn *c)
 {
-	const char *e;
+	/* A copy per thread: another thread may set a new error meanwhile. */
+	static __thread char copy[sizeof(c->err)];
+	const char *e = NULL;
 
 	TP_LOCK(c);
-	e = c->err[0] ? c->err : NULL;
+	if (c->err[0]) {
+		memcpy(copy, c->err, sizeof(copy));
+		e = copy;
+	}
 	pthread_mutex_unlock(&c->m);
 	return e;
 }

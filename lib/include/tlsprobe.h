@@ -157,6 +157,8 @@ void tp_conn_abort(struct tp_conn *c);
 /* Frees the connection; no other thread may be using it any more. */
 void tp_conn_free(struct tp_conn *c);
 
+/* The last error (NULL when none), valid in the calling thread until its
+ * next tp_conn_error call. */
 const char *tp_conn_error(struct tp_conn *c);
 enum tp_errcode tp_conn_errcode(struct tp_conn *c);
 
