@@ -9,8 +9,7 @@
 
 /* The connection after its first handshake (run now if needed), or NULL
  * when that failed (the run has then ended). */
-static struct tp_conn *
-handshaken_conn(struct session *s)
+static struct tp_conn *handshaken_conn(struct session *s)
 {
 	struct tp_conn *c = session_conn(s);
 	int rv;
@@ -26,8 +25,7 @@ handshaken_conn(struct session *s)
 	return c;
 }
 
-static int
-is_tls13(struct tp_conn *c)
+static int is_tls13(struct tp_conn *c)
 {
 	struct tp_info info;
 	const struct tp_info *i = conn_info(c, &info);
@@ -36,8 +34,7 @@ is_tls13(struct tp_conn *c)
 	       strcmp(i->version, "TLSv1.3") == 0;
 }
 
-static void
-cmd_reneg(struct session *s)
+static void cmd_reneg(struct session *s)
 {
 	struct tp_conn *c = handshaken_conn(s);
 	struct tp_info info;
@@ -71,8 +68,7 @@ cmd_reneg(struct session *s)
 	}
 }
 
-static void
-cmd_keyupdate(struct session *s, int request)
+static void cmd_keyupdate(struct session *s, int request)
 {
 	struct tp_conn *c = handshaken_conn(s);
 	struct tp_info info;
@@ -98,8 +94,7 @@ cmd_keyupdate(struct session *s, int request)
 			    request ? " (update_requested)" : "");
 }
 
-static void
-cmd_status(struct session *s)
+static void cmd_status(struct session *s)
 {
 	char *text = summary_status(session_conn(s));
 
@@ -110,8 +105,7 @@ cmd_status(struct session *s)
 
 /* :quit: what is queued goes out, then close_notify, and the run ends
  * without waiting for the peer. */
-static void
-cmd_quit(struct session *s)
+static void cmd_quit(struct session *s)
 {
 	struct tp_conn *c = session_conn(s);
 	int rv;
@@ -126,8 +120,7 @@ cmd_quit(struct session *s)
 	session_end(s, CLI_OK, NULL);
 }
 
-int
-input_command(struct session *s, const struct cli_cmd *cmd)
+int input_command(struct session *s, const struct cli_cmd *cmd)
 {
 	switch (cmd->type) {
 	case CLI_CMD_RENEG:

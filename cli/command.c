@@ -11,18 +11,23 @@ struct cmd_name {
 };
 
 static const struct cmd_name cmd_names[] = {
-	{ "reneg", CLI_CMD_RENEG },	    { "renegotiate", CLI_CMD_RENEG },
-	{ "keyupdate", CLI_CMD_KEYUPDATE }, { "ku", CLI_CMD_KEYUPDATE },
-	{ "resume", CLI_CMD_RESUME },	    { "reconnect", CLI_CMD_RESUME },
-	{ "status", CLI_CMD_STATUS },	    { "help", CLI_CMD_HELP },
-	{ "?", CLI_CMD_HELP },		    { "quit", CLI_CMD_QUIT },
-	{ "exit", CLI_CMD_QUIT },	    { "q", CLI_CMD_QUIT },
+	{ "reneg", CLI_CMD_RENEG },
+	{ "renegotiate", CLI_CMD_RENEG },
+	{ "keyupdate", CLI_CMD_KEYUPDATE },
+	{ "ku", CLI_CMD_KEYUPDATE },
+	{ "resume", CLI_CMD_RESUME },
+	{ "reconnect", CLI_CMD_RESUME },
+	{ "status", CLI_CMD_STATUS },
+	{ "help", CLI_CMD_HELP },
+	{ "?", CLI_CMD_HELP },
+	{ "quit", CLI_CMD_QUIT },
+	{ "exit", CLI_CMD_QUIT },
+	{ "q", CLI_CMD_QUIT },
 };
 
 /* Next whitespace-separated word of [*p, end): sets *w and returns its
  * length, 0 when none is left. */
-static size_t
-next_word(const char **p, const char *end, const char **w)
+static size_t next_word(const char **p, const char *end, const char **w)
 {
 	const char *s = *p;
 	size_t n = 0;
@@ -36,25 +41,22 @@ next_word(const char **p, const char *end, const char **w)
 	return n;
 }
 
-static int
-word_is(const char *w, size_t n, const char *name)
+static int word_is(const char *w, size_t n, const char *name)
 {
 	return strlen(name) == n && memcmp(w, name, n) == 0;
 }
 
-static enum cli_cmd_type
-invalid(struct cli_cmd *out, const char *what, const char *w, size_t n)
+static enum cli_cmd_type invalid(struct cli_cmd *out, const char *what,
+				 const char *w, size_t n)
 {
 	if (n > 40)
 		n = 40;
-	snprintf(out->error, sizeof(out->error), "%s ':%.*s'", what, (int)n,
-		 w);
+	snprintf(out->error, sizeof(out->error), "%s ':%.*s'", what, (int)n, w);
 	out->type = CLI_CMD_INVALID;
 	return out->type;
 }
 
-static enum cli_cmd_type
-lookup(const char *w, size_t n)
+static enum cli_cmd_type lookup(const char *w, size_t n)
 {
 	size_t i;
 
@@ -65,9 +67,8 @@ lookup(const char *w, size_t n)
 }
 
 /* The optional argument: only ":keyupdate req" takes one. */
-static enum cli_cmd_type
-parse_arg(struct cli_cmd *out, const char *w, size_t n, const char **p,
-	  const char *end)
+static enum cli_cmd_type parse_arg(struct cli_cmd *out, const char *w, size_t n,
+				   const char **p, const char *end)
 {
 	const char *a, *extra;
 	size_t an = next_word(p, end, &a);
@@ -82,8 +83,8 @@ parse_arg(struct cli_cmd *out, const char *w, size_t n, const char **p,
 	return out->type;
 }
 
-enum cli_cmd_type
-cli_command_parse(const char *line, size_t len, struct cli_cmd *out)
+enum cli_cmd_type cli_command_parse(const char *line, size_t len,
+				    struct cli_cmd *out)
 {
 	const char *end = line + len, *p = line + 1, *w;
 	size_t n;
@@ -108,8 +109,7 @@ cli_command_parse(const char *line, size_t len, struct cli_cmd *out)
 	return parse_arg(out, w, n, &p, end);
 }
 
-const char *
-cli_command_help(void)
+const char *cli_command_help(void)
 {
 	return "Commands (a line starting with ':'; '::' sends a literal ':'):\n"
 	       "  :reneg           renegotiate (TLS 1.2 and older)\n"

@@ -9,22 +9,22 @@
 #include <stddef.h>
 
 enum cli_cmd_type {
-	CLI_CMD_DATA,      /* not a command: send data[0..len) */
+	CLI_CMD_DATA, /* not a command: send data[0..len) */
 	CLI_CMD_RENEG,
 	CLI_CMD_KEYUPDATE, /* arg: 1 for "req" (update_requested) */
 	CLI_CMD_RESUME,
 	CLI_CMD_STATUS,
 	CLI_CMD_HELP,
 	CLI_CMD_QUIT,
-	CLI_CMD_INVALID    /* unknown command or bad argument: see error */
+	CLI_CMD_INVALID /* unknown command or bad argument: see error */
 };
 
 struct cli_cmd {
 	enum cli_cmd_type type;
 	int arg;
-	const char *data;  /* CLI_CMD_DATA: points into the parsed line */
+	const char *data; /* CLI_CMD_DATA: points into the parsed line */
 	size_t len;
-	char error[96];    /* CLI_CMD_INVALID: what was wrong */
+	char error[96]; /* CLI_CMD_INVALID: what was wrong */
 };
 
 /*

@@ -13,16 +13,14 @@
 #include "setup.h"
 #include "version.h"
 
-static int
-usage_error(const char *msg)
+static int usage_error(const char *msg)
 {
 	/* One line: scripts and humans both read the first line only. */
 	fprintf(stderr, "tlsprobe: %s (see 'tlsprobe --help')\n", msg);
 	return CLI_EUSAGE;
 }
 
-static int
-session_init(struct session *s, const struct cli_options *o)
+static int session_init(struct session *s, const struct cli_options *o)
 {
 	pthread_condattr_t ca;
 
@@ -40,8 +38,7 @@ session_init(struct session *s, const struct cli_options *o)
 }
 
 /* Loud notes about options that weaken or expose the connection. */
-static void
-warn_options(const struct cli_options *o)
+static void warn_options(const struct cli_options *o)
 {
 	const char *keylog = setup_keylog_path(o);
 
@@ -62,8 +59,7 @@ warn_options(const struct cli_options *o)
 
 /* Re-raises the signal that ended an interactive run, once the terminal
  * has been restored, so the shell sees it. */
-static void
-reraise(int sig)
+static void reraise(int sig)
 {
 	if (sig == 0)
 		return;
@@ -71,8 +67,7 @@ reraise(int sig)
 	raise(sig);
 }
 
-static enum cli_status
-run(struct session *s)
+static enum cli_status run(struct session *s)
 {
 	enum cli_status st = CLI_OK;
 
@@ -80,8 +75,8 @@ run(struct session *s)
 	s->cfg = setup_config(s, &st);
 	if (s->cfg == NULL)
 		return st;
-	s->conn = s->opt->reconnect > 0 ? reconnect_run(s, &st)
-					 : setup_conn(s, NULL, &st);
+	s->conn = s->opt->reconnect > 0 ? reconnect_run(s, &st) :
+					  setup_conn(s, NULL, &st);
 	if (s->conn == NULL)
 		return st;
 	st = run_session(s);
@@ -90,8 +85,7 @@ run(struct session *s)
 	return st;
 }
 
-int
-cli_connect_main(int argc, char **argv)
+int cli_connect_main(int argc, char **argv)
 {
 	struct cli_options o;
 	struct session s;

@@ -35,8 +35,7 @@ static struct {
 	.wake = { -1, -1 },
 };
 
-int
-write_all(int fd, const void *buf, size_t len)
+int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 	ssize_t n;
@@ -53,8 +52,7 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static void
-wake_drainer(void)
+static void wake_drainer(void)
 {
 	char b = 1;
 
@@ -64,8 +62,7 @@ wake_drainer(void)
 }
 
 /* Queues a copy of buf for fd; caller holds con.mtx. */
-static int
-enqueue(int fd, const void *buf, size_t len)
+static int enqueue(int fd, const void *buf, size_t len)
 {
 	struct chunk *ch = malloc(sizeof(*ch) + len);
 
@@ -85,8 +82,7 @@ enqueue(int fd, const void *buf, size_t len)
 
 static void note_stdout_error(int e);
 
-int
-console_data(const void *buf, size_t len)
+int console_data(const void *buf, size_t len)
 {
 	pthread_mutex_lock(&con.mtx);
 	if (con.stdout_errno != 0) {
@@ -111,8 +107,7 @@ console_data(const void *buf, size_t len)
 	return 0;
 }
 
-int
-console_stdout_errno(void)
+int console_stdout_errno(void)
 {
 	int e;
 
@@ -122,8 +117,7 @@ console_stdout_errno(void)
 	return e;
 }
 
-static void
-emit_stderr(const char *s, size_t len)
+static void emit_stderr(const char *s, size_t len)
 {
 	pthread_mutex_lock(&con.mtx);
 	if (!con.queueing || enqueue(STDERR_FILENO, s, len) == -1)
@@ -131,8 +125,7 @@ emit_stderr(const char *s, size_t len)
 	pthread_mutex_unlock(&con.mtx);
 }
 
-static void
-vmsg(const char *prefix, const char *fmt, va_list ap)
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[4096];
 	size_t n;
@@ -149,14 +142,12 @@ vmsg(const char *prefix, const char *fmt, va_list ap)
 	emit_stderr(buf, n);
 }
 
-void
-console_text(const char *text)
+void console_text(const char *text)
 {
 	emit_stderr(text, strlen(text));
 }
 
-void
-console_msg(const char *fmt, ...)
+void console_msg(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -165,8 +156,7 @@ console_msg(const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-console_error(const char *fmt, ...)
+void console_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -175,8 +165,7 @@ console_error(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int
-set_nonblock(int fd)
+static int set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
@@ -185,8 +174,7 @@ set_nonblock(int fd)
 	return 0;
 }
 
-int
-console_queue_begin(void)
+int console_queue_begin(void)
 {
 	int fds[2];
 
@@ -208,8 +196,7 @@ console_queue_begin(void)
 	return fds[0];
 }
 
-int
-console_pending(void)
+int console_pending(void)
 {
 	int p;
 
@@ -220,8 +207,7 @@ console_pending(void)
 }
 
 /* Detaches the queue; empties the wake pipe. Caller holds con.mtx. */
-static struct chunk *
-take_queue(void)
+static struct chunk *take_queue(void)
 {
 	struct chunk *list = con.head;
 	char buf[64];
@@ -235,8 +221,7 @@ take_queue(void)
 	return list;
 }
 
-static void
-note_stdout_error(int e)
+static void note_stdout_error(int e)
 {
 	pthread_mutex_lock(&con.mtx);
 	if (con.stdout_errno == 0)
@@ -244,8 +229,7 @@ note_stdout_error(int e)
 	pthread_mutex_unlock(&con.mtx);
 }
 
-int
-console_drain(void)
+int console_drain(void)
 {
 	struct chunk *list, *next;
 	int last = -1;
@@ -265,8 +249,7 @@ console_drain(void)
 	return last;
 }
 
-void
-console_queue_end(void)
+void console_queue_end(void)
 {
 	pthread_mutex_lock(&con.mtx);
 	con.queueing = 0;
@@ -275,8 +258,7 @@ console_queue_end(void)
 	(void)console_drain();
 }
 
-void
-console_set_busy(int busy)
+void console_set_busy(int busy)
 {
 	pthread_mutex_lock(&con.mtx);
 	con.busy = busy;

@@ -25,8 +25,7 @@ void console_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Text for stderr, written as is (any length). */
 void console_text(const char *text);
 /* "tlsprobe: <message>\n" on stderr. */
-void console_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+void console_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Interactive mode: from now on output is queued. Returns the fd to poll
  * for "output pending", or -1 on failure. */

@@ -25,15 +25,14 @@
 /* readline's callbacks take no argument: the state of this thread. */
 static struct {
 	struct session *s;
-	int active;      /* the line handler is installed */
-	int stop;        /* :quit, or the run ended */
-	char *history;   /* file, or NULL */
+	int active; /* the line handler is installed */
+	int stop; /* :quit, or the run ended */
+	char *history; /* file, or NULL */
 } ui;
 
 static int sig_pipe[2] = { -1, -1 };
 
-static void
-on_signal(int sig)
+static void on_signal(int sig)
 {
 	unsigned char b = (unsigned char)sig;
 	int saved = errno;
@@ -43,8 +42,7 @@ on_signal(int sig)
 	errno = saved;
 }
 
-static void
-install_signals(void)
+static void install_signals(void)
 {
 	struct sigaction sa;
 
@@ -60,8 +58,7 @@ install_signals(void)
 }
 
 /* $TLSPROBE_HISTORY (empty: none), else ~/.tlsprobe_history. */
-static char *
-history_path(void)
+static char *history_path(void)
 {
 	const char *env = getenv("TLSPROBE_HISTORY"), *home;
 	char *p = NULL;
@@ -76,8 +73,7 @@ history_path(void)
 	return p;
 }
 
-static void
-history_save(void)
+static void history_save(void)
 {
 	if (ui.history == NULL)
 		return;
@@ -87,23 +83,21 @@ history_save(void)
 }
 
 /* Sends a typed data line with its newline. */
-static int
-send_line(struct session *s, const char *data, size_t len)
+static int send_line(struct session *s, const char *data, size_t len)
 {
 	if (session_send(s, data, len) == -1)
 		return -1;
 	return session_send(s, "\n", 1);
 }
 
-static void
-handle_line(const char *line)
+static void handle_line(const char *line)
 {
 	struct cli_cmd cmd;
 
-	if (*line != '\0' && (history_length == 0 ||
-			      strcmp(history_get(history_base +
-						 history_length - 1)->line,
-				     line) != 0))
+	if (*line != '\0' &&
+	    (history_length == 0 ||
+	     strcmp(history_get(history_base + history_length - 1)->line,
+		    line) != 0))
 		add_history(line);
 	if (cli_command_parse(line, strlen(line), &cmd) == CLI_CMD_DATA) {
 		if (send_line(ui.s, cmd.data, cmd.len) == -1)
@@ -115,8 +109,7 @@ handle_line(const char *line)
 }
 
 /* Called by readline for each finished line; NULL at EOF (Ctrl-D). */
-static void
-on_line(char *line)
+static void on_line(char *line)
 {
 	if (line == NULL) {
 		rl_callback_handler_remove();
@@ -130,8 +123,7 @@ on_line(char *line)
 }
 
 /* Writes queued output above the prompt and the line being typed. */
-static void
-show_output(void)
+static void show_output(void)
 {
 	char *saved = NULL;
 	int point = 0, last;
@@ -156,8 +148,7 @@ show_output(void)
 	free(saved);
 }
 
-static void
-handle_signals(void)
+static void handle_signals(void)
 {
 	unsigned char sig;
 
@@ -175,8 +166,7 @@ handle_signals(void)
 	}
 }
 
-static void
-setup_readline(void)
+static void setup_readline(void)
 {
 	rl_instream = stdin;
 	rl_outstream = stderr; /* stdout is for peer data only */
@@ -191,8 +181,7 @@ setup_readline(void)
 	ui.active = 1;
 }
 
-static void
-poll_loop(int wake)
+static void poll_loop(int wake)
 {
 	struct pollfd pfd[4];
 	int n;
@@ -218,8 +207,7 @@ poll_loop(int wake)
 	}
 }
 
-void *
-input_readline_thread(void *arg)
+void *input_readline_thread(void *arg)
 {
 	int wake;
 

@@ -4,15 +4,13 @@
 
 #include "json.h"
 
-void
-json_init(struct json_writer *w, FILE *fp)
+void json_init(struct json_writer *w, FILE *fp)
 {
 	memset(w, 0, sizeof(*w));
 	w->fp = fp;
 }
 
-static void
-indent(struct json_writer *w)
+static void indent(struct json_writer *w)
 {
 	int i;
 
@@ -22,8 +20,7 @@ indent(struct json_writer *w)
 }
 
 /* Separator and indentation before any value or key. */
-static void
-before_value(struct json_writer *w)
+static void before_value(struct json_writer *w)
 {
 	if (w->after_key) {
 		w->after_key = 0;
@@ -38,8 +35,7 @@ before_value(struct json_writer *w)
 	indent(w);
 }
 
-static void
-open_nest(struct json_writer *w, int ch)
+static void open_nest(struct json_writer *w, int ch)
 {
 	before_value(w);
 	fputc(ch, w->fp);
@@ -50,8 +46,7 @@ open_nest(struct json_writer *w, int ch)
 	w->count[w->depth++] = 0;
 }
 
-static void
-close_nest(struct json_writer *w, int ch)
+static void close_nest(struct json_writer *w, int ch)
 {
 	if (w->depth == 0 || w->after_key) {
 		w->err = 1;
@@ -63,32 +58,27 @@ close_nest(struct json_writer *w, int ch)
 	fputc(ch, w->fp);
 }
 
-void
-json_object_begin(struct json_writer *w)
+void json_object_begin(struct json_writer *w)
 {
 	open_nest(w, '{');
 }
 
-void
-json_object_end(struct json_writer *w)
+void json_object_end(struct json_writer *w)
 {
 	close_nest(w, '}');
 }
 
-void
-json_array_begin(struct json_writer *w)
+void json_array_begin(struct json_writer *w)
 {
 	open_nest(w, '[');
 }
 
-void
-json_array_end(struct json_writer *w)
+void json_array_end(struct json_writer *w)
 {
 	close_nest(w, ']');
 }
 
-void
-json_key(struct json_writer *w, const char *key)
+void json_key(struct json_writer *w, const char *key)
 {
 	if (w->after_key)
 		w->err = 1;
@@ -99,8 +89,7 @@ json_key(struct json_writer *w, const char *key)
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static int
-utf8_seq_len(const unsigned char *s)
+static int utf8_seq_len(const unsigned char *s)
 {
 	int n, i;
 	unsigned int cp;
@@ -126,21 +115,31 @@ utf8_seq_len(const unsigned char *s)
 	return n;
 }
 
-static void
-write_control(FILE *fp, unsigned char c)
+static void write_control(FILE *fp, unsigned char c)
 {
 	switch (c) {
-	case '\b': fputs("\\b", fp); break;
-	case '\f': fputs("\\f", fp); break;
-	case '\n': fputs("\\n", fp); break;
-	case '\r': fputs("\\r", fp); break;
-	case '\t': fputs("\\t", fp); break;
-	default: fprintf(fp, "\\u%04x", c); break;
+	case '\b':
+		fputs("\\b", fp);
+		break;
+	case '\f':
+		fputs("\\f", fp);
+		break;
+	case '\n':
+		fputs("\\n", fp);
+		break;
+	case '\r':
+		fputs("\\r", fp);
+		break;
+	case '\t':
+		fputs("\\t", fp);
+		break;
+	default:
+		fprintf(fp, "\\u%04x", c);
+		break;
 	}
 }
 
-void
-json_write_escaped(FILE *fp, const char *str)
+void json_write_escaped(FILE *fp, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	int n;
@@ -163,8 +162,7 @@ json_write_escaped(FILE *fp, const char *str)
 	fputc('"', fp);
 }
 
-void
-json_string(struct json_writer *w, const char *s)
+void json_string(struct json_writer *w, const char *s)
 {
 	before_value(w);
 	if (s == NULL)
@@ -173,57 +171,49 @@ json_string(struct json_writer *w, const char *s)
 		json_write_escaped(w->fp, s);
 }
 
-void
-json_int(struct json_writer *w, long long v)
+void json_int(struct json_writer *w, long long v)
 {
 	before_value(w);
 	fprintf(w->fp, "%lld", v);
 }
 
-void
-json_uint(struct json_writer *w, uint64_t v)
+void json_uint(struct json_writer *w, uint64_t v)
 {
 	before_value(w);
 	fprintf(w->fp, "%" PRIu64, v);
 }
 
-void
-json_bool(struct json_writer *w, int v)
+void json_bool(struct json_writer *w, int v)
 {
 	before_value(w);
 	fputs(v ? "true" : "false", w->fp);
 }
 
-void
-json_null(struct json_writer *w)
+void json_null(struct json_writer *w)
 {
 	before_value(w);
 	fputs("null", w->fp);
 }
 
-void
-json_kv_string(struct json_writer *w, const char *key, const char *s)
+void json_kv_string(struct json_writer *w, const char *key, const char *s)
 {
 	json_key(w, key);
 	json_string(w, s);
 }
 
-void
-json_kv_int(struct json_writer *w, const char *key, long long v)
+void json_kv_int(struct json_writer *w, const char *key, long long v)
 {
 	json_key(w, key);
 	json_int(w, v);
 }
 
-void
-json_kv_bool(struct json_writer *w, const char *key, int v)
+void json_kv_bool(struct json_writer *w, const char *key, int v)
 {
 	json_key(w, key);
 	json_bool(w, v);
 }
 
-int
-json_finish(struct json_writer *w)
+int json_finish(struct json_writer *w)
 {
 	if (w->depth != 0 || w->after_key)
 		w->err = 1;

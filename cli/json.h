@@ -14,10 +14,10 @@
 #define JSON_MAX_DEPTH 32
 
 struct json_writer {
-	FILE *fp;           /* not owned */
+	FILE *fp; /* not owned */
 	int depth;
 	int err;
-	int after_key;      /* a key was written; the value follows */
+	int after_key; /* a key was written; the value follows */
 	unsigned char count[JSON_MAX_DEPTH]; /* values so far, saturating */
 };
 

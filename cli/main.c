@@ -23,16 +23,14 @@ static const struct subcommand {
 	{ "serve", serve_main },
 };
 
-void
-cli_print_version(FILE *fp)
+void cli_print_version(FILE *fp)
 {
 	fprintf(fp, "tlsprobe %s\n", tp_version());
 	fprintf(fp, "wolfSSL %s\n", tp_wolfssl_version());
 	fprintf(fp, "features: %s\n", tp_wolfssl_features());
 }
 
-static const struct subcommand *
-find_subcommand(const char *name)
+static const struct subcommand *find_subcommand(const char *name)
 {
 	size_t i;
 
@@ -42,8 +40,7 @@ find_subcommand(const char *name)
 	return NULL;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	const struct subcommand *sc;
 

@@ -11,8 +11,7 @@
 
 #include "netconnect.h"
 
-long long
-net_now_ms(void)
+long long net_now_ms(void)
 {
 	struct timespec ts;
 
@@ -20,8 +19,7 @@ net_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
-net_remaining_ms(long long deadline_ms)
+int net_remaining_ms(long long deadline_ms)
 {
 	long long left;
 
@@ -35,8 +33,7 @@ net_remaining_ms(long long deadline_ms)
 
 /* Waits for a non-blocking connect to finish. 0, or -1 with errno set
  * (ETIMEDOUT when the deadline passed). */
-static int
-wait_connected(int fd, long long deadline_ms)
+static int wait_connected(int fd, long long deadline_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	socklen_t len = sizeof(int);
@@ -58,13 +55,13 @@ wait_connected(int fd, long long deadline_ms)
 	return 0;
 }
 
-static int
-connect_one(const struct addrinfo *ai, long long deadline_ms)
+static int connect_one(const struct addrinfo *ai, long long deadline_ms)
 {
 	int fd, saved;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
+	fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    ai->ai_protocol);
 	if (fd == -1)
 		return -1;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
@@ -76,16 +73,16 @@ connect_one(const struct addrinfo *ai, long long deadline_ms)
 	return -1;
 }
 
-static int
-resolve(const char *host, const char *port, int family,
-	struct addrinfo **res, char *err, size_t errlen)
+static int resolve(const char *host, const char *port, int family,
+		   struct addrinfo **res, char *err, size_t errlen)
 {
 	struct addrinfo hints;
 	int rc;
 
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6
-							     : AF_UNSPEC;
+	hints.ai_family = family == 4 ? AF_INET :
+			  family == 6 ? AF_INET6 :
+					AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
 	rc = getaddrinfo(host, port, &hints, res);
@@ -96,9 +93,8 @@ resolve(const char *host, const char *port, int family,
 	return -1;
 }
 
-int
-net_connect(const char *host, const char *port, int family, int timeout_ms,
-	    char *err, size_t errlen, enum cli_status *st)
+int net_connect(const char *host, const char *port, int family, int timeout_ms,
+		char *err, size_t errlen, enum cli_status *st)
 {
 	long long deadline = timeout_ms > 0 ? net_now_ms() + timeout_ms : 0;
 	struct addrinfo *res, *ai;

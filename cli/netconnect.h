@@ -13,8 +13,8 @@
  * connected non-blocking socket, or -1 with a message in err and *st set
  * to CLI_ECONNECT or CLI_ETIMEOUT.
  */
-int net_connect(const char *host, const char *port, int family,
-		int timeout_ms, char *err, size_t errlen, enum cli_status *st);
+int net_connect(const char *host, const char *port, int family, int timeout_ms,
+		char *err, size_t errlen, enum cli_status *st);
 
 /* Milliseconds left until deadline_ms (a CLOCK_MONOTONIC time in ms), or
  * -1 (wait forever) when deadline_ms is 0. Never below 0 otherwise. */

@@ -128,16 +128,15 @@ static const struct {
 };
 
 static const char *const starttls_names[] = {
-	[CLI_STARTTLS_NONE] = "none",	  [CLI_STARTTLS_SMTP] = "smtp",
-	[CLI_STARTTLS_IMAP] = "imap",	  [CLI_STARTTLS_POP3] = "pop3",
-	[CLI_STARTTLS_FTP] = "ftp",	  [CLI_STARTTLS_XMPP] = "xmpp",
+	[CLI_STARTTLS_NONE] = "none",	      [CLI_STARTTLS_SMTP] = "smtp",
+	[CLI_STARTTLS_IMAP] = "imap",	      [CLI_STARTTLS_POP3] = "pop3",
+	[CLI_STARTTLS_FTP] = "ftp",	      [CLI_STARTTLS_XMPP] = "xmpp",
 	[CLI_STARTTLS_POSTGRES] = "postgres",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *
-cli_starttls_name(enum cli_starttls p)
+const char *cli_starttls_name(enum cli_starttls p)
 {
 	if ((size_t)p >= NELEM(starttls_names))
 		return "?";
@@ -147,8 +146,7 @@ cli_starttls_name(enum cli_starttls p)
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -158,8 +156,7 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static const char *
-sclient_lookup(const char *arg)
+static const char *sclient_lookup(const char *arg)
 {
 	size_t i;
 
@@ -171,8 +168,7 @@ sclient_lookup(const char *arg)
 
 /* Does the long option arg ("--name" or "--name=value"; getopt also takes
  * unambiguous prefixes) consume the next argument? */
-static int
-long_takes_next(const char *arg)
+static int long_takes_next(const char *arg)
 {
 	const struct option *o, *found = NULL;
 	size_t n;
@@ -193,8 +189,8 @@ long_takes_next(const char *arg)
 /* One argument: the s_client spelling translated, or arg itself. A
  * single-dash word that is neither ours nor s_client's is an error here,
  * since getopt would read "-foo" as the cluster -f -o -o. */
-static int
-translate_one(const char *arg, const char **out, char *err, size_t errlen)
+static int translate_one(const char *arg, const char **out, char *err,
+			 size_t errlen)
 {
 	*out = arg;
 	if (arg[0] != '-' || arg[1] == '-' || arg[1] == '\0' || arg[2] == '\0')
@@ -207,9 +203,8 @@ translate_one(const char *arg, const char **out, char *err, size_t errlen)
 
 /* Copies argv into o->argv_copy with s_client spellings translated. The
  * arguments of options, and everything after "--", are copied as is. */
-static int
-translate_argv(int argc, char **argv, struct cli_options *o, char *err,
-	       size_t errlen)
+static int translate_argv(int argc, char **argv, struct cli_options *o,
+			  char *err, size_t errlen)
 {
 	const char *t;
 	int i, verbatim = 0;
@@ -236,35 +231,33 @@ translate_argv(int argc, char **argv, struct cli_options *o, char *err,
 	return 0;
 }
 
-static int
-parse_int_arg(const char *name, const char *arg, long min, long max,
-	      int *out, char *err, size_t errlen)
+static int parse_int_arg(const char *name, const char *arg, long min, long max,
+			 int *out, char *err, size_t errlen)
 {
 	long v;
 
 	if (cli_parse_uint(arg, min, max, &v) == -1) {
-		return fail(err, errlen, "invalid %s '%s' (want %ld-%ld)",
-			    name, arg, min, max);
+		return fail(err, errlen, "invalid %s '%s' (want %ld-%ld)", name,
+			    arg, min, max);
 	}
 	*out = (int)v;
 	return 0;
 }
 
-static int
-parse_version_arg(const char *arg, enum tp_version *out, char *err,
-		  size_t errlen)
+static int parse_version_arg(const char *arg, enum tp_version *out, char *err,
+			     size_t errlen)
 {
 	*out = cli_parse_version(arg);
 	if (*out == TP_VERSION_ANY)
 		return fail(err, errlen,
 			    "invalid TLS version '%s' (want 1.0, 1.1, 1.2 or "
-			    "1.3)", arg);
+			    "1.3)",
+			    arg);
 	return 0;
 }
 
-static int
-parse_starttls(const char *arg, struct cli_options *o, char *err,
-	       size_t errlen)
+static int parse_starttls(const char *arg, struct cli_options *o, char *err,
+			  size_t errlen)
 {
 	size_t i;
 
@@ -276,12 +269,12 @@ parse_starttls(const char *arg, struct cli_options *o, char *err,
 	}
 	return fail(err, errlen,
 		    "invalid --starttls protocol '%s' (want smtp, imap, pop3, "
-		    "ftp, xmpp or postgres)", arg);
+		    "ftp, xmpp or postgres)",
+		    arg);
 }
 
-static int
-pin_version(struct cli_options *o, enum tp_version v, int *pinned,
-	    char *err, size_t errlen)
+static int pin_version(struct cli_options *o, enum tp_version v, int *pinned,
+		       char *err, size_t errlen)
 {
 	if (*pinned && o->min_tls != v)
 		return fail(err, errlen, "%s",
@@ -293,9 +286,8 @@ pin_version(struct cli_options *o, enum tp_version v, int *pinned,
 	return 0;
 }
 
-static int
-set_target(struct cli_options *o, const char *arg, int *have, char *err,
-	   size_t errlen)
+static int set_target(struct cli_options *o, const char *arg, int *have,
+		      char *err, size_t errlen)
 {
 	if (*have)
 		return fail(err, errlen, "more than one server given ('%s')",
@@ -311,61 +303,117 @@ struct parse_state {
 };
 
 /* Options that take a file, list or name: stored as given. */
-static int
-apply_string(struct cli_options *o, int opt, const char *arg)
+static int apply_string(struct cli_options *o, int opt, const char *arg)
 {
 	switch (opt) {
-	case OPT_SERVERNAME: o->servername = arg; return 1;
-	case OPT_CAFILE: o->ca_file = arg; return 1;
-	case OPT_CADIR: o->ca_dir = arg; return 1;
-	case OPT_CERT: o->cert = arg; return 1;
-	case OPT_KEY: o->key = arg; return 1;
-	case OPT_CIPHERS: o->ciphers = arg; return 1;
-	case OPT_CIPHERSUITES: o->ciphersuites = arg; return 1;
-	case OPT_GROUPS: o->groups = arg; return 1;
-	case OPT_ALPN: o->alpn = arg; return 1;
-	case OPT_SESSIN: o->sess_in = arg; return 1;
-	case OPT_SESSOUT: o->sess_out = arg; return 1;
-	case OPT_KEYLOG: o->keylog = arg; return 1;
-	case OPT_JSON: o->json = arg; return 1;
-	default: return 0;
+	case OPT_SERVERNAME:
+		o->servername = arg;
+		return 1;
+	case OPT_CAFILE:
+		o->ca_file = arg;
+		return 1;
+	case OPT_CADIR:
+		o->ca_dir = arg;
+		return 1;
+	case OPT_CERT:
+		o->cert = arg;
+		return 1;
+	case OPT_KEY:
+		o->key = arg;
+		return 1;
+	case OPT_CIPHERS:
+		o->ciphers = arg;
+		return 1;
+	case OPT_CIPHERSUITES:
+		o->ciphersuites = arg;
+		return 1;
+	case OPT_GROUPS:
+		o->groups = arg;
+		return 1;
+	case OPT_ALPN:
+		o->alpn = arg;
+		return 1;
+	case OPT_SESSIN:
+		o->sess_in = arg;
+		return 1;
+	case OPT_SESSOUT:
+		o->sess_out = arg;
+		return 1;
+	case OPT_KEYLOG:
+		o->keylog = arg;
+		return 1;
+	case OPT_JSON:
+		o->json = arg;
+		return 1;
+	default:
+		return 0;
 	}
 }
 
 /* Flags without an argument. */
-static int
-apply_flag(struct cli_options *o, int opt)
+static int apply_flag(struct cli_options *o, int opt)
 {
 	switch (opt) {
-	case OPT_NOSERVERNAME: o->no_servername = 1; return 1;
-	case OPT_INSECURE: o->insecure = 1; return 1;
-	case OPT_SHOWCERTS: o->showcerts = 1; return 1;
-	case OPT_MSG: o->msg = 1; return 1;
-	case OPT_BRIEF: o->verbosity = CLI_BRIEF; return 1;
-	case OPT_QUIET: o->verbosity = CLI_QUIET; return 1;
-	case OPT_CRLF: o->crlf = 1; return 1;
-	case OPT_COMMANDS: o->commands = 1; return 1;
-	case OPT_NOTICKETS: o->no_tickets = 1; return 1;
-	case OPT_SCLIENT_NOOP: return 1;
-	case '4': o->family = 4; return 1;
-	case '6': o->family = 6; return 1;
-	case 'h': o->help = 1; return 1;
-	case OPT_VERSION: o->version = 1; return 1;
-	default: return 0;
+	case OPT_NOSERVERNAME:
+		o->no_servername = 1;
+		return 1;
+	case OPT_INSECURE:
+		o->insecure = 1;
+		return 1;
+	case OPT_SHOWCERTS:
+		o->showcerts = 1;
+		return 1;
+	case OPT_MSG:
+		o->msg = 1;
+		return 1;
+	case OPT_BRIEF:
+		o->verbosity = CLI_BRIEF;
+		return 1;
+	case OPT_QUIET:
+		o->verbosity = CLI_QUIET;
+		return 1;
+	case OPT_CRLF:
+		o->crlf = 1;
+		return 1;
+	case OPT_COMMANDS:
+		o->commands = 1;
+		return 1;
+	case OPT_NOTICKETS:
+		o->no_tickets = 1;
+		return 1;
+	case OPT_SCLIENT_NOOP:
+		return 1;
+	case '4':
+		o->family = 4;
+		return 1;
+	case '6':
+		o->family = 6;
+		return 1;
+	case 'h':
+		o->help = 1;
+		return 1;
+	case OPT_VERSION:
+		o->version = 1;
+		return 1;
+	default:
+		return 0;
 	}
 }
 
-static int
-apply_other(struct cli_options *o, struct parse_state *ps, int opt,
-	    const char *arg, char *err, size_t errlen)
+static int apply_other(struct cli_options *o, struct parse_state *ps, int opt,
+		       const char *arg, char *err, size_t errlen)
 {
 	switch (opt) {
 	case OPT_CONNECT:
 		return set_target(o, arg, &ps->have_target, err, errlen);
-	case OPT_TLS10: return pin_version(o, TP_TLS1_0, &ps->pinned, err, errlen);
-	case OPT_TLS11: return pin_version(o, TP_TLS1_1, &ps->pinned, err, errlen);
-	case OPT_TLS12: return pin_version(o, TP_TLS1_2, &ps->pinned, err, errlen);
-	case OPT_TLS13: return pin_version(o, TP_TLS1_3, &ps->pinned, err, errlen);
+	case OPT_TLS10:
+		return pin_version(o, TP_TLS1_0, &ps->pinned, err, errlen);
+	case OPT_TLS11:
+		return pin_version(o, TP_TLS1_1, &ps->pinned, err, errlen);
+	case OPT_TLS12:
+		return pin_version(o, TP_TLS1_2, &ps->pinned, err, errlen);
+	case OPT_TLS13:
+		return pin_version(o, TP_TLS1_3, &ps->pinned, err, errlen);
 	case OPT_MINTLS:
 		ps->ranged = 1;
 		return parse_version_arg(arg, &o->min_tls, err, errlen);
@@ -379,8 +427,8 @@ apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 		return parse_int_arg("--timeout", arg, 0, 86400, &o->timeout,
 				     err, errlen);
 	case OPT_LINGER:
-		return parse_int_arg("--linger", arg, 0, 86400, &o->linger,
-				     err, errlen);
+		return parse_int_arg("--linger", arg, 0, 86400, &o->linger, err,
+				     errlen);
 	case OPT_STARTTLS:
 		return parse_starttls(arg, o, err, errlen);
 	default:
@@ -389,8 +437,7 @@ apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 }
 
 /* How many long options "--name[=value]" could abbreviate. */
-static int
-long_matches(const char *arg)
+static int long_matches(const char *arg)
 {
 	const struct option *o;
 	size_t n;
@@ -406,8 +453,7 @@ long_matches(const char *arg)
 	return count;
 }
 
-static int
-getopt_error(int ch, char **argv, char *err, size_t errlen)
+static int getopt_error(int ch, char **argv, char *err, size_t errlen)
 {
 	const char *arg = argv[optind - 1];
 
@@ -421,9 +467,9 @@ getopt_error(int ch, char **argv, char *err, size_t errlen)
 		    long_matches(arg) > 1 ? "ambiguous" : "unrecognized", arg);
 }
 
-static int
-check_combinations(const struct cli_options *o, const struct parse_state *ps,
-		   char *err, size_t errlen)
+static int check_combinations(const struct cli_options *o,
+			      const struct parse_state *ps, char *err,
+			      size_t errlen)
 {
 	if (ps->pinned && ps->ranged)
 		return fail(err, errlen, "%s",
@@ -444,9 +490,8 @@ check_combinations(const struct cli_options *o, const struct parse_state *ps,
 	return 0;
 }
 
-static int
-parse_positional(int argc, char **argv, struct cli_options *o,
-		 struct parse_state *ps, char *err, size_t errlen)
+static int parse_positional(int argc, char **argv, struct cli_options *o,
+			    struct parse_state *ps, char *err, size_t errlen)
 {
 	if (optind < argc &&
 	    set_target(o, argv[optind++], &ps->have_target, err, errlen) == -1)
@@ -459,8 +504,7 @@ parse_positional(int argc, char **argv, struct cli_options *o,
 	return 0;
 }
 
-static void
-set_defaults(struct cli_options *o)
+static void set_defaults(struct cli_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->timeout = -1;
@@ -468,9 +512,8 @@ set_defaults(struct cli_options *o)
 	o->min_tls = o->max_tls = TP_VERSION_ANY;
 }
 
-int
-cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
-		  size_t errlen)
+int cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
+		      size_t errlen)
 {
 	struct parse_state ps = { 0, 0, 0 };
 	char **av;
@@ -498,8 +541,7 @@ cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
 	return check_combinations(o, &ps, err, errlen);
 }
 
-void
-cli_options_free(struct cli_options *o)
+void cli_options_free(struct cli_options *o)
 {
 	free(o->argv_copy);
 	o->argv_copy = NULL;

@@ -12,7 +12,11 @@
 #include "parse.h"
 #include "tlsprobe.h"
 
-enum cli_verbosity { CLI_NORMAL = 0, CLI_BRIEF, CLI_QUIET };
+enum cli_verbosity {
+	CLI_NORMAL = 0,
+	CLI_BRIEF,
+	CLI_QUIET
+};
 
 enum cli_starttls {
 	CLI_STARTTLS_NONE = 0,
@@ -26,7 +30,7 @@ enum cli_starttls {
 
 struct cli_options {
 	struct cli_hostport target;
-	const char *servername;  /* NULL: HOST */
+	const char *servername; /* NULL: HOST */
 	int no_servername;
 	const char *ca_file, *ca_dir;
 	int insecure;
@@ -34,20 +38,20 @@ struct cli_options {
 	enum tp_version min_tls, max_tls;
 	const char *ciphers, *ciphersuites, *groups, *alpn;
 	const char *sess_in, *sess_out;
-	int reconnect;           /* extra connections resuming the session */
+	int reconnect; /* extra connections resuming the session */
 	enum cli_starttls starttls;
-	const char *keylog;      /* --keylog, else $SSLKEYLOGFILE */
+	const char *keylog; /* --keylog, else $SSLKEYLOGFILE */
 	int showcerts, msg;
 	enum cli_verbosity verbosity;
 	const char *json;
 	int crlf;
-	int timeout;             /* seconds, -1: library default */
-	int linger;              /* seconds, -1: unbounded */
-	int family;              /* 0, 4 or 6 */
-	int commands;            /* in-band commands from non-terminal stdin */
+	int timeout; /* seconds, -1: library default */
+	int linger; /* seconds, -1: unbounded */
+	int family; /* 0, 4 or 6 */
+	int commands; /* in-band commands from non-terminal stdin */
 	int no_tickets;
-	int help, version;       /* --help/--version seen: nothing else runs */
-	char **argv_copy;        /* owned: the translated argument vector */
+	int help, version; /* --help/--version seen: nothing else runs */
+	char **argv_copy; /* owned: the translated argument vector */
 };
 
 /*
@@ -55,8 +59,8 @@ struct cli_options {
  * 0, or -1 with a one-line message (without "tlsprobe: ") in err.
  * Free with cli_options_free.
  */
-int cli_options_parse(int argc, char **argv, struct cli_options *o,
-		      char *err, size_t errlen);
+int cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
+		      size_t errlen);
 void cli_options_free(struct cli_options *o);
 
 /* Writes the --help text to fp. */

@@ -6,16 +6,14 @@
 
 #include "parse.h"
 
-static int
-set_err(char *err, size_t errlen, const char *msg, const char *arg)
+static int set_err(char *err, size_t errlen, const char *msg, const char *arg)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s '%s'", msg, arg);
 	return -1;
 }
 
-int
-cli_parse_uint(const char *s, long min, long max, long *out)
+int cli_parse_uint(const char *s, long min, long max, long *out)
 {
 	long v = 0;
 	size_t i;
@@ -33,8 +31,7 @@ cli_parse_uint(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-static int
-copy_part(char *dst, size_t dstlen, const char *src, size_t n)
+static int copy_part(char *dst, size_t dstlen, const char *src, size_t n)
 {
 	if (n >= dstlen)
 		return -1;
@@ -43,25 +40,23 @@ copy_part(char *dst, size_t dstlen, const char *src, size_t n)
 	return 0;
 }
 
-static int
-set_port(struct cli_hostport *out, const char *p, const char *whole,
-	 char *err, size_t errlen)
+static int set_port(struct cli_hostport *out, const char *p, const char *whole,
+		    char *err, size_t errlen)
 {
 	long v;
 
 	if (*p == '\0')
 		return set_err(err, errlen, "missing port in", whole);
 	if (cli_parse_uint(p, 1, 65535, &v) == -1)
-		return set_err(err, errlen,
-			       "invalid port (want 1-65535) in", whole);
+		return set_err(err, errlen, "invalid port (want 1-65535) in",
+			       whole);
 	snprintf(out->port, sizeof(out->port), "%ld", v);
 	return 0;
 }
 
 /* "[v6]" or "[v6]:port" */
-static int
-parse_bracketed(const char *s, struct cli_hostport *out, char *err,
-		size_t errlen)
+static int parse_bracketed(const char *s, struct cli_hostport *out, char *err,
+			   size_t errlen)
 {
 	const char *close = strchr(s, ']');
 
@@ -81,8 +76,7 @@ parse_bracketed(const char *s, struct cli_hostport *out, char *err,
 	return set_port(out, close + 2, s, err, errlen);
 }
 
-static int
-host_chars_ok(const char *h)
+static int host_chars_ok(const char *h)
 {
 	for (; *h != '\0'; h++)
 		if (isspace((unsigned char)*h) || *h == '/' || *h == '[' ||
@@ -91,9 +85,8 @@ host_chars_ok(const char *h)
 	return 1;
 }
 
-int
-cli_parse_hostport(const char *s, struct cli_hostport *out, char *err,
-		   size_t errlen)
+int cli_parse_hostport(const char *s, struct cli_hostport *out, char *err,
+		       size_t errlen)
 {
 	const char *colon;
 
@@ -119,8 +112,7 @@ cli_parse_hostport(const char *s, struct cli_hostport *out, char *err,
 }
 
 /* Skips an optional "tls", "tlsv" or "v" prefix, case-insensitively. */
-static const char *
-skip_version_prefix(const char *s)
+static const char *skip_version_prefix(const char *s)
 {
 	if (strncasecmp(s, "tls", 3) == 0)
 		s += 3;
@@ -129,15 +121,16 @@ skip_version_prefix(const char *s)
 	return s;
 }
 
-enum tp_version
-cli_parse_version(const char *s)
+enum tp_version cli_parse_version(const char *s)
 {
 	static const struct {
 		const char *minor;
 		enum tp_version v;
 	} tab[] = {
-		{ "0", TP_TLS1_0 }, { "1", TP_TLS1_1 },
-		{ "2", TP_TLS1_2 }, { "3", TP_TLS1_3 },
+		{ "0", TP_TLS1_0 },
+		{ "1", TP_TLS1_1 },
+		{ "2", TP_TLS1_2 },
+		{ "3", TP_TLS1_3 },
 	};
 	size_t i;
 
@@ -155,8 +148,7 @@ cli_parse_version(const char *s)
 	return TP_VERSION_ANY;
 }
 
-size_t
-cli_crlf_convert(const char *in, size_t n, char *out, int *prev_cr)
+size_t cli_crlf_convert(const char *in, size_t n, char *out, int *prev_cr)
 {
 	size_t i, o = 0;
 

@@ -201,8 +201,8 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 		r->srv_status = "failed";
 		snprintf(r->srv_reason, sizeof(r->srv_reason), "%s",
 			 r->srv_refused ? "the client could not renegotiate "
-					 "(no secure renegotiation)" :
-					 tp_conn_error(pc.c));
+					  "(no secure renegotiation)" :
+					  tp_conn_error(pc.c));
 	}
 	probe_close(&pc);
 }

@@ -21,8 +21,7 @@ struct watchdog {
 };
 
 /* Aborts w->c unless told to stop within DRAIN_MS. */
-static void *
-watchdog_thread(void *arg)
+static void *watchdog_thread(void *arg)
 {
 	struct watchdog *w = arg;
 	struct timespec ts;
@@ -48,8 +47,7 @@ watchdog_thread(void *arg)
 
 /* close_notify, then read (and drop) until the peer closes, so session
  * tickets sent after the handshake are seen. */
-static void
-close_and_drain(struct tp_conn *c)
+static void close_and_drain(struct tp_conn *c)
 {
 	struct watchdog w = { .done = 0, .c = c };
 	pthread_t t;
@@ -71,8 +69,7 @@ close_and_drain(struct tp_conn *c)
 	pthread_cond_destroy(&w.cv);
 }
 
-static int
-handshake(struct session *s, struct tp_conn *c, enum cli_status *st)
+static int handshake(struct session *s, struct tp_conn *c, enum cli_status *st)
 {
 	char line[512];
 	enum tp_errcode e;
@@ -86,8 +83,7 @@ handshake(struct session *s, struct tp_conn *c, enum cli_status *st)
 	return -1;
 }
 
-static void
-report(struct session *s, struct tp_conn *c, int k)
+static void report(struct session *s, struct tp_conn *c, int k)
 {
 	struct tp_info info;
 	const struct tp_info *i = conn_info(c, &info);
@@ -106,8 +102,7 @@ report(struct session *s, struct tp_conn *c, int k)
 }
 
 /* Makes c the connection whose summary may be shown. */
-static void
-set_current(struct session *s, struct tp_conn *c, int show_summary)
+static void set_current(struct session *s, struct tp_conn *c, int show_summary)
 {
 	pthread_mutex_lock(&s->mtx);
 	s->conn = c;
@@ -115,8 +110,7 @@ set_current(struct session *s, struct tp_conn *c, int show_summary)
 	pthread_mutex_unlock(&s->mtx);
 }
 
-struct tp_conn *
-reconnect_run(struct session *s, enum cli_status *st)
+struct tp_conn *reconnect_run(struct session *s, enum cli_status *st)
 {
 	struct tp_conn *c = setup_conn(s, NULL, st), *next;
 	int k;

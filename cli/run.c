@@ -19,8 +19,7 @@
 /* The socket-reader thread: peer data to stdout until the peer closes or
  * the connection fails. It reads from the start, so it may be the thread
  * that runs the handshake (or waits for the writer running it). */
-static void *
-reader_thread(void *arg)
+static void *reader_thread(void *arg)
 {
 	struct session *s = arg;
 	struct tp_conn *c = session_conn(s);
@@ -33,9 +32,10 @@ reader_thread(void *arg)
 		if (console_data(buf, (size_t)n) == -1) {
 			/* EPIPE: the consumer is gone, end quietly. */
 			session_end(s, CLI_EOTHER,
-				    console_stdout_errno() == EPIPE
-					    ? NULL : "write to standard output "
-						     "failed");
+				    console_stdout_errno() == EPIPE ?
+					    NULL :
+					    "write to standard output "
+					    "failed");
 			return NULL;
 		}
 	}
@@ -54,8 +54,7 @@ reader_thread(void *arg)
 	return NULL;
 }
 
-int
-run_start_reader(struct session *s)
+int run_start_reader(struct session *s)
 {
 	if (pthread_create(&s->reader, NULL, reader_thread, s) != 0) {
 		session_end(s, CLI_EOTHER, "cannot start the reader thread");
@@ -66,8 +65,7 @@ run_start_reader(struct session *s)
 }
 
 /* Replaces the current connection by c; the old one is returned. */
-static struct tp_conn *
-swap_conn(struct session *s, struct tp_conn *c)
+static struct tp_conn *swap_conn(struct session *s, struct tp_conn *c)
 {
 	struct tp_conn *old;
 
@@ -81,8 +79,7 @@ swap_conn(struct session *s, struct tp_conn *c)
 }
 
 /* Claims the right to replace the connection; fails once ended. */
-static int
-begin_resume(struct session *s)
+static int begin_resume(struct session *s)
 {
 	int ok;
 
@@ -97,8 +94,7 @@ begin_resume(struct session *s)
 /* Waits up to RESUME_DRAIN_MS for the reader to see the peer close
  * (replies still in flight are shown, TLS 1.3 tickets are read), then
  * aborts the connection. */
-static void
-drain_reader(struct session *s, struct tp_conn *old)
+static void drain_reader(struct session *s, struct tp_conn *old)
 {
 	struct timespec ts;
 
@@ -111,8 +107,7 @@ drain_reader(struct session *s, struct tp_conn *old)
 	s->reader_started = 0;
 }
 
-int
-session_resume(struct session *s)
+int session_resume(struct session *s)
 {
 	struct tp_conn *old = session_conn(s), *c;
 	enum cli_status st;
@@ -140,8 +135,7 @@ session_resume(struct session *s)
 
 /* Waits until the run has ended, or until --linger seconds after stdin
  * EOF (which ends it with status 0). */
-static void
-wait_end(struct session *s)
+static void wait_end(struct session *s)
 {
 	struct timespec ts;
 	int linger = s->opt->linger, timedout = 0;
@@ -163,15 +157,15 @@ wait_end(struct session *s)
 	pthread_mutex_unlock(&s->mtx);
 	if (timedout && s->opt->verbosity == CLI_NORMAL)
 		console_msg("Peer did not close within %d s (--linger); "
-			    "closing", linger);
+			    "closing",
+			    linger);
 	session_wake_input(s);
 }
 
-static int
-start_threads(struct session *s, pthread_t *input)
+static int start_threads(struct session *s, pthread_t *input)
 {
-	void *(*fn)(void *) = s->interactive ? input_readline_thread
-					     : input_stdin_thread;
+	void *(*fn)(void *) =
+		s->interactive ? input_readline_thread : input_stdin_thread;
 
 	if (run_start_reader(s) == -1)
 		return -1;
@@ -184,8 +178,7 @@ start_threads(struct session *s, pthread_t *input)
 
 /* --sess-out and the last --reconnect result, while the connection is
  * still whole. */
-static void
-save_results(struct session *s, struct tp_conn *c)
+static void save_results(struct session *s, struct tp_conn *c)
 {
 	struct tp_info info;
 	const struct tp_info *i = conn_info(c, &info);
@@ -209,8 +202,7 @@ save_results(struct session *s, struct tp_conn *c)
  * thread normally leaves its poll() at once, but may be blocked in
  * read(2) or in a write the peer does not drain: it gets a moment, and is
  * then left behind (the process exits without it). */
-static void
-join_input(struct session *s, pthread_t input)
+static void join_input(struct session *s, pthread_t input)
 {
 	struct timespec ts;
 
@@ -228,8 +220,7 @@ join_input(struct session *s, pthread_t input)
 		pthread_detach(input);
 }
 
-enum cli_status
-run_session(struct session *s)
+enum cli_status run_session(struct session *s)
 {
 	pthread_t input;
 	int input_started = start_threads(s, &input) == 0;

@@ -13,22 +13,19 @@
 #include "summary.h"
 #include "trace.h"
 
-const struct tp_info *
-conn_info(struct tp_conn *c, struct tp_info *buf)
+const struct tp_info *conn_info(struct tp_conn *c, struct tp_info *buf)
 {
 	return tp_conn_info(c, buf) == 0 ? buf : NULL;
 }
 
-int
-conn_handshaken(struct tp_conn *c)
+int conn_handshaken(struct tp_conn *c)
 {
 	struct tp_info info;
 
 	return tp_conn_info(c, &info) == 0;
 }
 
-struct tp_conn *
-session_conn(struct session *s)
+struct tp_conn *session_conn(struct session *s)
 {
 	struct tp_conn *c;
 
@@ -38,8 +35,7 @@ session_conn(struct session *s)
 	return c;
 }
 
-int
-session_ended(struct session *s)
+int session_ended(struct session *s)
 {
 	int e;
 
@@ -51,8 +47,8 @@ session_ended(struct session *s)
 
 /* Marks the run as ended; caller holds s->mtx. Returns 0 if it already
  * was. */
-static int
-end_locked(struct session *s, enum cli_status status, const char *msg)
+static int end_locked(struct session *s, enum cli_status status,
+		      const char *msg)
 {
 	if (s->ended)
 		return 0;
@@ -64,8 +60,7 @@ end_locked(struct session *s, enum cli_status status, const char *msg)
 	return 1;
 }
 
-void
-session_wake_input(struct session *s)
+void session_wake_input(struct session *s)
 {
 	char b = 1;
 
@@ -73,8 +68,7 @@ session_wake_input(struct session *s)
 		return;
 }
 
-void
-session_end(struct session *s, enum cli_status status, const char *msg)
+void session_end(struct session *s, enum cli_status status, const char *msg)
 {
 	int first;
 
@@ -87,8 +81,7 @@ session_end(struct session *s, enum cli_status status, const char *msg)
 		session_wake_input(s);
 }
 
-void
-session_conn_failed(struct session *s, struct tp_conn *c)
+void session_conn_failed(struct session *s, struct tp_conn *c)
 {
 	enum tp_errcode e = tp_conn_errcode(c);
 	int hs = conn_handshaken(c), ignore;
@@ -108,8 +101,7 @@ session_conn_failed(struct session *s, struct tp_conn *c)
 
 /* With --insecure, a failed verification is repeated as a warning line,
  * since the summary may scroll by. */
-static void
-warn_insecure(struct tp_conn *c, const struct cli_options *o)
+static void warn_insecure(struct tp_conn *c, const struct cli_options *o)
 {
 	struct tp_info info;
 	const struct tp_info *i = conn_info(c, &info);
@@ -122,8 +114,7 @@ warn_insecure(struct tp_conn *c, const struct cli_options *o)
 		    i->verify_error ? i->verify_error : "unknown reason");
 }
 
-void
-session_note_handshake(struct session *s, struct tp_conn *c)
+void session_note_handshake(struct session *s, struct tp_conn *c)
 {
 	char *text;
 	int mine;
@@ -148,8 +139,7 @@ session_note_handshake(struct session *s, struct tp_conn *c)
 }
 
 /* Events worth a line even without --msg. */
-static void
-note_event(struct session *s, const struct tp_event *ev)
+static void note_event(struct session *s, const struct tp_event *ev)
 {
 	if (s->opt->verbosity != CLI_NORMAL || s->opt->msg)
 		return;
@@ -161,8 +151,7 @@ note_event(struct session *s, const struct tp_event *ev)
 		console_msg("Refused a renegotiation requested by the peer");
 }
 
-void
-session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
+void session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 {
 	struct session *s = arg;
 	char line[256];
@@ -176,9 +165,8 @@ session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 		session_note_handshake(s, c);
 }
 
-static int
-write_conn(struct session *s, struct tp_conn *c, const char *buf,
-	   size_t len)
+static int write_conn(struct session *s, struct tp_conn *c, const char *buf,
+		      size_t len)
 {
 	ssize_t n;
 
@@ -192,8 +180,7 @@ write_conn(struct session *s, struct tp_conn *c, const char *buf,
 	return 0;
 }
 
-int
-session_send(struct session *s, const char *buf, size_t len)
+int session_send(struct session *s, const char *buf, size_t len)
 {
 	struct tp_conn *c = session_conn(s);
 	char out[2 * 4096];
@@ -212,8 +199,7 @@ session_send(struct session *s, const char *buf, size_t len)
 	return 0;
 }
 
-void
-session_input_eof(struct session *s)
+void session_input_eof(struct session *s)
 {
 	struct tp_conn *c = session_conn(s);
 	int rv;

@@ -21,25 +21,25 @@
 struct session {
 	const struct cli_options *opt;
 	struct tp_config *cfg;
-	int interactive;            /* stdin is a terminal */
-	int stop_fd[2];             /* written once the run has ended */
+	int interactive; /* stdin is a terminal */
+	int stop_fd[2]; /* written once the run has ended */
 
 	pthread_mutex_t mtx;
-	pthread_cond_t cv;          /* ended, input_eof changes */
-	struct tp_conn *conn;       /* (M) current connection */
-	int summary_done;           /* (M) summary shown for conn */
-	int ended;                  /* (M) the run is over */
-	enum cli_status status;     /* (M) exit status once ended */
-	int input_eof;              /* (M) stdin EOF, close_notify sent */
-	struct timespec eof_at;     /* (M) CLOCK_MONOTONIC */
-	int resuming;               /* (M) conn is being replaced */
-	int lingered;               /* (M) ended by --linger */
-	int signal;                 /* (M) ended by this signal */
-	char error[512];            /* (M) the error line, if any */
+	pthread_cond_t cv; /* ended, input_eof changes */
+	struct tp_conn *conn; /* (M) current connection */
+	int summary_done; /* (M) summary shown for conn */
+	int ended; /* (M) the run is over */
+	enum cli_status status; /* (M) exit status once ended */
+	int input_eof; /* (M) stdin EOF, close_notify sent */
+	struct timespec eof_at; /* (M) CLOCK_MONOTONIC */
+	int resuming; /* (M) conn is being replaced */
+	int lingered; /* (M) ended by --linger */
+	int signal; /* (M) ended by this signal */
+	char error[512]; /* (M) the error line, if any */
 
 	pthread_t reader;
 	int reader_started;
-	int crlf_prev_cr;           /* writer thread only */
+	int crlf_prev_cr; /* writer thread only */
 	int nreconnect;
 	int resumed[CLI_MAX_RECONNECT]; /* --reconnect results */
 };

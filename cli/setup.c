@@ -13,8 +13,7 @@
  * matches the library's default. */
 #define DEFAULT_TIMEOUT_MS 10000
 
-const char *
-setup_keylog_path(const struct cli_options *o)
+const char *setup_keylog_path(const struct cli_options *o)
 {
 	const char *env = getenv("SSLKEYLOGFILE");
 
@@ -23,9 +22,8 @@ setup_keylog_path(const struct cli_options *o)
 	return env != NULL && *env != '\0' ? env : NULL;
 }
 
-static int
-config_fail(struct tp_config *cfg, const char *what, const char *arg,
-	    enum cli_status st, enum cli_status *stp)
+static int config_fail(struct tp_config *cfg, const char *what, const char *arg,
+		       enum cli_status st, enum cli_status *stp)
 {
 	const char *why = tp_config_error(cfg);
 
@@ -38,14 +36,14 @@ config_fail(struct tp_config *cfg, const char *what, const char *arg,
 }
 
 /* Trust, client certificate, key log: things read from files. */
-static int
-config_files(struct tp_config *cfg, const struct cli_options *o,
-	     enum cli_status *st)
+static int config_files(struct tp_config *cfg, const struct cli_options *o,
+			enum cli_status *st)
 {
 	const char *keylog = setup_keylog_path(o);
 
 	if (o->ca_file && tp_config_set_ca_file(cfg, o->ca_file) == -1)
-		return config_fail(cfg, "--ca-file", o->ca_file, CLI_EOTHER, st);
+		return config_fail(cfg, "--ca-file", o->ca_file, CLI_EOTHER,
+				   st);
 	if (o->ca_dir && tp_config_set_ca_dir(cfg, o->ca_dir) == -1)
 		return config_fail(cfg, "--ca-dir", o->ca_dir, CLI_EOTHER, st);
 	if (o->cert && tp_config_set_cert_file(cfg, o->cert,
@@ -57,9 +55,8 @@ config_files(struct tp_config *cfg, const struct cli_options *o,
 }
 
 /* --ciphers and --ciphersuites go to the library as one list. */
-static int
-config_ciphers(struct tp_config *cfg, const struct cli_options *o,
-	       enum cli_status *st)
+static int config_ciphers(struct tp_config *cfg, const struct cli_options *o,
+			  enum cli_status *st)
 {
 	char *both = NULL;
 	const char *list = o->ciphers ? o->ciphers : o->ciphersuites;
@@ -81,9 +78,8 @@ config_ciphers(struct tp_config *cfg, const struct cli_options *o,
 }
 
 /* Protocol choices: versions, lists, tickets, timeouts. */
-static int
-config_protocol(struct tp_config *cfg, const struct cli_options *o,
-		enum cli_status *st)
+static int config_protocol(struct tp_config *cfg, const struct cli_options *o,
+			   enum cli_status *st)
 {
 	if ((o->min_tls || o->max_tls) &&
 	    tp_config_set_versions(cfg, o->min_tls, o->max_tls) == -1)
@@ -105,8 +101,7 @@ config_protocol(struct tp_config *cfg, const struct cli_options *o,
 	return 0;
 }
 
-struct tp_config *
-setup_config(struct session *s, enum cli_status *st)
+struct tp_config *setup_config(struct session *s, enum cli_status *st)
 {
 	const struct cli_options *o = s->opt;
 	struct tp_config *cfg = tp_config_new(TP_CLIENT);
@@ -129,16 +124,14 @@ setup_config(struct session *s, enum cli_status *st)
 
 /* The name for SNI and verification: --servername, else HOST. With
  * --noservername, "" asks the library to send no SNI (see the report). */
-static const char *
-conn_servername(const struct cli_options *o)
+static const char *conn_servername(const struct cli_options *o)
 {
 	if (o->no_servername)
 		return "";
 	return o->servername ? o->servername : o->target.host;
 }
 
-static int
-conn_fail(struct tp_conn *c, enum cli_status *st)
+static int conn_fail(struct tp_conn *c, enum cli_status *st)
 {
 	char line[512];
 	enum tp_errcode e = tp_conn_errcode(c);
@@ -153,9 +146,8 @@ conn_fail(struct tp_conn *c, enum cli_status *st)
 
 /* --starttls: our own TCP connect and preamble, then the library takes
  * the socket. */
-static int
-connect_starttls(struct tp_conn *c, const struct cli_options *o,
-		 enum cli_status *st)
+static int connect_starttls(struct tp_conn *c, const struct cli_options *o,
+			    enum cli_status *st)
 {
 	int tmo = o->timeout >= 0 ? o->timeout * 1000 : DEFAULT_TIMEOUT_MS;
 	const char *name = o->servername ? o->servername : o->target.host;
@@ -176,15 +168,14 @@ connect_starttls(struct tp_conn *c, const struct cli_options *o,
 	return 0;
 }
 
-static int
-load_session(struct tp_conn *c, struct tp_conn *prev,
-	     const struct cli_options *o, enum cli_status *st)
+static int load_session(struct tp_conn *c, struct tp_conn *prev,
+			const struct cli_options *o, enum cli_status *st)
 {
 	if (prev != NULL && tp_conn_reuse_session_from(c, prev) == -1) {
 		/* Not fatal: the reconnection just will not resume. */
 		console_msg("Warning: cannot reuse the session: %s",
-			    tp_conn_error(c) ? tp_conn_error(c)
-					     : "no session available");
+			    tp_conn_error(c) ? tp_conn_error(c) :
+					       "no session available");
 		return 0;
 	}
 	if (prev == NULL && o->sess_in != NULL &&
@@ -197,8 +188,8 @@ load_session(struct tp_conn *c, struct tp_conn *prev,
 	return 0;
 }
 
-struct tp_conn *
-setup_conn(struct session *s, struct tp_conn *prev, enum cli_status *st)
+struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
+			   enum cli_status *st)
 {
 	const struct cli_options *o = s->opt;
 	struct tp_conn *c = tp_conn_new(s->cfg);

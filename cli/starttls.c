@@ -22,9 +22,8 @@ struct plain {
 	enum cli_status *st;
 };
 
-static int
-plain_fail(struct plain *p, enum cli_status st, const char *what,
-	   const char *detail)
+static int plain_fail(struct plain *p, enum cli_status st, const char *what,
+		      const char *detail)
 {
 	*p->st = st;
 	snprintf(p->err, p->errlen, "STARTTLS (%s): %s%s%s%s", p->proto, what,
@@ -32,8 +31,7 @@ plain_fail(struct plain *p, enum cli_status st, const char *what,
 	return -1;
 }
 
-static int
-plain_wait(struct plain *p, short events)
+static int plain_wait(struct plain *p, short events)
 {
 	struct pollfd pfd = { .fd = p->fd, .events = events };
 	int n;
@@ -48,8 +46,7 @@ plain_wait(struct plain *p, short events)
 	return 0;
 }
 
-static int
-plain_send(struct plain *p, const char *data, size_t len)
+static int plain_send(struct plain *p, const char *data, size_t len)
 {
 	ssize_t n;
 
@@ -68,15 +65,13 @@ plain_send(struct plain *p, const char *data, size_t len)
 	return 0;
 }
 
-static int
-plain_sendstr(struct plain *p, const char *s)
+static int plain_sendstr(struct plain *p, const char *s)
 {
 	return plain_send(p, s, strlen(s));
 }
 
 /* Reads more into p->buf (kept NUL-terminated). */
-static int
-plain_fill(struct plain *p)
+static int plain_fill(struct plain *p)
 {
 	ssize_t n;
 
@@ -102,8 +97,7 @@ plain_fill(struct plain *p)
 }
 
 /* One line, without its CR LF, into line (n bytes). */
-static int
-plain_line(struct plain *p, char *line, size_t n)
+static int plain_line(struct plain *p, char *line, size_t n)
 {
 	char *nl;
 	size_t ll;
@@ -123,9 +117,8 @@ plain_line(struct plain *p, char *line, size_t n)
 
 /* SMTP/FTP reply: "NNN-text" lines, then "NNN text". The code must be
  * want; *found is set when a line contains needle (may be NULL). */
-static int
-numeric_reply(struct plain *p, const char *want, const char *needle,
-	      int *found)
+static int numeric_reply(struct plain *p, const char *want, const char *needle,
+			 int *found)
 {
 	char line[1024];
 
@@ -141,8 +134,7 @@ numeric_reply(struct plain *p, const char *want, const char *needle,
 	return 0;
 }
 
-static int
-do_smtp(struct plain *p, const char *host)
+static int do_smtp(struct plain *p, const char *host)
 {
 	int found = 0;
 
@@ -158,8 +150,7 @@ do_smtp(struct plain *p, const char *host)
 	return numeric_reply(p, "220", NULL, NULL);
 }
 
-static int
-do_ftp(struct plain *p, const char *host)
+static int do_ftp(struct plain *p, const char *host)
 {
 	if (numeric_reply(p, "220", NULL, NULL) == -1 ||
 	    plain_sendstr(p, "AUTH TLS\r\n") == -1)
@@ -167,8 +158,7 @@ do_ftp(struct plain *p, const char *host)
 	return numeric_reply(p, "234", NULL, NULL);
 }
 
-static int
-expect_prefix(struct plain *p, const char *prefix)
+static int expect_prefix(struct plain *p, const char *prefix)
 {
 	char line[1024];
 
@@ -179,17 +169,14 @@ expect_prefix(struct plain *p, const char *prefix)
 	return 0;
 }
 
-static int
-do_pop3(struct plain *p, const char *host)
+static int do_pop3(struct plain *p, const char *host)
 {
-	if (expect_prefix(p, "+OK") == -1 ||
-	    plain_sendstr(p, "STLS\r\n") == -1)
+	if (expect_prefix(p, "+OK") == -1 || plain_sendstr(p, "STLS\r\n") == -1)
 		return -1;
 	return expect_prefix(p, "+OK");
 }
 
-static int
-do_imap(struct plain *p, const char *host)
+static int do_imap(struct plain *p, const char *host)
 {
 	char line[1024];
 
@@ -207,8 +194,7 @@ do_imap(struct plain *p, const char *host)
 
 /* Reads until the buffer holds one of the two markers; returns 1 for
  * the first, 2 for the second. */
-static int
-read_until(struct plain *p, const char *m1, const char *m2)
+static int read_until(struct plain *p, const char *m1, const char *m2)
 {
 	for (;;) {
 		if (strstr(p->buf, m1) != NULL)
@@ -220,8 +206,7 @@ read_until(struct plain *p, const char *m1, const char *m2)
 	}
 }
 
-static int
-do_xmpp(struct plain *p, const char *host)
+static int do_xmpp(struct plain *p, const char *host)
 {
 	char hdr[512];
 	int r;
@@ -229,7 +214,8 @@ do_xmpp(struct plain *p, const char *host)
 	snprintf(hdr, sizeof(hdr),
 		 "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
 		 "xmlns:stream='http://etherx.jabber.org/streams' to='%s' "
-		 "version='1.0'>", host);
+		 "version='1.0'>",
+		 host);
 	p->buf[0] = '\0';
 	if (plain_sendstr(p, hdr) == -1)
 		return -1;
@@ -242,7 +228,7 @@ do_xmpp(struct plain *p, const char *host)
 	p->len = 0;
 	p->buf[0] = '\0';
 	if (plain_sendstr(p, "<starttls xmlns='urn:ietf:params:xml:ns:"
-			  "xmpp-tls'/>") == -1)
+			     "xmpp-tls'/>") == -1)
 		return -1;
 	r = read_until(p, "<proceed", "<failure");
 	if (r == 2)
@@ -251,12 +237,10 @@ do_xmpp(struct plain *p, const char *host)
 	return r == -1 ? -1 : 0;
 }
 
-static int
-do_postgres(struct plain *p, const char *host)
+static int do_postgres(struct plain *p, const char *host)
 {
 	/* SSLRequest: length 8, code 80877103 (1234.5679), big-endian. */
-	static const char req[8] = { 0, 0, 0, 8, 0x04, (char)0xd2, 0x16,
-				     0x2f };
+	static const char req[8] = { 0, 0, 0, 8, 0x04, (char)0xd2, 0x16, 0x2f };
 	char ans[2];
 
 	if (plain_send(p, req, sizeof(req)) == -1 || plain_fill(p) == -1)
@@ -269,14 +253,13 @@ do_postgres(struct plain *p, const char *host)
 	ans[0] = p->buf[0];
 	ans[1] = '\0';
 	return plain_fail(p, CLI_EHANDSHAKE,
-			  p->buf[0] == 'N' ? "server does not support SSL"
-					   : "unexpected answer to SSLRequest",
+			  p->buf[0] == 'N' ? "server does not support SSL" :
+					     "unexpected answer to SSLRequest",
 			  p->buf[0] == 'N' ? NULL : ans);
 }
 
-int
-starttls_run(int fd, enum cli_starttls proto, const char *host,
-	     int timeout_ms, char *err, size_t errlen, enum cli_status *st)
+int starttls_run(int fd, enum cli_starttls proto, const char *host,
+		 int timeout_ms, char *err, size_t errlen, enum cli_status *st)
 {
 	static int (*const run[])(struct plain *, const char *) = {
 		[CLI_STARTTLS_SMTP] = do_smtp,

@@ -15,7 +15,6 @@
  * server refuses or breaks the exchange, CLI_ETIMEOUT, CLI_EPROTO never).
  */
 int starttls_run(int fd, enum cli_starttls proto, const char *host,
-		 int timeout_ms, char *err, size_t errlen,
-		 enum cli_status *st);
+		 int timeout_ms, char *err, size_t errlen, enum cli_status *st);
 
 #endif

@@ -5,8 +5,7 @@
 
 #include "status.h"
 
-enum cli_status
-cli_status_from_errcode(enum tp_errcode e, int handshake_done)
+enum cli_status cli_status_from_errcode(enum tp_errcode e, int handshake_done)
 {
 	switch (e) {
 	case TP_ERR_NONE:
@@ -32,8 +31,7 @@ cli_status_from_errcode(enum tp_errcode e, int handshake_done)
 }
 
 /* What a category is called at the start of the line. */
-static const char *
-error_prefix(enum tp_errcode e, int handshake_done)
+static const char *error_prefix(enum tp_errcode e, int handshake_done)
 {
 	switch (e) {
 	case TP_ERR_VERIFY:
@@ -49,15 +47,13 @@ error_prefix(enum tp_errcode e, int handshake_done)
 }
 
 /* Does msg already start with prefix? */
-static int
-already_says(const char *msg, const char *prefix)
+static int already_says(const char *msg, const char *prefix)
 {
 	return strncasecmp(msg, prefix, strlen(prefix)) == 0;
 }
 
-void
-cli_format_error(char *buf, size_t len, enum tp_errcode e,
-		 int handshake_done, const char *msg)
+void cli_format_error(char *buf, size_t len, enum tp_errcode e,
+		      int handshake_done, const char *msg)
 {
 	const char *prefix = error_prefix(e, handshake_done);
 

@@ -14,18 +14,22 @@
 
 /* --commands line state across reads. */
 struct lines {
-	int state;        /* LINE_START, LINE_DATA, LINE_CMD, LINE_SKIP */
+	int state; /* LINE_START, LINE_DATA, LINE_CMD, LINE_SKIP */
 	size_t len;
 	char cmd[CMD_LINE_MAX];
 	const char *pend; /* data not yet sent, inside the current chunk */
 	size_t pend_len;
 };
 
-enum { LINE_START, LINE_DATA, LINE_CMD, LINE_SKIP };
+enum {
+	LINE_START,
+	LINE_DATA,
+	LINE_CMD,
+	LINE_SKIP
+};
 
 /* 1 when stdin is readable, 0 when the run has ended. */
-static int
-wait_stdin(struct session *s)
+static int wait_stdin(struct session *s)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = STDIN_FILENO, .events = POLLIN },
@@ -44,8 +48,7 @@ wait_stdin(struct session *s)
 	}
 }
 
-static int
-flush_pending(struct session *s, struct lines *l)
+static int flush_pending(struct session *s, struct lines *l)
 {
 	int rv = 0;
 
@@ -57,8 +60,7 @@ flush_pending(struct session *s, struct lines *l)
 }
 
 /* Line terminator length at the end of buf[0..len): 0, 1 (LF), 2 (CRLF). */
-static size_t
-eol_len(const char *buf, size_t len)
+static size_t eol_len(const char *buf, size_t len)
 {
 	if (len >= 2 && buf[len - 2] == '\r' && buf[len - 1] == '\n')
 		return 2;
@@ -66,8 +68,7 @@ eol_len(const char *buf, size_t len)
 }
 
 /* A complete line that started with ':'. Returns 0, 1 (:quit) or -1. */
-static int
-run_cmd_line(struct session *s, const char *line, size_t len)
+static int run_cmd_line(struct session *s, const char *line, size_t len)
 {
 	size_t eol = eol_len(line, len);
 	struct cli_cmd cmd;
@@ -78,9 +79,8 @@ run_cmd_line(struct session *s, const char *line, size_t len)
 	return session_send(s, cmd.data, cmd.len + eol);
 }
 
-static int
-add_cmd_bytes(struct session *s, struct lines *l, const char *p, size_t n,
-	      int complete)
+static int add_cmd_bytes(struct session *s, struct lines *l, const char *p,
+			 size_t n, int complete)
 {
 	int rv;
 
@@ -101,9 +101,8 @@ add_cmd_bytes(struct session *s, struct lines *l, const char *p, size_t n,
 }
 
 /* One piece of a line: up to and including its LF, or the chunk's end. */
-static int
-feed_piece(struct session *s, struct lines *l, const char *p, size_t n,
-	   int complete)
+static int feed_piece(struct session *s, struct lines *l, const char *p,
+		      size_t n, int complete)
 {
 	if (l->state == LINE_START)
 		l->state = p[0] == ':' ? LINE_CMD : LINE_DATA;
@@ -122,8 +121,8 @@ feed_piece(struct session *s, struct lines *l, const char *p, size_t n,
 	return 0;
 }
 
-static int
-feed_lines(struct session *s, struct lines *l, const char *buf, size_t n)
+static int feed_lines(struct session *s, struct lines *l, const char *buf,
+		      size_t n)
 {
 	const char *nl;
 	size_t take;
@@ -142,8 +141,7 @@ feed_lines(struct session *s, struct lines *l, const char *buf, size_t n)
 }
 
 /* stdin EOF: a last command line without LF still counts. */
-static int
-finish_lines(struct session *s, struct lines *l)
+static int finish_lines(struct session *s, struct lines *l)
 {
 	int rv = 0;
 
@@ -153,8 +151,7 @@ finish_lines(struct session *s, struct lines *l)
 	return rv;
 }
 
-void *
-input_stdin_thread(void *arg)
+void *input_stdin_thread(void *arg)
 {
 	struct session *s = arg;
 	struct lines l = { .state = LINE_START };
@@ -176,8 +173,8 @@ input_stdin_thread(void *arg)
 				session_input_eof(s);
 			return NULL;
 		}
-		rv = s->opt->commands ? feed_lines(s, &l, buf, (size_t)n)
-				      : session_send(s, buf, (size_t)n);
+		rv = s->opt->commands ? feed_lines(s, &l, buf, (size_t)n) :
+					session_send(s, buf, (size_t)n);
 		if (rv != 0)
 			return NULL;
 	}

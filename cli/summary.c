@@ -8,26 +8,22 @@
 #include "json.h"
 #include "summary.h"
 
-static const char *
-str_or(const char *s, const char *dflt)
+static const char *str_or(const char *s, const char *dflt)
 {
 	return s != NULL && *s != '\0' ? s : dflt;
 }
 
-static int
-is_tls13(const struct tp_info *i)
+static int is_tls13(const struct tp_info *i)
 {
 	return i->version != NULL && strcmp(i->version, "TLSv1.3") == 0;
 }
 
-static const char *
-yes_no(int v)
+static const char *yes_no(int v)
 {
 	return v ? "yes" : "no";
 }
 
-static void
-print_cert(FILE *fp, int n, const struct tp_cert_info *ci, int pem)
+static void print_cert(FILE *fp, int n, const struct tp_cert_info *ci, int pem)
 {
 	fprintf(fp, " %d s: %s\n", n, str_or(ci->subject, "?"));
 	fprintf(fp, "   i: %s\n", str_or(ci->issuer, "?"));
@@ -37,8 +33,7 @@ print_cert(FILE *fp, int n, const struct tp_cert_info *ci, int pem)
 		fputs(ci->pem, fp);
 }
 
-static void
-print_chain(FILE *fp, const struct tp_info *i, int pem)
+static void print_chain(FILE *fp, const struct tp_info *i, int pem)
 {
 	int n;
 
@@ -55,8 +50,7 @@ print_chain(FILE *fp, const struct tp_info *i, int pem)
 }
 
 /* Each line of the verify log, indented. */
-static void
-print_verify_log(FILE *fp, const char *log)
+static void print_verify_log(FILE *fp, const char *log)
 {
 	const char *nl;
 
@@ -68,23 +62,23 @@ print_verify_log(FILE *fp, const char *log)
 	}
 }
 
-static void
-print_verification(FILE *fp, struct tp_conn *c, const struct tp_info *i)
+static void print_verification(FILE *fp, struct tp_conn *c,
+			       const struct tp_info *i)
 {
 	if (i->verify_ok && i->verify_failures == 0) {
 		fputs("Verification: ok\n", fp);
 		return;
 	}
-	fprintf(fp, "Verification: FAILED (%d failure%s, ignored because of "
-		"--insecure): %s\n", i->verify_failures,
-		i->verify_failures == 1 ? "" : "s",
+	fprintf(fp,
+		"Verification: FAILED (%d failure%s, ignored because of "
+		"--insecure): %s\n",
+		i->verify_failures, i->verify_failures == 1 ? "" : "s",
 		str_or(i->verify_error, "unknown reason"));
 	print_verify_log(fp, tp_conn_verify_log(c));
 }
 
-static void
-print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
-	   const struct cli_options *o)
+static void print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
+		       const struct cli_options *o)
 {
 	fputs("---\n", fp);
 	fprintf(fp, "Connected: %s\n", str_or(i->peer_addr, "?"));
@@ -96,28 +90,29 @@ print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
 	fprintf(fp, "SNI: %s\n", str_or(i->sni, "none"));
 	fprintf(fp, "ALPN: %s\n", str_or(i->alpn, "none"));
 	fprintf(fp, "Secure renegotiation: %s\n",
-		is_tls13(i) ? "n/a (TLS 1.3)" : yes_no(i->secure_renegotiation));
+		is_tls13(i) ? "n/a (TLS 1.3)" :
+			      yes_no(i->secure_renegotiation));
 	fprintf(fp, "Session ticket: %s\n", yes_no(i->ticket_received));
 	fprintf(fp, "Resumed: %s\n", yes_no(i->session_reused));
 	fputs("---\n", fp);
 }
 
-static void
-print_brief(FILE *fp, const struct tp_info *i)
+static void print_brief(FILE *fp, const struct tp_info *i)
 {
-	fprintf(fp, "Connected to %s: %s %s %s, peer %s, verify %s, "
-		"resumed %s\n", str_or(i->peer_addr, "?"),
-		str_or(i->version, "?"), str_or(i->cipher, "?"),
-		str_or(i->group, "-"),
-		i->peer_chain_len > 0 ? str_or(i->peer_chain[0].subject, "?")
-				      : "?",
-		i->verify_ok && i->verify_failures == 0
-			? "ok" : "FAILED (ignored, --insecure)",
+	fprintf(fp,
+		"Connected to %s: %s %s %s, peer %s, verify %s, "
+		"resumed %s\n",
+		str_or(i->peer_addr, "?"), str_or(i->version, "?"),
+		str_or(i->cipher, "?"), str_or(i->group, "-"),
+		i->peer_chain_len > 0 ? str_or(i->peer_chain[0].subject, "?") :
+					"?",
+		i->verify_ok && i->verify_failures == 0 ?
+			"ok" :
+			"FAILED (ignored, --insecure)",
 		yes_no(i->session_reused));
 }
 
-char *
-summary_text(struct tp_conn *c, const struct cli_options *o)
+char *summary_text(struct tp_conn *c, const struct cli_options *o)
 {
 	struct tp_info info;
 	const struct tp_info *i = conn_info(c, &info);
@@ -138,20 +133,21 @@ summary_text(struct tp_conn *c, const struct cli_options *o)
 	return text;
 }
 
-static void
-print_status(FILE *fp, struct tp_conn *c, const struct tp_info *i)
+static void print_status(FILE *fp, struct tp_conn *c, const struct tp_info *i)
 {
 	fprintf(fp, "Protocol: %s\n", str_or(i->version, "?"));
 	fprintf(fp, "Cipher: %s\n", str_or(i->cipher, "?"));
 	fprintf(fp, "Peer: %s (%s)\n", str_or(i->peer_addr, "?"),
-		i->peer_chain_len > 0 ? str_or(i->peer_chain[0].subject, "?")
-				      : "no certificate");
+		i->peer_chain_len > 0 ? str_or(i->peer_chain[0].subject, "?") :
+					"no certificate");
 	print_verification(fp, c, i);
 	fprintf(fp, "Secure renegotiation: %s\n",
-		is_tls13(i) ? "n/a (TLS 1.3)" : yes_no(i->secure_renegotiation));
-	fprintf(fp, "Handshakes: %d (renegotiations: %d completed, %d "
-		"refused)\n", i->handshakes, i->renegotiations,
-		i->renegotiations_refused);
+		is_tls13(i) ? "n/a (TLS 1.3)" :
+			      yes_no(i->secure_renegotiation));
+	fprintf(fp,
+		"Handshakes: %d (renegotiations: %d completed, %d "
+		"refused)\n",
+		i->handshakes, i->renegotiations, i->renegotiations_refused);
 	fprintf(fp, "Key updates: %d sent, %d received\n", i->key_updates_sent,
 		i->key_updates_received);
 	fprintf(fp, "Resumed: %s\n", yes_no(i->session_reused));
@@ -159,8 +155,7 @@ print_status(FILE *fp, struct tp_conn *c, const struct tp_info *i)
 		i->bytes_read, i->bytes_written);
 }
 
-char *
-summary_status(struct tp_conn *c)
+char *summary_status(struct tp_conn *c)
 {
 	struct tp_info info;
 	const struct tp_info *i = conn_info(c, &info);
@@ -178,8 +173,7 @@ summary_status(struct tp_conn *c)
 	return text;
 }
 
-static void
-json_chain(struct json_writer *w, const struct tp_info *i)
+static void json_chain(struct json_writer *w, const struct tp_info *i)
 {
 	int n;
 
@@ -197,9 +191,8 @@ json_chain(struct json_writer *w, const struct tp_info *i)
 	json_array_end(w);
 }
 
-static void
-json_verification(struct json_writer *w, struct tp_conn *c,
-		  const struct tp_info *i)
+static void json_verification(struct json_writer *w, struct tp_conn *c,
+			      const struct tp_info *i)
 {
 	const char *log = tp_conn_verify_log(c), *nl;
 
@@ -223,8 +216,7 @@ json_verification(struct json_writer *w, struct tp_conn *c,
 	json_object_end(w);
 }
 
-static void
-json_counters(struct json_writer *w, const struct tp_info *i)
+static void json_counters(struct json_writer *w, const struct tp_info *i)
 {
 	json_kv_int(w, "handshakes", i->handshakes);
 	json_kv_int(w, "renegotiations", i->renegotiations);
@@ -237,8 +229,7 @@ json_counters(struct json_writer *w, const struct tp_info *i)
 	json_uint(w, i->bytes_written);
 }
 
-static void
-json_connection(struct json_writer *w, struct tp_conn *c)
+static void json_connection(struct json_writer *w, struct tp_conn *c)
 {
 	struct tp_info info;
 	const struct tp_info *i = c ? conn_info(c, &info) : NULL;
@@ -264,22 +255,22 @@ json_connection(struct json_writer *w, struct tp_conn *c)
 	json_object_end(w);
 }
 
-static void
-json_target(struct json_writer *w, const struct cli_options *o)
+static void json_target(struct json_writer *w, const struct cli_options *o)
 {
 	json_kv_string(w, "host", o->target.host);
 	json_kv_string(w, "port", o->target.port);
 	json_kv_string(w, "servername",
-		       o->no_servername ? NULL
-					: str_or(o->servername, o->target.host));
-	json_kv_string(w, "starttls", o->starttls == CLI_STARTTLS_NONE
-					      ? NULL
-					      : cli_starttls_name(o->starttls));
+		       o->no_servername ?
+			       NULL :
+			       str_or(o->servername, o->target.host));
+	json_kv_string(w, "starttls",
+		       o->starttls == CLI_STARTTLS_NONE ?
+			       NULL :
+			       cli_starttls_name(o->starttls));
 	json_kv_bool(w, "insecure", o->insecure);
 }
 
-static void
-json_reconnects(struct json_writer *w, const struct session *s)
+static void json_reconnects(struct json_writer *w, const struct session *s)
 {
 	int k;
 
@@ -293,8 +284,7 @@ json_reconnects(struct json_writer *w, const struct session *s)
 	json_array_end(w);
 }
 
-int
-summary_json(const char *path, const struct session *s, struct tp_conn *c)
+int summary_json(const char *path, const struct session *s, struct tp_conn *c)
 {
 	struct json_writer w;
 	FILE *fp = fopen(path, "w");

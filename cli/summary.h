@@ -14,7 +14,6 @@ char *summary_status(struct tp_conn *c);
 
 /* Writes the --json document for the run to path. c is the last
  * connection (may be NULL). Returns 0, or -1 after printing an error. */
-int summary_json(const char *path, const struct session *s,
-		 struct tp_conn *c);
+int summary_json(const char *path, const struct session *s, struct tp_conn *c);
 
 #endif

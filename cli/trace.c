@@ -3,59 +3,79 @@
 
 #include "trace.h"
 
-const char *
-trace_handshake_name(int type)
+const char *trace_handshake_name(int type)
 {
 	switch (type) {
-	case 0: return "HelloRequest";
-	case 1: return "ClientHello";
-	case 2: return "ServerHello";
-	case 3: return "HelloVerifyRequest";
-	case 4: return "NewSessionTicket";
-	case 5: return "EndOfEarlyData";
-	case 8: return "EncryptedExtensions";
-	case 11: return "Certificate";
-	case 12: return "ServerKeyExchange";
-	case 13: return "CertificateRequest";
-	case 14: return "ServerHelloDone";
-	case 15: return "CertificateVerify";
-	case 16: return "ClientKeyExchange";
-	case 20: return "Finished";
-	case 22: return "CertificateStatus";
-	case 24: return "KeyUpdate";
-	case 254: return "MessageHash";
-	default: return "unknown";
+	case 0:
+		return "HelloRequest";
+	case 1:
+		return "ClientHello";
+	case 2:
+		return "ServerHello";
+	case 3:
+		return "HelloVerifyRequest";
+	case 4:
+		return "NewSessionTicket";
+	case 5:
+		return "EndOfEarlyData";
+	case 8:
+		return "EncryptedExtensions";
+	case 11:
+		return "Certificate";
+	case 12:
+		return "ServerKeyExchange";
+	case 13:
+		return "CertificateRequest";
+	case 14:
+		return "ServerHelloDone";
+	case 15:
+		return "CertificateVerify";
+	case 16:
+		return "ClientKeyExchange";
+	case 20:
+		return "Finished";
+	case 22:
+		return "CertificateStatus";
+	case 24:
+		return "KeyUpdate";
+	case 254:
+		return "MessageHash";
+	default:
+		return "unknown";
 	}
 }
 
-const char *
-trace_content_name(int type)
+const char *trace_content_name(int type)
 {
 	switch (type) {
-	case 20: return "change_cipher_spec";
-	case 21: return "alert";
-	case 22: return "handshake";
-	case 23: return "application_data";
-	case 24: return "heartbeat";
-	default: return "unknown";
+	case 20:
+		return "change_cipher_spec";
+	case 21:
+		return "alert";
+	case 22:
+		return "handshake";
+	case 23:
+		return "application_data";
+	case 24:
+		return "heartbeat";
+	default:
+		return "unknown";
 	}
 }
 
 /* ">>>" for what we send, "<<<" for what we receive. */
-static const char *
-dir(int sent)
+static const char *dir(int sent)
 {
 	return sent ? ">>>" : "<<<";
 }
 
-static const char *
-alert_level(int level)
+static const char *alert_level(int level)
 {
 	return level == 2 ? "fatal" : level == 1 ? "warning" : "?";
 }
 
-static void
-format_alert(char *buf, size_t len, const struct tp_event *ev, int sent)
+static void format_alert(char *buf, size_t len, const struct tp_event *ev,
+			 int sent)
 {
 	const char *name = tp_alert_name(ev->value);
 
@@ -64,9 +84,8 @@ format_alert(char *buf, size_t len, const struct tp_event *ev, int sent)
 }
 
 /* "text" or "text (detail)". */
-static void
-with_detail(char *buf, size_t len, const char *text,
-	    const struct tp_event *ev)
+static void with_detail(char *buf, size_t len, const char *text,
+			const struct tp_event *ev)
 {
 	if (ev->detail != NULL && *ev->detail != '\0')
 		snprintf(buf, len, "%s (%s)", text, ev->detail);
@@ -74,8 +93,7 @@ with_detail(char *buf, size_t len, const char *text,
 		snprintf(buf, len, "%s", text);
 }
 
-void
-trace_format(char *buf, size_t len, const struct tp_event *ev)
+void trace_format(char *buf, size_t len, const struct tp_event *ev)
 {
 	switch (ev->type) {
 	case TP_EV_HANDSHAKE_START:

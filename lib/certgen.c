@@ -20,8 +20,8 @@
 
 #include "tlsprobe.h"
 
-#if !defined(WOLFSSL_CERT_GEN) || !defined(WOLFSSL_KEY_GEN) ||                 \
-    !defined(HAVE_ECC)
+#if !defined(WOLFSSL_CERT_GEN) || !defined(WOLFSSL_KEY_GEN) || \
+	!defined(HAVE_ECC)
 #error "certgen.c needs WOLFSSL_CERT_GEN, WOLFSSL_KEY_GEN and HAVE_ECC"
 #endif
 #ifndef WOLFSSL_ALT_NAMES
@@ -137,8 +137,8 @@ static const char *next_name(const char **s, size_t *n)
 static int set_names(Cert *cert, const char *names)
 {
 	/* Leave room for the outer SEQUENCE header (at most 4 bytes). */
-	struct der in = {NULL, 0, sizeof(cert->altNames) - 8, 0};
-	struct der out = {cert->altNames, 0, sizeof(cert->altNames), 0};
+	struct der in = { NULL, 0, sizeof(cert->altNames) - 8, 0 };
+	struct der out = { cert->altNames, 0, sizeof(cert->altNames), 0 };
 	const char *s = names, *p;
 	size_t n;
 	int first = 1, ret = -1;

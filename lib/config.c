@@ -37,8 +37,7 @@ static void keylog_cb(const WOLFSSL *ssl, const char *line)
 	n = snprintf(buf, sizeof(buf), "%s\n", line);
 	if (n <= 0 || (size_t)n >= sizeof(buf))
 		return;
-	fd = open(keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		  0600);
+	fd = open(keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	/* One write with O_APPEND: lines from several connections never mix. */
@@ -57,8 +56,9 @@ struct tp_config *tp_config_new(enum tp_role role)
 	if (cfg == NULL)
 		return NULL;
 	cfg->role = role;
-	cfg->ctx = wolfSSL_CTX_new(role == TP_SERVER ? wolfSSLv23_server_method()
-						     : wolfSSLv23_client_method());
+	cfg->ctx =
+		wolfSSL_CTX_new(role == TP_SERVER ? wolfSSLv23_server_method() :
+						    wolfSSLv23_client_method());
 	if (cfg->ctx == NULL) {
 		free(cfg);
 		return NULL;
@@ -148,8 +148,7 @@ int tp_config_set_cert_file(struct tp_config *cfg, const char *cert,
 }
 
 int tp_config_set_cert_mem(struct tp_config *cfg, const void *cert_pem,
-			   size_t cert_len, const void *key_pem,
-			   size_t key_len)
+			   size_t cert_len, const void *key_pem, size_t key_len)
 {
 	if (wolfSSL_CTX_use_certificate_chain_buffer(
 		    cfg->ctx, cert_pem, (long)cert_len) != WOLFSSL_SUCCESS ||
@@ -179,9 +178,8 @@ int tp_config_set_versions(struct tp_config *cfg, enum tp_version min,
 		tp_config_seterr(cfg, "minimum TLS version above maximum");
 		return -1;
 	}
-	if (wolfSSL_CTX_set_min_proto_version(cfg->ctx, min ? (int)min
-							    : TP_TLS1_0) !=
-		    WOLFSSL_SUCCESS ||
+	if (wolfSSL_CTX_set_min_proto_version(
+		    cfg->ctx, min ? (int)min : TP_TLS1_0) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_max_proto_version(cfg->ctx, (int)max) !=
 		    WOLFSSL_SUCCESS) {
 		tp_config_seterr(cfg, "unsupported TLS version bounds");

@@ -34,29 +34,45 @@ static int ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len,
 static const char *handshake_name(int type)
 {
 	switch (type) {
-	case 0: return "HelloRequest";
-	case 1: return "ClientHello";
-	case 2: return "ServerHello";
-	case 4: return "NewSessionTicket";
-	case 5: return "EndOfEarlyData";
-	case 8: return "EncryptedExtensions";
-	case 11: return "Certificate";
-	case 12: return "ServerKeyExchange";
-	case 13: return "CertificateRequest";
-	case 14: return "ServerHelloDone";
-	case 15: return "CertificateVerify";
-	case 16: return "ClientKeyExchange";
-	case 20: return "Finished";
-	case 22: return "CertificateStatus";
-	case 24: return "KeyUpdate";
-	default: return "unknown";
+	case 0:
+		return "HelloRequest";
+	case 1:
+		return "ClientHello";
+	case 2:
+		return "ServerHello";
+	case 4:
+		return "NewSessionTicket";
+	case 5:
+		return "EndOfEarlyData";
+	case 8:
+		return "EncryptedExtensions";
+	case 11:
+		return "Certificate";
+	case 12:
+		return "ServerKeyExchange";
+	case 13:
+		return "CertificateRequest";
+	case 14:
+		return "ServerHelloDone";
+	case 15:
+		return "CertificateVerify";
+	case 16:
+		return "ClientKeyExchange";
+	case 20:
+		return "Finished";
+	case 22:
+		return "CertificateStatus";
+	case 24:
+		return "KeyUpdate";
+	default:
+		return "unknown";
 	}
 }
 
 /* wolfSSL shows plaintext handshake messages only (not those inside
  * encrypted records); record events cover the rest. */
-static void msg_cb(int write_p, int version, int content_type,
-		   const void *buf, size_t len, WOLFSSL *ssl, void *arg)
+static void msg_cb(int write_p, int version, int content_type, const void *buf,
+		   size_t len, WOLFSSL *ssl, void *arg)
 {
 	struct tp_conn *c = arg;
 	const unsigned char *p = buf;
@@ -174,8 +190,8 @@ int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername)
 		c->no_sni = 1; /* "" asks for no SNI */
 	else if (servername != NULL && c->servername == NULL)
 		c->servername = strdup(servername);
-	if (c->cfg->role == TP_CLIENT && c->servername != NULL &&
-	    !c->no_sni && !is_ip_literal(c->servername))
+	if (c->cfg->role == TP_CLIENT && c->servername != NULL && !c->no_sni &&
+	    !is_ip_literal(c->servername))
 		wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, c->servername,
 			       (unsigned short)strlen(c->servername));
 	if (use_alpn(c) < 0)
@@ -265,8 +281,8 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 	int want = len > 16384 ? 16384 : (int)len;
 	int ret, err;
 
-	tp_wolf_set_scr_enabled(c->ssl, c->scr_negotiated &&
-						peer_reneg_allowed(c));
+	tp_wolf_set_scr_enabled(c->ssl,
+				c->scr_negotiated && peer_reneg_allowed(c));
 	/* A renegotiation the peer starts in this read may have to be
 	 * abandoned (close_notify in the middle): keep the state to go back
 	 * to. */
@@ -449,9 +465,9 @@ static int check_can_renegotiate(struct tp_conn *c)
  */
 static int settle_input(struct tp_conn *c)
 {
-	int64_t deadline = c->cfg->handshake_ms > 0
-				   ? tp_now_ms() + c->cfg->handshake_ms
-				   : 0;
+	int64_t deadline = c->cfg->handshake_ms > 0 ?
+				   tp_now_ms() + c->cfg->handshake_ms :
+				   0;
 
 	while (wolfSSL_pending(c->ssl) > 0 || tp_wolf_mid_record(c->ssl)) {
 		unsigned char tmp[16384];
@@ -478,8 +494,9 @@ static int settle_input(struct tp_conn *c)
 			/* The peer started one first; run it, then retry. */
 			tp_conn_hs_begin(c, TP_HS_RENEG_PEER);
 			c->app_data_ready = err == APP_DATA_READY;
-			return tp_conn_drive_handshake(c) < 0 && c->failed ? -1
-									   : 1;
+			return tp_conn_drive_handshake(c) < 0 && c->failed ?
+				       -1 :
+				       1;
 		}
 		if (err == APP_DATA_READY)
 			continue;

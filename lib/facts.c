@@ -102,10 +102,11 @@ static void build_features(void)
 	snprintf(features, sizeof(features), "%s%s%s%s%s%s%s%s%s%s%s%s",
 		 FEATURE(F_RENEG, "renegotiation"), FEATURE(F_TLS13, "tls1.3"),
 		 FEATURE(F_TLS13, "keyupdate"), FEATURE(F_OLD, "tls1.0/1.1"),
-		 FEATURE(F_KEYLOG, "keylog"), FEATURE(F_PHA, "post-handshake-auth"),
-		 FEATURE(F_SNI, "sni"), FEATURE(F_ALPN, "alpn"),
-		 FEATURE(F_TICKETS, "tickets"), FEATURE(F_OCSP, "ocsp-stapling"),
-		 FEATURE(F_CRL, "crl"), FEATURE(F_CHAIN, "peer-chain"));
+		 FEATURE(F_KEYLOG, "keylog"),
+		 FEATURE(F_PHA, "post-handshake-auth"), FEATURE(F_SNI, "sni"),
+		 FEATURE(F_ALPN, "alpn"), FEATURE(F_TICKETS, "tickets"),
+		 FEATURE(F_OCSP, "ocsp-stapling"), FEATURE(F_CRL, "crl"),
+		 FEATURE(F_CHAIN, "peer-chain"));
 }
 
 const char *tp_wolfssl_features(void)
@@ -120,37 +121,37 @@ static const struct {
 	int code;
 	const char *name;
 } alerts[] = {
-	{0, "close_notify"},
-	{10, "unexpected_message"},
-	{20, "bad_record_mac"},
-	{21, "decryption_failed"},
-	{22, "record_overflow"},
-	{30, "decompression_failure"},
-	{40, "handshake_failure"},
-	{41, "no_certificate"},
-	{42, "bad_certificate"},
-	{43, "unsupported_certificate"},
-	{44, "certificate_revoked"},
-	{45, "certificate_expired"},
-	{46, "certificate_unknown"},
-	{47, "illegal_parameter"},
-	{48, "unknown_ca"},
-	{49, "access_denied"},
-	{50, "decode_error"},
-	{51, "decrypt_error"},
-	{70, "protocol_version"},
-	{71, "insufficient_security"},
-	{80, "internal_error"},
-	{86, "inappropriate_fallback"},
-	{90, "user_canceled"},
-	{100, "no_renegotiation"},
-	{109, "missing_extension"},
-	{110, "unsupported_extension"},
-	{112, "unrecognized_name"},
-	{113, "bad_certificate_status_response"},
-	{115, "unknown_psk_identity"},
-	{116, "certificate_required"},
-	{120, "no_application_protocol"},
+	{ 0, "close_notify" },
+	{ 10, "unexpected_message" },
+	{ 20, "bad_record_mac" },
+	{ 21, "decryption_failed" },
+	{ 22, "record_overflow" },
+	{ 30, "decompression_failure" },
+	{ 40, "handshake_failure" },
+	{ 41, "no_certificate" },
+	{ 42, "bad_certificate" },
+	{ 43, "unsupported_certificate" },
+	{ 44, "certificate_revoked" },
+	{ 45, "certificate_expired" },
+	{ 46, "certificate_unknown" },
+	{ 47, "illegal_parameter" },
+	{ 48, "unknown_ca" },
+	{ 49, "access_denied" },
+	{ 50, "decode_error" },
+	{ 51, "decrypt_error" },
+	{ 70, "protocol_version" },
+	{ 71, "insufficient_security" },
+	{ 80, "internal_error" },
+	{ 86, "inappropriate_fallback" },
+	{ 90, "user_canceled" },
+	{ 100, "no_renegotiation" },
+	{ 109, "missing_extension" },
+	{ 110, "unsupported_extension" },
+	{ 112, "unrecognized_name" },
+	{ 113, "bad_certificate_status_response" },
+	{ 115, "unknown_psk_identity" },
+	{ 116, "certificate_required" },
+	{ 120, "no_application_protocol" },
 };
 
 const char *tp_alert_name(int description)
@@ -179,13 +180,14 @@ const char *tp_version_name(enum tp_version v)
 
 enum tp_version tp_version_parse(const char *s)
 {
-	static const char *const prefixes[] = {"TLSv", "TLS", "tls", ""};
+	static const char *const prefixes[] = { "TLSv", "TLS", "tls", "" };
 	static const struct {
 		const char *num;
 		enum tp_version v;
-	} nums[] = {{"1.0", TP_TLS1_0}, {"1", TP_TLS1_0}, {"1.1", TP_TLS1_1},
-		    {"1.2", TP_TLS1_2}, {"1.3", TP_TLS1_3}, {"1_1", TP_TLS1_1},
-		    {"1_2", TP_TLS1_2}, {"1_3", TP_TLS1_3}};
+	} nums[] = { { "1.0", TP_TLS1_0 }, { "1", TP_TLS1_0 },
+		     { "1.1", TP_TLS1_1 }, { "1.2", TP_TLS1_2 },
+		     { "1.3", TP_TLS1_3 }, { "1_1", TP_TLS1_1 },
+		     { "1_2", TP_TLS1_2 }, { "1_3", TP_TLS1_3 } };
 
 	if (s == NULL)
 		return TP_VERSION_ANY;

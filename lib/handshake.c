@@ -27,8 +27,8 @@ int64_t tp_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void set_error(struct tp_conn *c, enum tp_errcode code,
-		      const char *fmt, va_list ap)
+static void set_error(struct tp_conn *c, enum tp_errcode code, const char *fmt,
+		      va_list ap)
 {
 	c->errcode = code;
 	vsnprintf(c->err, sizeof(c->err), fmt, ap);
@@ -36,8 +36,7 @@ static void set_error(struct tp_conn *c, enum tp_errcode code,
 
 /* Sticky: the first error wins, and every waiter is woken to see it
  * (invariant 8). */
-void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt,
-		  ...)
+void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,9 +68,9 @@ int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind)
 	c->hs = TP_HS_RUNNING;
 	c->hs_kind = kind;
 	c->owner = pthread_self();
-	c->hs_deadline_ms = c->cfg->handshake_ms > 0
-				    ? tp_now_ms() + c->cfg->handshake_ms
-				    : 0;
+	c->hs_deadline_ms = c->cfg->handshake_ms > 0 ?
+				    tp_now_ms() + c->cfg->handshake_ms :
+				    0;
 	if (kind == TP_HS_INITIAL)
 		tp_event_push(c, TP_EV_HANDSHAKE_START, 0, 0, 0, NULL);
 	else
@@ -97,8 +96,7 @@ static const char *wolf_reason(int err, char *buf, size_t len)
 }
 
 /* Turns a failed wolfSSL call into a sticky error with a category. */
-void tp_conn_classify_wolf_error(struct tp_conn *c, int ret,
-				 const char *what)
+void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what)
 {
 	int err = wolfSSL_get_error(c->ssl, ret);
 	WOLFSSL_ALERT_HISTORY h;
@@ -117,25 +115,26 @@ void tp_conn_classify_wolf_error(struct tp_conn *c, int ret,
 		return;
 	}
 	if (c->saw_reset || c->saw_fin || err == WOLFSSL_ERROR_ZERO_RETURN) {
-		tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE
-						       : TP_ERR_IO,
-			     "%s: connection %s by peer%s", what,
-			     c->saw_reset ? "reset" : "closed",
-			     c->hs == TP_HS_RUNNING ? " during the handshake"
-						    : "");
+		tp_conn_fail(
+			c,
+			c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE : TP_ERR_IO,
+			"%s: connection %s by peer%s", what,
+			c->saw_reset ? "reset" : "closed",
+			c->hs == TP_HS_RUNNING ? " during the handshake" : "");
 		return;
 	}
 	if (h.last_rx.level == 2 && h.last_rx.code >= 0 &&
 	    c->last_rx_level == 2) {
-		tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE
-						       : TP_ERR_ALERT,
+		tp_conn_fail(c,
+			     c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE :
+						      TP_ERR_ALERT,
 			     "%s: peer sent fatal alert %s (%d)", what,
 			     tp_alert_name(h.last_rx.code), h.last_rx.code);
 		return;
 	}
 	tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE : TP_ERR_IO,
-		     "%s: %s (%d)", what, wolf_reason(err, reason, sizeof(reason)),
-		     err);
+		     "%s: %s (%d)", what,
+		     wolf_reason(err, reason, sizeof(reason)), err);
 }
 
 /*

@@ -31,7 +31,7 @@ void tp_hook(struct tp_conn *c, enum tp_sched_point sp)
 const char *tp_sched_point_name(enum tp_sched_point sp)
 {
 	static const char *const names[TP_SP_COUNT] = {
-		"READ_WAIT", "WRITE_WAIT", "HS_WAIT",     "HS_OWNER",
+		"READ_WAIT", "WRITE_WAIT",  "HS_WAIT",	  "HS_OWNER",
 		"CV_WAIT",   "WRITE_ENTER", "READ_ENTER",
 	};
 	return (unsigned)sp < TP_SP_COUNT ? names[sp] : "?";

@@ -10,13 +10,13 @@
 struct tp_conn;
 
 enum tp_sched_point {
-	TP_SP_READ_WAIT,       /* reader about to poll for peer data */
-	TP_SP_WRITE_WAIT,      /* writer about to poll for queue space */
-	TP_SP_HS_WAIT,         /* about to poll for the peer during a handshake */
-	TP_SP_HS_OWNER,        /* just became handshake owner (lock released) */
-	TP_SP_CV_WAIT,         /* about to wait for another handshake owner */
-	TP_SP_WRITE_ENTER,     /* tp_conn_write entered */
-	TP_SP_READ_ENTER,      /* tp_conn_read entered */
+	TP_SP_READ_WAIT, /* reader about to poll for peer data */
+	TP_SP_WRITE_WAIT, /* writer about to poll for queue space */
+	TP_SP_HS_WAIT, /* about to poll for the peer during a handshake */
+	TP_SP_HS_OWNER, /* just became handshake owner (lock released) */
+	TP_SP_CV_WAIT, /* about to wait for another handshake owner */
+	TP_SP_WRITE_ENTER, /* tp_conn_write entered */
+	TP_SP_READ_ENTER, /* tp_conn_read entered */
 	TP_SP_COUNT
 };
 

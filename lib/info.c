@@ -56,14 +56,14 @@ static const char *verify_reason(int err)
 static char *subject_of(WOLFSSL_X509 *x)
 {
 	return x ? wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_subject_name(x),
-					     NULL, 0)
-		 : NULL;
+					     NULL, 0) :
+		   NULL;
 }
 
 /* One DER element at *p: its tag, body and length; *p moves past it.
  * Returns -1 when it does not fit before end. */
-static int der_next(const unsigned char **p, const unsigned char *end,
-		    int *tag, const unsigned char **body, size_t *len)
+static int der_next(const unsigned char **p, const unsigned char *end, int *tag,
+		    const unsigned char **body, size_t *len)
 {
 	const unsigned char *q = *p;
 	size_t n;
@@ -116,7 +116,7 @@ static int der_enter(const unsigned char **p, const unsigned char **end,
  */
 static int san_has_ip(WOLFSSL_X509 *x, const unsigned char *ip, size_t iplen)
 {
-	static const unsigned char san_oid[] = {0x55, 0x1d, 0x11};
+	static const unsigned char san_oid[] = { 0x55, 0x1d, 0x11 };
 	const unsigned char *p, *end, *b;
 	int derlen = 0, tag = 0;
 	size_t n;
@@ -190,8 +190,9 @@ static void check_name(struct tp_conn *c, WOLFSSL_X509 *leaf)
 		ok = wolfSSL_X509_check_host(leaf, name, strlen(name), 0,
 					     NULL) == WOLFSSL_SUCCESS;
 	if (!ok)
-		tp_verify_record(c, "depth 0: certificate does not match "
-				    "name '%s'",
+		tp_verify_record(c,
+				 "depth 0: certificate does not match "
+				 "name '%s'",
 				 name);
 }
 
@@ -206,8 +207,8 @@ int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 		char *subj = subject_of(x);
 
 		tp_verify_record(c, "depth %d: %s%s%s", depth,
-				 verify_reason(store->error),
-				 subj ? ": " : "", subj ? subj : "");
+				 verify_reason(store->error), subj ? ": " : "",
+				 subj ? subj : "");
 		XFREE(subj, NULL, DYNAMIC_TYPE_OPENSSL);
 	}
 	if (depth == 0 && x != NULL)
@@ -226,8 +227,8 @@ static char *time_string(WOLFSSL_ASN1_TIME *t)
 {
 	char buf[64];
 
-	if (t == NULL || wolfSSL_ASN1_TIME_to_string(t, buf, sizeof(buf)) ==
-				 NULL)
+	if (t == NULL ||
+	    wolfSSL_ASN1_TIME_to_string(t, buf, sizeof(buf)) == NULL)
 		return NULL;
 	return strdup(buf);
 }
@@ -306,7 +307,8 @@ void tp_info_capture(struct tp_conn *c)
 		in->renegotiations++;
 	in->version = wolfSSL_get_version(c->ssl);
 	/* IANA names: unambiguous, and what RFCs and scanners print. */
-	in->cipher = wolfSSL_CIPHER_get_name(wolfSSL_get_current_cipher(c->ssl));
+	in->cipher =
+		wolfSSL_CIPHER_get_name(wolfSSL_get_current_cipher(c->ssl));
 	in->group = wolfSSL_get_curve_name(c->ssl);
 	in->alpn = g->alpn;
 	in->sni = c->servername;

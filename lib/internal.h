@@ -69,13 +69,17 @@ void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32]);
 /* ---- connection -------------------------------------------------------- */
 
 enum tp_hs_state {
-	TP_HS_NONE,    /* no handshake yet */
+	TP_HS_NONE, /* no handshake yet */
 	TP_HS_RUNNING, /* one thread (owner) drives it; others wait on cv */
 	TP_HS_DONE,
 	TP_HS_FAILED
 };
 
-enum tp_hs_kind { TP_HS_INITIAL, TP_HS_RENEG_LOCAL, TP_HS_RENEG_PEER };
+enum tp_hs_kind {
+	TP_HS_INITIAL,
+	TP_HS_RENEG_LOCAL,
+	TP_HS_RENEG_PEER
+};
 
 #define TP_MAX_PENDING_EVENTS 64
 
@@ -132,10 +136,10 @@ struct tp_conn {
 
 	enum tp_errcode errcode; /* sticky unless TP_ERR_REFUSED */
 	char err[256];
-	int failed;       /* sticky error set */
+	int failed; /* sticky error set */
 	int aborted;
-	int read_eof;     /* peer closed (close_notify or FIN) */
-	int write_shut;   /* shutdown requested */
+	int read_eof; /* peer closed (close_notify or FIN) */
+	int write_shut; /* shutdown requested */
 	int close_notify_queued; /* later records are dropped */
 	int in_handshake_io; /* set while our callbacks run inside wolfSSL */
 
@@ -161,8 +165,8 @@ struct tp_conn {
 };
 
 /* conn_state.c: errors and the handshake state machine */
-void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt,
-		  ...) __attribute__((format(printf, 3, 4)));
+void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
 			    const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -171,8 +175,7 @@ void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to);
 int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
 int tp_conn_drive_handshake(struct tp_conn *c);
 int tp_conn_stash_app_data(struct tp_conn *c);
-void tp_conn_classify_wolf_error(struct tp_conn *c, int ret,
-				 const char *what);
+void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what);
 int64_t tp_now_ms(void);
 
 /* io.c: wolfSSL I/O callbacks, queue flushing, waiting in poll() */

@@ -70,8 +70,8 @@ void tp_io_install(struct tp_conn *c)
 int tp_io_flush(struct tp_conn *c)
 {
 	while (c->outq.len > 0) {
-		ssize_t n = send(c->fd, c->outq.data + c->outq.off,
-				 c->outq.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send(c->fd, c->outq.data + c->outq.off, c->outq.len,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			tp_buf_consume(&c->outq, (size_t)n);
 			continue;

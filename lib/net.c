@@ -32,7 +32,7 @@ static void addr_string(const struct sockaddr *sa, socklen_t len, char *out,
 /* Returns 0 connected, -1 failed (errno set), -2 timed out. */
 static int connect_one(int fd, const struct addrinfo *ai, int timeout_ms)
 {
-	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	int err = 0, n;
 	socklen_t len = sizeof(err);
 
@@ -67,8 +67,9 @@ int tp_net_connect(const char *host, const char *port, int family,
 	int r, fd = -1, timed_out = 0, last_errno = 0;
 
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6
-							     : AF_UNSPEC;
+	hints.ai_family = family == 4 ? AF_INET :
+			  family == 6 ? AF_INET6 :
+					AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0) {
@@ -87,8 +88,7 @@ int tp_net_connect(const char *host, const char *port, int family,
 
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 				   sizeof(one));
-			addr_string(ai->ai_addr, ai->ai_addrlen, peer,
-				    peerlen);
+			addr_string(ai->ai_addr, ai->ai_addrlen, peer, peerlen);
 			break;
 		}
 		timed_out |= r == -2;

@@ -78,9 +78,9 @@ void tp_wolf_keyupdate_no_request(WOLFSSL *ssl)
 
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32])
 {
-	const byte *k = ssl->options.side == WOLFSSL_CLIENT_END
-				? ssl->keys.server_write_key
-				: ssl->keys.client_write_key;
+	const byte *k = ssl->options.side == WOLFSSL_CLIENT_END ?
+				ssl->keys.server_write_key :
+				ssl->keys.client_write_key;
 
 	memcpy(out, k, 32 < MAX_SYM_KEY_SIZE ? 32 : MAX_SYM_KEY_SIZE);
 }

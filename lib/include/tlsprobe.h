@@ -25,15 +25,15 @@ struct tp_conn;
 /* Error categories; the CLI maps them onto its exit statuses. */
 enum tp_errcode {
 	TP_ERR_NONE = 0,
-	TP_ERR_CONNECT,   /* resolve, refused, unreachable */
+	TP_ERR_CONNECT, /* resolve, refused, unreachable */
 	TP_ERR_HANDSHAKE, /* TLS handshake failed */
-	TP_ERR_VERIFY,    /* peer certificate not accepted */
-	TP_ERR_ALERT,     /* fatal alert after the handshake */
-	TP_ERR_IO,        /* reset, broken record layer, local I/O */
-	TP_ERR_TIMEOUT,   /* connect, handshake or renegotiation timeout */
-	TP_ERR_CLOSED,    /* the connection was closed locally */
-	TP_ERR_USAGE,     /* bad argument or configuration */
-	TP_ERR_REFUSED    /* renegotiation refused by the peer (not fatal) */
+	TP_ERR_VERIFY, /* peer certificate not accepted */
+	TP_ERR_ALERT, /* fatal alert after the handshake */
+	TP_ERR_IO, /* reset, broken record layer, local I/O */
+	TP_ERR_TIMEOUT, /* connect, handshake or renegotiation timeout */
+	TP_ERR_CLOSED, /* the connection was closed locally */
+	TP_ERR_USAGE, /* bad argument or configuration */
+	TP_ERR_REFUSED /* renegotiation refused by the peer (not fatal) */
 };
 
 enum tp_version {
@@ -44,13 +44,16 @@ enum tp_version {
 	TP_TLS1_3 = 0x0304
 };
 
-enum tp_role { TP_CLIENT = 0, TP_SERVER = 1 };
+enum tp_role {
+	TP_CLIENT = 0,
+	TP_SERVER = 1
+};
 
 /* What to do with a renegotiation the peer starts. */
 enum tp_reneg_policy {
 	TP_RENEG_ACCEPT = 0, /* accept every one */
-	TP_RENEG_REFUSE,     /* answer with a warning no_renegotiation alert */
-	TP_RENEG_LIMIT       /* accept at most N, then refuse */
+	TP_RENEG_REFUSE, /* answer with a warning no_renegotiation alert */
+	TP_RENEG_LIMIT /* accept at most N, then refuse */
 };
 
 enum tp_event_type {
@@ -65,8 +68,8 @@ enum tp_event_type {
 	TP_EV_ALERT_RECEIVED,
 	TP_EV_TICKET,
 	TP_EV_HANDSHAKE_MSG, /* value: message type, level: 1 sent, 0 recv */
-	TP_EV_RECORD         /* value: content type, level: 1 sent, 0 recv,
-				len: record length */
+	TP_EV_RECORD /* value: content type, level: 1 sent, 0 recv,
+			len: record length */
 };
 
 struct tp_event {
@@ -118,8 +121,7 @@ void tp_config_set_timeouts(struct tp_config *cfg, int connect_ms,
 			    int handshake_ms);
 /* Bound on application bytes queued for sending (default 256 KiB). */
 void tp_config_set_write_queue(struct tp_config *cfg, size_t bytes);
-void tp_config_set_event_cb(struct tp_config *cfg, tp_event_cb cb,
-			    void *arg);
+void tp_config_set_event_cb(struct tp_config *cfg, tp_event_cb cb, void *arg);
 /* 0: disable session tickets (they are on by default). */
 void tp_config_set_tickets(struct tp_config *cfg, int on);
 
@@ -167,8 +169,8 @@ enum tp_close_reason {
 	TP_CLOSE_NONE = 0,
 	TP_CLOSE_NOTIFY, /* close_notify alert */
 	TP_CLOSE_FATAL_ALERT,
-	TP_CLOSE_FIN,   /* TCP close without close_notify */
-	TP_CLOSE_RESET  /* TCP reset */
+	TP_CLOSE_FIN, /* TCP close without close_notify */
+	TP_CLOSE_RESET /* TCP reset */
 };
 enum tp_close_reason tp_conn_close_reason(struct tp_conn *c);
 /* The last alert received: *level 1 warning, 2 fatal; returns -1 when
@@ -186,22 +188,22 @@ struct tp_cert_info {
 };
 
 struct tp_info {
-	int handshakes;         /* 1 + completed renegotiations */
-	const char *version;    /* "TLSv1.3" */
-	const char *cipher;     /* IANA-style name */
-	const char *group;      /* key exchange group, may be NULL */
-	const char *alpn;       /* NULL when none */
-	const char *sni;        /* what was sent (client) or received (server) */
-	const char *peer_addr;  /* "127.0.0.1:4433" */
+	int handshakes; /* 1 + completed renegotiations */
+	const char *version; /* "TLSv1.3" */
+	const char *cipher; /* IANA-style name */
+	const char *group; /* key exchange group, may be NULL */
+	const char *alpn; /* NULL when none */
+	const char *sni; /* what was sent (client) or received (server) */
+	const char *peer_addr; /* "127.0.0.1:4433" */
 	int secure_renegotiation; /* peer supports RFC 5746 */
 	int session_reused;
 	int ticket_received;
-	int verify_ok;          /* 1 when the peer certificate was accepted */
+	int verify_ok; /* 1 when the peer certificate was accepted */
 	const char *verify_error; /* first reason, NULL when ok */
-	int verify_failures;    /* failures recorded (insecure mode keeps going) */
+	int verify_failures; /* failures recorded (insecure mode keeps going) */
 	int peer_chain_len;
 	const struct tp_cert_info *peer_chain; /* as sent, leaf first */
-	int renegotiations;      /* completed */
+	int renegotiations; /* completed */
 	int renegotiations_refused;
 	int key_updates_sent;
 	int key_updates_received;

@@ -72,9 +72,8 @@ struct tp_config *tu_server_config(const char *version)
 	const struct tp_testcerts *tc = tu_certs();
 
 	CHECK(cfg != NULL);
-	CHECK(tp_config_set_cert_mem(cfg, tc->leaf_cert.data,
-				     tc->leaf_cert.len, tc->leaf_key.data,
-				     tc->leaf_key.len) == 0);
+	CHECK(tp_config_set_cert_mem(cfg, tc->leaf_cert.data, tc->leaf_cert.len,
+				     tc->leaf_key.data, tc->leaf_key.len) == 0);
 	pin(cfg, version);
 	return cfg;
 }

@@ -75,7 +75,7 @@ int main(void)
 {
 	const char *env = getenv("TP_RACE_ITERS");
 	int iters = env ? atoi(env) : 1000;
-	const char *versions[] = {"1.3", "1.2"};
+	const char *versions[] = { "1.3", "1.2" };
 
 	for (int v = 0; v < 2; v++) {
 		struct tp_config *cfg = tu_client_config(versions[v]);

@@ -169,7 +169,8 @@ static int prefix_protocol_child(char *out, size_t outlen)
 		dup2(fds[1], 2);
 		close(fds[0]);
 		tp_test_set_prefix_protocol(1);
-		tu_watchdog_start(3, "17101 schedule under the pre-fix protocol");
+		tu_watchdog_start(3,
+				  "17101 schedule under the pre-fix protocol");
 		schedule_17101(1);
 		tu_watchdog_stop();
 		_exit(0);
@@ -217,8 +218,8 @@ static void *wait_io(void *arg)
 	char b[16];
 
 	role = w->is_writer ? "writer" : "reader";
-	w->ret = w->is_writer ? (long)tp_conn_write(w->c, "x", 1)
-			      : (long)tp_conn_read(w->c, b, sizeof(b));
+	w->ret = w->is_writer ? (long)tp_conn_write(w->c, "x", 1) :
+				(long)tp_conn_read(w->c, b, sizeof(b));
 	w->code = tp_conn_errcode(w->c);
 	snprintf(w->err, sizeof(w->err), "%s",
 		 tp_conn_error(w->c) ? tp_conn_error(w->c) : "");

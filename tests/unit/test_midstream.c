@@ -98,7 +98,7 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 /* ---- one run: shared state ---------------------------------------------- */
 
 struct stream {
-	const char *name;    /* "c2s" or "s2c" */
+	const char *name; /* "c2s" or "s2c" */
 	uint64_t seed;
 	uint64_t total;
 	struct tp_conn *from, *to;
@@ -210,8 +210,8 @@ static void *source_main(void *arg)
 		gen_fill(&g, buf, n);
 		k = tp_conn_write(s->from, buf, n);
 		if (k != (ssize_t)n) {
-			snprintf(s->err, sizeof(s->err), "%s write: %s", s->name,
-				 tp_conn_error(s->from));
+			snprintf(s->err, sizeof(s->err), "%s write: %s",
+				 s->name, tp_conn_error(s->from));
 			break;
 		}
 		s->fnv_sent = fnv1a(s->fnv_sent, buf, n);
@@ -257,15 +257,17 @@ static void diagnose(struct stream *s, const unsigned char *got, size_t n,
 	gen_fill(&g, all, span);
 	for (uint64_t off = 0; off + 16 <= span; off++)
 		if (memcmp(all + off, got, 16) == 0) {
-			fprintf(stderr, "%s: at offset %llu came the bytes of "
-				"offset %llu\n", s->name,
-				(unsigned long long)at,
+			fprintf(stderr,
+				"%s: at offset %llu came the bytes of "
+				"offset %llu\n",
+				s->name, (unsigned long long)at,
 				(unsigned long long)off);
 			goto out;
 		}
-	fprintf(stderr, "%s: at offset %llu came bytes not in the stream "
-		"(%zu bytes in this read)\n", s->name,
-		(unsigned long long)at, n);
+	fprintf(stderr,
+		"%s: at offset %llu came bytes not in the stream "
+		"(%zu bytes in this read)\n",
+		s->name, (unsigned long long)at, n);
 out:
 	free(all);
 }
@@ -354,9 +356,10 @@ static void check_stream(struct stream *s)
 	CHECK_EQ_INT(s->sent, s->total);
 	CHECK_EQ_INT(s->received, s->total);
 	if (s->fnv_sent != s->fnv_received)
-		tu_fail(__FILE__, __LINE__, "%s: FNV-1a sent %016llx != "
-			"received %016llx", s->name,
-			(unsigned long long)s->fnv_sent,
+		tu_fail(__FILE__, __LINE__,
+			"%s: FNV-1a sent %016llx != "
+			"received %016llx",
+			s->name, (unsigned long long)s->fnv_sent,
 			(unsigned long long)s->fnv_received);
 	printf("  %s: %llu bytes, exactly once and in order, FNV-1a "
 	       "%016llx\n",
@@ -532,7 +535,7 @@ static void parked_writer(const char *version, uint64_t total)
 		 version);
 	tu_watchdog_start(60, what);
 	await_point(TP_SP_WRITE_WAIT, 1); /* the transport is full */
-	await_point(TP_SP_READ_WAIT, 1);  /* the reader waits for data */
+	await_point(TP_SP_READ_WAIT, 1); /* the reader waits for data */
 	pthread_mutex_lock(&r.m);
 	CHECK(r.c2s_written < total);
 	pthread_mutex_unlock(&r.m);
@@ -572,8 +575,8 @@ static void parked_writer(const char *version, uint64_t total)
 	if (!r.tls13) {
 		pthread_join(reneg_t, NULL);
 		if (reneg.ret != 0)
-			tu_fail(__FILE__, __LINE__,
-				"server renegotiation: %s", reneg.err);
+			tu_fail(__FILE__, __LINE__, "server renegotiation: %s",
+				reneg.err);
 	}
 	pthread_join(cw.t, NULL);
 	pthread_join(sr.t, NULL);
@@ -587,8 +590,8 @@ static void parked_writer(const char *version, uint64_t total)
 
 	printf("TLS %s, writer parked on a full transport, peer %s: "
 	       "%.2f s, writer parked %d times\n",
-	       version, r.tls13 ? "KeyUpdate" : "HelloRequest",
-	       now_s() - t0, n);
+	       version, r.tls13 ? "KeyUpdate" : "HelloRequest", now_s() - t0,
+	       n);
 	check_stream(&r.c2s);
 	check_stream(&r.s2c);
 	ci = info_of(p.cli);
@@ -765,7 +768,7 @@ int main(void)
 {
 	const char *env = getenv("TP_MIDSTREAM_MB");
 	uint64_t mb = env ? strtoull(env, NULL, 10) : 32;
-	static const char *const versions[] = {"1.2", "1.3"};
+	static const char *const versions[] = { "1.2", "1.3" };
 
 	if (mb < 1)
 		mb = 1;

@@ -50,7 +50,7 @@ static void *server_main(void *arg)
 }
 
 struct result {
-	int hs;                /* tp_conn_handshake's return */
+	int hs; /* tp_conn_handshake's return */
 	enum tp_errcode code;
 	char err[256];
 	struct tp_info info;
@@ -75,10 +75,9 @@ static void run_case(const char *what, const struct tp_testcerts *served,
 	memset(r, 0, sizeof(*r));
 	srv.cfg = tp_config_new(TP_SERVER);
 	CHECK(srv.cfg != NULL);
-	CHECK(tp_config_set_cert_mem(srv.cfg, served->leaf_cert.data,
-				     served->leaf_cert.len,
-				     served->leaf_key.data,
-				     served->leaf_key.len) == 0);
+	CHECK(tp_config_set_cert_mem(
+		      srv.cfg, served->leaf_cert.data, served->leaf_cert.len,
+		      served->leaf_key.data, served->leaf_key.len) == 0);
 	CHECK(tu_tcp_pair(&cfd, &srv.fd) == 0);
 	CHECK(pthread_create(&srv.thread, NULL, server_main, &srv) == 0);
 
@@ -120,8 +119,7 @@ static void expect_verify_failure(const struct result *r, const char *needle)
 	CHECK_EQ_INT(r->code, TP_ERR_VERIFY);
 	if (strstr(r->err, needle) == NULL)
 		tu_fail(__FILE__, __LINE__,
-			"error \"%s\" does not mention \"%s\"", r->err,
-			needle);
+			"error \"%s\" does not mention \"%s\"", r->err, needle);
 	CHECK(strstr(r->log, needle) != NULL);
 }
 
@@ -182,8 +180,7 @@ int main(void)
 	run_case("IP SAN 0:0:0:0:0:0:0:1", good, trusting, "0:0:0:0:0:0:0:1",
 		 &r);
 	expect_success(&r);
-	run_case("IP 127.0.0.2 (not in SANs)", good, trusting, "127.0.0.2",
-		 &r);
+	run_case("IP 127.0.0.2 (not in SANs)", good, trusting, "127.0.0.2", &r);
 	expect_verify_failure(&r, "127.0.0.2");
 	run_case("IP ::2 (not in SANs)", good, trusting, "::2", &r);
 	expect_verify_failure(&r, "::2");
@@ -195,8 +192,8 @@ int main(void)
 	run_case("insecure, untrusted + wrong name", good, insecure,
 		 "wrong.example", &r);
 	if (r.hs != 0)
-		tu_fail(__FILE__, __LINE__,
-			"insecure handshake failed: %s", r.err);
+		tu_fail(__FILE__, __LINE__, "insecure handshake failed: %s",
+			r.err);
 	CHECK(r.have_info);
 	CHECK_EQ_INT(r.info.verify_ok, 0);
 	CHECK(r.info.verify_failures >= 2);

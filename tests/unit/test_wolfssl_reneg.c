@@ -114,8 +114,8 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	if (n == 0)
 		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
 	if (n < 0)
-		return errno == ECONNRESET ? WOLFSSL_CBIO_ERR_CONN_RST
-					   : WOLFSSL_CBIO_ERR_GENERAL;
+		return errno == ECONNRESET ? WOLFSSL_CBIO_ERR_CONN_RST :
+					     WOLFSSL_CBIO_ERR_GENERAL;
 	scan_bytes(&s->rcvd, (unsigned char *)buf, (size_t)n);
 	return (int)n;
 }
@@ -130,9 +130,9 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		n = send(s->fd, buf, (size_t)sz, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == EPIPE || errno == ECONNRESET
-			   ? WOLFSSL_CBIO_ERR_CONN_RST
-			   : WOLFSSL_CBIO_ERR_GENERAL;
+		return errno == EPIPE || errno == ECONNRESET ?
+			       WOLFSSL_CBIO_ERR_CONN_RST :
+			       WOLFSSL_CBIO_ERR_GENERAL;
 	scan_bytes(&s->sent, (unsigned char *)buf, (size_t)n);
 	return (int)n;
 }
@@ -150,12 +150,12 @@ static const char *err_text(WOLFSSL *ssl, int ret)
 	return buf;
 }
 
-#define CHECK_OK(s, what, ret)                                                 \
-	do {                                                                   \
-		int ok_ = (ret);                                               \
-		if (ok_ != WOLFSSL_SUCCESS)                                    \
-			tu_fail(__FILE__, __LINE__, "%s: %s: %s", (s)->name,   \
-				what, err_text((s)->ssl, ok_));                \
+#define CHECK_OK(s, what, ret)                                               \
+	do {                                                                 \
+		int ok_ = (ret);                                             \
+		if (ok_ != WOLFSSL_SUCCESS)                                  \
+			tu_fail(__FILE__, __LINE__, "%s: %s: %s", (s)->name, \
+				what, err_text((s)->ssl, ok_));              \
 	} while (0)
 
 static void step(struct side *s, const char *what)
@@ -370,7 +370,8 @@ static void *server_main(void *arg)
 
 int main(void)
 {
-	struct side client = {.name = "client"}, server = {.name = "server"};
+	struct side client = { .name = "client" },
+		    server = { .name = "server" };
 	pthread_t ct, st;
 	int fds[2];
 

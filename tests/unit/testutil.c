@@ -159,8 +159,8 @@ static int certs_ok;
 
 static void certs_init(void)
 {
-	certs_ok =
-	    tp_testcerts_generate(&certs, "localhost,127.0.0.1,::1", 30) == 0;
+	certs_ok = tp_testcerts_generate(&certs, "localhost,127.0.0.1,::1",
+					 30) == 0;
 }
 
 const struct tp_testcerts *tu_certs(void)
@@ -255,15 +255,15 @@ static void wolf_init(void)
 static WOLFSSL_METHOD *method(const char *version, int server)
 {
 	if (version == NULL)
-		return server ? wolfSSLv23_server_method()
-			      : wolfSSLv23_client_method();
+		return server ? wolfSSLv23_server_method() :
+				wolfSSLv23_client_method();
 	if (strcmp(version, "1.2") == 0)
-		return server ? wolfTLSv1_2_server_method()
-			      : wolfTLSv1_2_client_method();
+		return server ? wolfTLSv1_2_server_method() :
+				wolfTLSv1_2_client_method();
 #ifdef WOLFSSL_TLS13
 	if (strcmp(version, "1.3") == 0)
-		return server ? wolfTLSv1_3_server_method()
-			      : wolfTLSv1_3_client_method();
+		return server ? wolfTLSv1_3_server_method() :
+				wolfTLSv1_3_client_method();
 #endif
 	tu_fail(__FILE__, __LINE__, "unsupported TLS version \"%s\"", version);
 }
@@ -276,8 +276,8 @@ static WOLFSSL_CTX *new_ctx(const char *version, int server)
 	ctx = wolfSSL_CTX_new(method(version, server));
 	if (ctx == NULL)
 		tu_fail(__FILE__, __LINE__, "wolfSSL_CTX_new failed");
-#if defined(HAVE_SECURE_RENEGOTIATION) ||                                      \
-    defined(HAVE_SERVER_RENEGOTIATION_INFO)
+#if defined(HAVE_SECURE_RENEGOTIATION) || \
+	defined(HAVE_SERVER_RENEGOTIATION_INFO)
 	/* In 5.5.4 this flag only reaches client objects (wolfSSL_new calls
 	 * wolfSSL_UseSecureRenegotiation for them); a server turns it on by
 	 * itself when the client offers renegotiation_info. */
@@ -299,13 +299,14 @@ WOLFSSL_CTX *tu_wolf_server_ctx(const char *version)
 	WOLFSSL_CTX *ctx = new_ctx(version, 1);
 
 	if (wolfSSL_CTX_use_certificate_buffer(
-		ctx, (const unsigned char *)c->leaf_cert.data,
-		pem_len(&c->leaf_cert),
-		WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+		    ctx, (const unsigned char *)c->leaf_cert.data,
+		    pem_len(&c->leaf_cert),
+		    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
 		tu_fail(__FILE__, __LINE__, "server: cannot load leaf cert");
 	if (wolfSSL_CTX_use_PrivateKey_buffer(
-		ctx, (const unsigned char *)c->leaf_key.data,
-		pem_len(&c->leaf_key), WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+		    ctx, (const unsigned char *)c->leaf_key.data,
+		    pem_len(&c->leaf_key),
+		    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
 		tu_fail(__FILE__, __LINE__, "server: cannot load leaf key");
 	wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
 	return ctx;
@@ -317,8 +318,9 @@ WOLFSSL_CTX *tu_wolf_client_ctx(const char *version)
 	WOLFSSL_CTX *ctx = new_ctx(version, 0);
 
 	if (wolfSSL_CTX_load_verify_buffer(
-		ctx, (const unsigned char *)c->ca_cert.data,
-		pem_len(&c->ca_cert), WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+		    ctx, (const unsigned char *)c->ca_cert.data,
+		    pem_len(&c->ca_cert),
+		    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
 		tu_fail(__FILE__, __LINE__, "client: cannot load CA cert");
 	wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
 	return ctx;

@@ -24,21 +24,21 @@ extern "C" {
 #endif
 
 /* Print file:line and the failed expression, then exit(1). */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			tu_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);       \
+#define CHECK(cond)                                                      \
+	do {                                                             \
+		if (!(cond))                                             \
+			tu_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); \
 	} while (0)
 
 /* Evaluates each side once; prints both values on failure. */
-#define CHECK_EQ_INT(a, b)                                                     \
-	do {                                                                   \
-		long long tu_a_ = (long long)(a);                              \
-		long long tu_b_ = (long long)(b);                              \
-		if (tu_a_ != tu_b_)                                            \
-			tu_fail(__FILE__, __LINE__,                            \
-				"CHECK_EQ_INT(%s, %s): %lld != %lld", #a, #b,  \
-				tu_a_, tu_b_);                                 \
+#define CHECK_EQ_INT(a, b)                                                    \
+	do {                                                                  \
+		long long tu_a_ = (long long)(a);                             \
+		long long tu_b_ = (long long)(b);                             \
+		if (tu_a_ != tu_b_)                                           \
+			tu_fail(__FILE__, __LINE__,                           \
+				"CHECK_EQ_INT(%s, %s): %lld != %lld", #a, #b, \
+				tu_a_, tu_b_);                                \
 	} while (0)
 
 /* Reports a failure (plus the watchdog notes, which usually say how far
