@@ -3,48 +3,6 @@
 
 #include "trace.h"
 
-const char *trace_handshake_name(int type)
-{
-	switch (type) {
-	case 0:
-		return "HelloRequest";
-	case 1:
-		return "ClientHello";
-	case 2:
-		return "ServerHello";
-	case 3:
-		return "HelloVerifyRequest";
-	case 4:
-		return "NewSessionTicket";
-	case 5:
-		return "EndOfEarlyData";
-	case 8:
-		return "EncryptedExtensions";
-	case 11:
-		return "Certificate";
-	case 12:
-		return "ServerKeyExchange";
-	case 13:
-		return "CertificateRequest";
-	case 14:
-		return "ServerHelloDone";
-	case 15:
-		return "CertificateVerify";
-	case 16:
-		return "ClientKeyExchange";
-	case 20:
-		return "Finished";
-	case 22:
-		return "CertificateStatus";
-	case 24:
-		return "KeyUpdate";
-	case 254:
-		return "MessageHash";
-	default:
-		return "unknown";
-	}
-}
-
 const char *trace_content_name(int type)
 {
 	switch (type) {
@@ -130,7 +88,7 @@ void trace_format(char *buf, size_t len, const struct tp_event *ev)
 		break;
 	case TP_EV_HANDSHAKE_MSG:
 		snprintf(buf, len, "%s handshake %s (%d)", dir(ev->level),
-			 trace_handshake_name(ev->value), ev->value);
+			 tp_handshake_name(ev->value), ev->value);
 		break;
 	case TP_EV_RECORD:
 		snprintf(buf, len, "%s record %s, length %zu", dir(ev->level),

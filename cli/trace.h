@@ -9,8 +9,7 @@
 /* Writes the trace line for ev (no newline) into buf. */
 void trace_format(char *buf, size_t len, const struct tp_event *ev);
 
-/* Names of TLS handshake message types and record content types. */
-const char *trace_handshake_name(int type);
+/* Names of TLS record content types (handshake types: tp_handshake_name). */
 const char *trace_content_name(int type);
 
 #endif

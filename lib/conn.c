@@ -31,44 +31,6 @@ static int ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len,
 	return 0;
 }
 
-static const char *handshake_name(int type)
-{
-	switch (type) {
-	case 0:
-		return "HelloRequest";
-	case 1:
-		return "ClientHello";
-	case 2:
-		return "ServerHello";
-	case 4:
-		return "NewSessionTicket";
-	case 5:
-		return "EndOfEarlyData";
-	case 8:
-		return "EncryptedExtensions";
-	case 11:
-		return "Certificate";
-	case 12:
-		return "ServerKeyExchange";
-	case 13:
-		return "CertificateRequest";
-	case 14:
-		return "ServerHelloDone";
-	case 15:
-		return "CertificateVerify";
-	case 16:
-		return "ClientKeyExchange";
-	case 20:
-		return "Finished";
-	case 22:
-		return "CertificateStatus";
-	case 24:
-		return "KeyUpdate";
-	default:
-		return "unknown";
-	}
-}
-
 /* wolfSSL shows plaintext handshake messages only (not those inside
  * encrypted records); record events cover the rest. */
 static void msg_cb(int write_p, int version, int content_type, const void *buf,
@@ -86,10 +48,10 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf,
 		p += 5;
 		len -= 5;
 	}
-	if (strcmp(handshake_name(p[0]), "unknown") == 0)
+	if (strcmp(tp_handshake_name(p[0]), "unknown") == 0)
 		return; /* wolfSSL also reports some non-messages here */
 	tp_event_push(c, TP_EV_HANDSHAKE_MSG, write_p != 0, p[0], len,
-		      handshake_name(p[0]));
+		      tp_handshake_name(p[0]));
 }
 
 struct tp_conn *tp_conn_new(struct tp_config *cfg)

@@ -162,6 +162,30 @@ const char *tp_alert_name(int description)
 	return "unknown_alert";
 }
 
+static const struct {
+	int type;
+	const char *name;
+} handshake_types[] = {
+	{ 0, "HelloRequest" },	      { 1, "ClientHello" },
+	{ 2, "ServerHello" },	      { 3, "HelloVerifyRequest" },
+	{ 4, "NewSessionTicket" },    { 5, "EndOfEarlyData" },
+	{ 8, "EncryptedExtensions" }, { 11, "Certificate" },
+	{ 12, "ServerKeyExchange" },  { 13, "CertificateRequest" },
+	{ 14, "ServerHelloDone" },    { 15, "CertificateVerify" },
+	{ 16, "ClientKeyExchange" },  { 20, "Finished" },
+	{ 22, "CertificateStatus" },  { 24, "KeyUpdate" },
+	{ 254, "MessageHash" },
+};
+
+const char *tp_handshake_name(int type)
+{
+	for (size_t i = 0;
+	     i < sizeof(handshake_types) / sizeof(handshake_types[0]); i++)
+		if (handshake_types[i].type == type)
+			return handshake_types[i].name;
+	return "unknown";
+}
+
 const char *tp_version_name(enum tp_version v)
 {
 	switch (v) {

@@ -253,6 +253,8 @@ const char *tp_wolfssl_version(void);
 const char *tp_wolfssl_features(void);
 int tp_wolfssl_can_renegotiate(void);
 const char *tp_alert_name(int description);
+/* Handshake message type name ("ClientHello"), "unknown" otherwise. */
+const char *tp_handshake_name(int type);
 const char *tp_version_name(enum tp_version v);
 /* Parses "1.2", "tls1.2", "TLSv1.2"; returns TP_VERSION_ANY on error. */
 enum tp_version tp_version_parse(const char *s);
