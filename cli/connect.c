@@ -37,6 +37,17 @@ static int session_init(struct session *s, const struct cli_options *o)
 	return 0;
 }
 
+/* Everything the run allocated; only once no thread uses it. */
+static void session_free(struct session *s)
+{
+	tp_conn_free(s->conn);
+	tp_config_free(s->cfg);
+	close(s->stop_fd[0]);
+	close(s->stop_fd[1]);
+	pthread_mutex_destroy(&s->mtx);
+	pthread_cond_destroy(&s->cv);
+}
+
 /* Loud notes about options that weaken or expose the connection. */
 static void warn_options(const struct cli_options *o)
 {
@@ -109,7 +120,11 @@ int cli_connect_main(int argc, char **argv)
 		return CLI_EOTHER;
 	}
 	st = run(&s);
-	/* The stdin thread may still be using the connection: the process
-	 * exits without freeing it. */
+	/* A stdin thread left behind may still use the connection: then the
+	 * process exits without freeing it. */
+	if (!s.input_left) {
+		session_free(&s);
+		cli_options_free(&o);
+	}
 	return st;
 }

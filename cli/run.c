@@ -216,8 +216,10 @@ static void join_input(struct session *s, pthread_t input)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	if (pthread_timedjoin_np(input, NULL, &ts) != 0)
+	if (pthread_timedjoin_np(input, NULL, &ts) != 0) {
 		pthread_detach(input);
+		s->input_left = 1;
+	}
 }
 
 enum cli_status run_session(struct session *s)

@@ -39,6 +39,7 @@ struct session {
 
 	pthread_t reader;
 	int reader_started;
+	int input_left; /* the stdin thread was left behind at the end */
 	int crlf_prev_cr; /* writer thread only */
 	int nreconnect;
 	int resumed[CLI_MAX_RECONNECT]; /* --reconnect results */
