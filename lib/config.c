@@ -69,6 +69,9 @@ struct tp_config *tp_config_new(enum tp_role role)
 	cfg->tickets = 1;
 	cfg->min_version = TP_TLS1_2;
 	wolfSSL_CTX_set_min_proto_version(cfg->ctx, TP_TLS1_2);
+	/* wolfSSL would offer P-521 first (slow, and what TLS 1.2 servers
+	 * then pick); prefer what browsers and OpenSSL prefer. */
+	tp_config_set_groups(cfg, TP_DEFAULT_GROUPS);
 	if (role == TP_CLIENT) {
 		wolfSSL_CTX_set_verify(cfg->ctx, WOLFSSL_VERIFY_PEER,
 				       tp_verify_cb);
@@ -209,7 +212,9 @@ int tp_config_set_groups(struct tp_config *cfg, const char *list)
 	for (char *p = copy; *p; p++)
 		if (*p == ',')
 			*p = ':';
-	r = wolfSSL_CTX_set1_groups_list(cfg->ctx, copy);
+	/* set1_curves_list knows X25519 and X448 too, and sets the TLS 1.3
+	 * key share preference in the same order. */
+	r = wolfSSL_CTX_set1_curves_list(cfg->ctx, copy);
 	free(copy);
 	if (r != WOLFSSL_SUCCESS) {
 		tp_config_seterr(cfg, "unknown group in '%s'", list);

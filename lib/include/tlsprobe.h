@@ -110,6 +110,9 @@ void tp_config_verify_client(struct tp_config *cfg, int require);
 int tp_config_set_versions(struct tp_config *cfg, enum tp_version min,
 			   enum tp_version max);
 int tp_config_set_ciphers(struct tp_config *cfg, const char *list);
+/* Key exchange groups in preference order, ':' or ',' separated (names:
+ * X25519, X448, P-256, P-384, P-521, secp256r1, ...). */
+#define TP_DEFAULT_GROUPS "X25519:P-256:P-384:P-521"
 int tp_config_set_groups(struct tp_config *cfg, const char *list);
 /* Comma-separated protocol names, e.g. "h2,http/1.1". */
 int tp_config_set_alpn(struct tp_config *cfg, const char *list);
