@@ -37,6 +37,7 @@ struct serve_opts {
 	uint64_t hello_request_every; /* bytes; TLS <= 1.2 */
 	uint64_t key_update_every; /* bytes; TLS 1.3 */
 	int hello_request_secs; /* HelloRequest every N s; TLS <= 1.2 */
+	int reply_delay_ms; /* echo, reverse: wait before each reply write */
 	enum tp_reneg_policy reneg;
 	int reneg_limit; /* TP_RENEG_LIMIT */
 	enum tp_version min, max;
@@ -119,8 +120,22 @@ static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 	}
 }
 
+/* --reply-delay: a server that answers late. */
+static void reply_delay(const struct serve_opts *o)
+{
+	struct timespec ts;
+
+	if (o->reply_delay_ms <= 0)
+		return;
+	ts.tv_sec = o->reply_delay_ms / 1000;
+	ts.tv_nsec = (long)(o->reply_delay_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static void reverse_lines(char *buf, size_t n, char *line, size_t *have,
-			  size_t cap, struct tp_conn *c)
+			  size_t cap, const struct serve_opts *o,
+			  struct tp_conn *c)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (*have < cap)
@@ -133,6 +148,7 @@ static void reverse_lines(char *buf, size_t n, char *line, size_t *have,
 			line[a] = line[b];
 			line[b] = t;
 		}
+		reply_delay(o);
 		tp_conn_write(c, line, *have);
 		*have = 0;
 	}
@@ -195,12 +211,13 @@ static void serve_one(struct serve_conn *sc)
 		since += (uint64_t)n;
 		switch (sc->o->mode) {
 		case MODE_ECHO:
+			reply_delay(sc->o);
 			if (tp_conn_write(sc->c, buf, (size_t)n) < 0)
 				n = -1;
 			break;
 		case MODE_REVERSE:
 			reverse_lines(buf, (size_t)n, line, &have, sizeof(line),
-				      sc->c);
+				      sc->o, sc->c);
 			break;
 		case MODE_SINK:
 			for (ssize_t i = 0; i < n; i++)
@@ -348,10 +365,12 @@ static void serve_help(void)
 	       "source\n"
 	       "  --source-bytes N         bytes sent in source mode "
 	       "(k/M/G suffixes)\n"
-	       "  --client-reneg POLICY    allow (default), refuse, or limit:N "
-	       "(allow N per\n"
-	       "                           connection, then refuse) client "
-	       "renegotiation\n"
+	       "  --client-reneg POLICY    client renegotiation: allow "
+	       "(default), refuse\n"
+	       "                           (warning alert), ignore (no "
+	       "answer), or limit:N\n"
+	       "                           (allow N per connection, then "
+	       "refuse)\n"
 	       "  --hello-request-every N  send HelloRequest every N bytes "
 	       "(TLS <= 1.2)\n"
 	       "  --hello-request-interval SECS\n"
@@ -359,6 +378,10 @@ static void serve_help(void)
 	       "seconds (TLS <= 1.2)\n"
 	       "  --key-update-every N     send KeyUpdate every N bytes (TLS "
 	       "1.3)\n"
+	       "  --reply-delay MS         echo, reverse: wait MS milliseconds "
+	       "before each\n"
+	       "                           reply (a server that answers "
+	       "late)\n"
 	       "  --tls1.2, --tls1.3       pin the protocol version\n"
 	       "  --min-tls V, --max-tls V version bounds\n"
 	       "  --require-client-cert    ask for and require a client "
@@ -384,7 +407,8 @@ enum {
 	S_NACCEPT,
 	S_QUIET,
 	S_HELP,
-	S_HELLO_SECS
+	S_HELLO_SECS,
+	S_REPLY_DELAY
 };
 
 static const struct option serve_longopts[] = {
@@ -397,6 +421,7 @@ static const struct option serve_longopts[] = {
 	{ "hello-request-every", required_argument, NULL, S_HELLO_EVERY },
 	{ "key-update-every", required_argument, NULL, S_KU_EVERY },
 	{ "hello-request-interval", required_argument, NULL, S_HELLO_SECS },
+	{ "reply-delay", required_argument, NULL, S_REPLY_DELAY },
 	{ "tls1.2", no_argument, NULL, S_TLS12 },
 	{ "tls1.3", no_argument, NULL, S_TLS13 },
 	{ "min-tls", required_argument, NULL, S_MIN },
@@ -455,13 +480,14 @@ static int parse_one(struct serve_opts *o, int opt, const char *arg)
 			o->reneg = TP_RENEG_ACCEPT;
 		else if (strcmp(arg, "refuse") == 0)
 			o->reneg = TP_RENEG_REFUSE;
+		else if (strcmp(arg, "ignore") == 0)
+			o->reneg = TP_RENEG_IGNORE;
 		else if (strncmp(arg, "limit:", 6) == 0 &&
 			 (o->reneg_limit = atoi(arg + 6)) > 0)
 			o->reneg = TP_RENEG_LIMIT;
 		else
 			return usage_error("--client-reneg: '%s' is not allow, "
-					   "refuse or limit:N (ignore would "
-					   "need library support)",
+					   "refuse, ignore or limit:N",
 					   arg);
 		break;
 	case S_HELLO_SECS:
@@ -470,6 +496,21 @@ static int parse_one(struct serve_opts *o, int opt, const char *arg)
 			return usage_error("bad --hello-request-interval '%s'",
 					   arg);
 		break;
+	case S_REPLY_DELAY: {
+		char *end;
+		long ms;
+
+		errno = 0;
+		ms = strtol(arg, &end, 10);
+		if (errno || end == arg || *end != '\0' || ms < 0 ||
+		    ms > 3600000)
+			return usage_error(
+				"bad --reply-delay '%s' (milliseconds, "
+				"0 to 3600000)",
+				arg);
+		o->reply_delay_ms = (int)ms;
+		break;
+	}
 	case S_TLS12:
 		o->min = o->max = TP_TLS1_2;
 		break;

@@ -196,12 +196,13 @@ int tp_conn_handshake(struct tp_conn *c)
 }
 
 /* May the peer renegotiate now, per policy? */
-static int peer_reneg_allowed(struct tp_conn *c)
+int tp_conn_peer_reneg_allowed(struct tp_conn *c)
 {
 	switch (c->cfg->reneg_policy) {
 	case TP_RENEG_ACCEPT:
 		return 1;
 	case TP_RENEG_REFUSE:
+	case TP_RENEG_IGNORE:
 		return 0;
 	case TP_RENEG_LIMIT:
 		return c->peer_renegs_accepted < c->cfg->reneg_limit;
@@ -225,17 +226,6 @@ static void notice_key_update(struct tp_conn *c)
 	tp_event_push(c, TP_EV_KEYUPDATE_RECEIVED, 0, 0, 0, NULL);
 }
 
-static void note_peer_refusal(struct tp_conn *c)
-{
-	if (c->last_tx_alert == no_renegotiation && c->last_tx_level == 1) {
-		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0, "policy");
-		/* Forget it on both sides, so the next refusal shows too. */
-		tp_wolf_clear_tx_alert(c->ssl);
-		c->last_tx_alert = -1;
-		c->last_tx_level = -1;
-	}
-}
-
 /* One wolfSSL_read under M. Returns >0 bytes, 0 at end of stream, -1 on a
  * sticky error, -2 to call again, -3 to wait for the peer. */
 static int read_once(struct tp_conn *c, void *buf, size_t len)
@@ -243,8 +233,6 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 	int want = len > 16384 ? 16384 : (int)len;
 	int ret, err;
 
-	tp_wolf_set_scr_enabled(c->ssl,
-				c->scr_negotiated && peer_reneg_allowed(c));
 	/* A renegotiation the peer starts in this read may have to be
 	 * abandoned (close_notify in the middle): keep the state to go back
 	 * to. */
@@ -252,7 +240,13 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 	ret = wolfSSL_read(c->ssl, buf, want);
 	err = ret > 0 ? 0 : wolfSSL_get_error(c->ssl, ret);
 	tp_alerts_poll(c);
-	note_peer_refusal(c);
+	if (c->refusal_pending) {
+		/* The policy dropped a renegotiation request (io.c). */
+		c->refusal_pending = 0;
+		tp_wolf_send_warning(c->ssl, no_renegotiation);
+		c->info.renegotiations_refused++;
+		tp_alerts_poll(c);
+	}
 	notice_key_update(c);
 	if (tp_io_flush(c) < 0)
 		return -1;
@@ -502,7 +496,6 @@ int tp_conn_renegotiate(struct tp_conn *c)
 	tp_conn_hs_begin(c, TP_HS_RENEG_LOCAL);
 	tp_wolf_hs_save(c->ssl, &c->hs_snap);
 	tp_wolf_clear_rx_alert(c->ssl);
-	tp_wolf_set_scr_enabled(c->ssl, 1);
 	r = wolfSSL_Rehandshake(c->ssl);
 	err = r == WOLFSSL_SUCCESS ? 0 : wolfSSL_get_error(c->ssl, r);
 	if (err == 0 || err == WOLFSSL_ERROR_WANT_READ ||

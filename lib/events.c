@@ -81,8 +81,8 @@ void tp_alerts_poll(struct tp_conn *c)
 void tp_trace_bytes(struct tp_conn *c, struct tp_rec_tracer *t, int sent,
 		    const unsigned char *p, size_t n)
 {
-	if (c->cfg->event_cb == NULL)
-		return;
+	/* Always followed, even without a callback: the renegotiation
+	 * policy filter needs to know where records start (io.c). */
 	while (n > 0) {
 		if (t->body_left > 0) {
 			size_t k = n < t->body_left ? n : t->body_left;

@@ -57,7 +57,8 @@ void tp_config_seterr(struct tp_config *cfg, const char *fmt, ...)
 struct tp_wolf_hs_snap {
 	int saved[10];
 };
-void tp_wolf_set_scr_enabled(WOLFSSL *ssl, int on);
+void tp_wolf_send_warning(WOLFSSL *ssl, int description);
+void tp_wolf_skip_peer_record(WOLFSSL *ssl);
 void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s);
 void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s);
 void tp_wolf_clear_rx_alert(WOLFSSL *ssl);
@@ -125,6 +126,8 @@ struct tp_conn {
 	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
 	int eof_no_close_notify;
 	int saw_fin, saw_reset; /* set by the receive callback */
+	size_t drop_left; /* of a renegotiation record the policy drops */
+	int refusal_pending; /* send no_renegotiation after this read */
 
 	struct tp_buf outq; /* records wolfSSL produced, in wire order */
 	struct tp_buf rxbuf; /* plaintext that arrived during a handshake */
@@ -174,6 +177,7 @@ int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind);
 void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to);
 int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
 int tp_conn_drive_handshake(struct tp_conn *c);
+int tp_conn_peer_reneg_allowed(struct tp_conn *c);
 int tp_conn_stash_app_data(struct tp_conn *c);
 void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what);
 int64_t tp_now_ms(void);

@@ -15,12 +15,84 @@
 
 #include "internal.h"
 
+/* Bytes of a dropped record still to be read and thrown away. Returns 0
+ * when none are left, else a wolfSSL I/O error code. */
+static int discard_pending(struct tp_conn *c)
+{
+	unsigned char scratch[4096];
+
+	while (c->drop_left > 0) {
+		size_t want = c->drop_left < sizeof(scratch) ? c->drop_left :
+							       sizeof(scratch);
+		ssize_t n = recv(c->fd, scratch, want, 0);
+
+		if (n > 0) {
+			c->drop_left -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			c->saw_fin = 1;
+			return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+		}
+		return errno == EAGAIN || errno == EWOULDBLOCK ?
+			       WOLFSSL_CBIO_ERR_WANT_READ :
+			       WOLFSSL_CBIO_ERR_GENERAL;
+	}
+	return 0;
+}
+
+/*
+ * The renegotiation policy, applied to records before wolfSSL sees them.
+ * In TLS <= 1.2, once the handshake is done, a handshake record from the
+ * peer can only start a renegotiation (a HelloRequest, or a ClientHello on
+ * a server). When the policy says no, the record is dropped here; for
+ * "refuse" a warning no_renegotiation is sent once the read returns, as
+ * OpenSSL does. wolfSSL alone would answer a server-side refusal with a
+ * fatal alert and has no way to ignore. Returns 0 to read normally, else
+ * a wolfSSL I/O error code.
+ */
+static int apply_reneg_policy(struct tp_conn *c)
+{
+	unsigned char hdr[5];
+	ssize_t n;
+
+	int v = wolfSSL_version(c->ssl);
+
+	/* TLS 1.3 has no renegotiation; TLS 1.0 chains CBC IVs across
+	 * records, so a record cannot be skipped there. */
+	if (c->hs != TP_HS_DONE || tp_conn_peer_reneg_allowed(c) ||
+	    c->trace_in.have != 0 || c->trace_in.body_left != 0 ||
+	    v == TLS1_3_VERSION || v == TLS1_VERSION)
+		return 0;
+	n = recv(c->fd, hdr, sizeof(hdr), MSG_PEEK);
+	if (n < (ssize_t)sizeof(hdr) || hdr[0] != 22)
+		return 0; /* a partial header is left to wolfSSL */
+	if (recv(c->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	c->drop_left = (size_t)hdr[3] << 8 | hdr[4];
+	tp_wolf_skip_peer_record(c->ssl);
+	if (c->cfg->reneg_policy == TP_RENEG_IGNORE) {
+		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+			      "policy: ignored");
+	} else {
+		c->refusal_pending = 1;
+		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+			      "policy: refused");
+	}
+	return discard_pending(c);
+}
+
 static int recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
 {
 	struct tp_conn *c = arg;
 	ssize_t n;
+	int r;
 
 	(void)ssl;
+	if ((r = discard_pending(c)) != 0 || (r = apply_reneg_policy(c)) != 0)
+		return r;
 	do
 		n = recv(c->fd, buf, (size_t)sz, 0);
 	while (n < 0 && errno == EINTR);

@@ -4,8 +4,9 @@
  *
  * - a refused or ignored renegotiation of ours is never ended by wolfSSL
  *   (DESIGN 3.1): we put back the handshake state it had before;
- * - refusing a peer's HelloRequest per policy: wolfSSL answers with a
- *   warning no_renegotiation when secure renegotiation is not enabled;
+ * - refusing a peer's renegotiation per policy with a warning alert, or
+ *   ignoring it: there is no public call to send an alert or to skip a
+ *   record (io.c drops it, its sequence number must still be counted);
  * - a KeyUpdate without update_requested: wolfSSL_update_keys always asks;
  * - noticing a peer KeyUpdate: the decryption key changes.
  */
@@ -16,10 +17,17 @@
 
 #include <wolfssl/internal.h>
 
-void tp_wolf_set_scr_enabled(WOLFSSL *ssl, int on)
+void tp_wolf_send_warning(WOLFSSL *ssl, int description)
 {
-	if (ssl->secure_renegotiation != NULL)
-		ssl->secure_renegotiation->enabled = (byte)(on != 0);
+	SendAlert(ssl, alert_warning, description);
+}
+
+void tp_wolf_skip_peer_record(WOLFSSL *ssl)
+{
+	/* A record dropped unread still used a sequence number, which the
+	 * MAC or AEAD nonce of every later record depends on. */
+	if (++ssl->keys.peer_sequence_number_lo == 0)
+		ssl->keys.peer_sequence_number_hi++;
 }
 
 void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s)
@@ -89,10 +97,14 @@ void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32])
  * doing nothing; refusals are then detected by timeout only. */
 #include <string.h>
 
-void tp_wolf_set_scr_enabled(WOLFSSL *ssl, int on)
+void tp_wolf_send_warning(WOLFSSL *ssl, int description)
 {
 	(void)ssl;
-	(void)on;
+	(void)description;
+}
+void tp_wolf_skip_peer_record(WOLFSSL *ssl)
+{
+	(void)ssl;
 }
 void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s)
 {

@@ -53,7 +53,8 @@ enum tp_role {
 enum tp_reneg_policy {
 	TP_RENEG_ACCEPT = 0, /* accept every one */
 	TP_RENEG_REFUSE, /* answer with a warning no_renegotiation alert */
-	TP_RENEG_LIMIT /* accept at most N, then refuse */
+	TP_RENEG_LIMIT, /* accept at most N, then refuse */
+	TP_RENEG_IGNORE /* drop the request silently (TLS <= 1.2) */
 };
 
 enum tp_event_type {
