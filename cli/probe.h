@@ -89,6 +89,12 @@ uint64_t probe_fnv(uint64_t h, const void *p, size_t n);
 /* Connects and completes the handshake with versions [min, max]. Returns
  * 0, or -1 with *err the library's category and msg its message (the
  * struct is then cleaned up). */
+/* Sends a ClientHello signalling secure renegotiation only by the SCSV
+ * (scsv 1) or only by the extension; returns "supported", "not_supported",
+ * "not_accepted" or "inconclusive", with the reason in why. */
+const char *probe_signalling(const struct probe_opts *o, int scsv, char *why,
+			     size_t whylen);
+
 int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
 	       char *msg, size_t msglen);
@@ -129,6 +135,9 @@ struct reneg_result {
 	int tested; /* a TLS <= 1.2 connection was made */
 	char version[16], cipher[80];
 	int secure_reneg;
+	/* RFC 5746 signalling, each tried alone (probe_hello.c) */
+	const char *sig_ext, *sig_scsv;
+	char sig_ext_why[96], sig_scsv_why[96];
 	/* client-initiated */
 	struct attempt *att;
 	int n_att, n_completed;

@@ -324,12 +324,19 @@ static int run_reneg(const struct probe_opts *o, struct probe_result *pr,
 		  sizeof(pr->peer_addr));
 	if (probe_start_reader(&pc) < 0) {
 		probe_close(&pc);
+		r->sig_ext = r->sig_scsv = "inconclusive";
 		return 0;
 	}
 	if (r->secure_reneg)
 		probe_client_initiated(&pc, o, r);
 	probe_close(&pc);
 	probe_ci_verdict(r);
+	/* On fresh connections, after the first is closed: single-threaded
+	 * servers (s_server) take one connection at a time. */
+	r->sig_ext =
+		probe_signalling(o, 0, r->sig_ext_why, sizeof(r->sig_ext_why));
+	r->sig_scsv = probe_signalling(o, 1, r->sig_scsv_why,
+				       sizeof(r->sig_scsv_why));
 	probe_server_initiated(o, version_of(r->version), r);
 	probe_midstream(o, version_of(r->version), r, &pr->s);
 	return 0;

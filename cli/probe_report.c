@@ -132,6 +132,13 @@ static int findings(const struct probe_result *pr, struct finding *f)
 		ADD("high", "secure_renegotiation_not_supported",
 		    "no RFC 5746 secure renegotiation: a server that "
 		    "renegotiates without it is open to CVE-2009-3555");
+	if (r->tested && r->secure_reneg &&
+	    strcmp(r->sig_scsv, "not_supported") == 0)
+		ADD("low", "scsv_not_honoured",
+		    "the server ignores TLS_EMPTY_RENEGOTIATION_INFO_SCSV "
+		    "(%s); clients that signal only by SCSV see no secure "
+		    "renegotiation",
+		    r->sig_scsv_why);
 	if (strcmp(r->ci_status, "accepted") == 0)
 		ADD("medium", "client_renegotiation_accepted",
 		    "client-initiated renegotiation accepted %d times in a "
@@ -247,8 +254,11 @@ void probe_report_text(FILE *fp, const struct probe_result *pr)
 			r->cipher);
 	else
 		fprintf(fp, "protocol tested:      TLSv1.3 only\n");
-	fprintf(fp, "secure renegotiation: %s%s\n", sr_status(pr),
-		r->tested ? " (extension; SCSV not tested)" : "");
+	fprintf(fp, "secure renegotiation: %s", sr_status(pr));
+	if (r->tested)
+		fprintf(fp, " (extension alone: %s; SCSV alone: %s)",
+			r->sig_ext, r->sig_scsv);
+	fputc('\n', fp);
 	text_ci(fp, r);
 	fprintf(fp, "server-initiated:     %s", r->srv_status);
 	if (r->srv_hello_requests > 0)
@@ -410,8 +420,13 @@ static void json_reneg(struct json_writer *w, const struct probe_result *pr)
 	json_key(w, "secure_renegotiation");
 	json_object_begin(w);
 	json_kv_string(w, "status", sr_status(pr));
-	json_kv_string(w, "extension", sr_status(pr));
-	json_kv_string(w, "scsv", r->tested ? "not_tested" : "not_applicable");
+	json_kv_string(w, "extension",
+		       r->tested ? r->sig_ext : "not_applicable");
+	json_kv_string(w, "scsv", r->tested ? r->sig_scsv : "not_applicable");
+	if (r->tested) {
+		json_kv_string(w, "extension_detail", r->sig_ext_why);
+		json_kv_string(w, "scsv_detail", r->sig_scsv_why);
+	}
 	json_object_end(w);
 	json_ci(w, pr);
 	json_si(w, r);

@@ -23,6 +23,9 @@ setup_file() {
 	export S13_PORT=$TP_PORT
 	tp_start_gnutls_serv gnutls --echo
 	export GNUTLS_PORT=$TP_PORT
+	tp_start_gnutls_serv gnutls_unsafe --echo \
+		--priority 'NORMAL:%DISABLE_SAFE_RENEGOTIATION'
+	export GNUTLS_UNSAFE_PORT=$TP_PORT
 	tp_start_nginx nginx
 	export NGINX_PORT=$TP_PORT
 	tp_start_tlsprobe_serve serve_allow
@@ -96,6 +99,31 @@ teardown() {
 	probe_expect tls13.key_update.status answered
 }
 
+@test "RFC 5746 signalling: extension alone and SCSV alone are each honoured" {
+	probe_run s12accept "$CERTS/ca.pem" "$S12ACCEPT_PORT" --attempts 1
+	[ "$status" -eq 0 ]
+	probe_expect renegotiation.secure_renegotiation.status supported
+	probe_expect renegotiation.secure_renegotiation.extension supported
+	probe_expect renegotiation.secure_renegotiation.scsv supported
+}
+
+@test "gnutls-serv without safe renegotiation: not_supported by either signal" {
+	probe_run gnutls_unsafe "$CERTS/ca.pem" "$GNUTLS_UNSAFE_PORT" --attempts 1
+	[ "$status" -eq 0 ]
+	probe_expect renegotiation.secure_renegotiation.status not_supported
+	probe_expect renegotiation.secure_renegotiation.extension not_supported
+	probe_expect renegotiation.secure_renegotiation.scsv not_supported
+	grep -q secure_renegotiation_not_supported "$JSON"
+}
+
+@test "tlsprobe serve --client-reneg ignore: ignored" {
+	tp_start_tlsprobe_serve serve_ignore --client-reneg ignore
+	probe_run serve_ignore "$TP_DIR/serve_ignore-ca.pem" "$TP_PORT" \
+		--attempts 3 --timeout 2
+	[ "$status" -eq 0 ]
+	probe_expect renegotiation.client_initiated.status ignored
+}
+
 @test "gnutls-serv --echo: accepted, mid-stream stream_ok, KeyUpdate answered" {
 	probe_run gnutls "$CERTS/ca.pem" "$GNUTLS_PORT" --attempts 5
 	[ "$status" -eq 0 ]
@@ -133,6 +161,9 @@ teardown() {
 	[ "$status" -eq 0 ]
 	probe_expect renegotiation.client_initiated.status rejected
 	probe_expect renegotiation.client_initiated.attempts_completed 0
+	# A warning no_renegotiation, as OpenSSL does: the session goes on.
+	probe_expect renegotiation.client_initiated.attempts.0.outcome refused
+	probe_expect renegotiation.client_initiated.attempts.9.outcome refused
 }
 
 @test "tlsprobe serve --client-reneg limit:3: limited_after_n with n=3" {
@@ -142,8 +173,10 @@ teardown() {
 	probe_expect renegotiation.client_initiated.status limited_after_n
 	probe_expect renegotiation.client_initiated.limit 3
 	probe_expect renegotiation.client_initiated.attempts_completed 3
+	# Past the limit, serve refuses with a warning alert, as OpenSSL does,
+	# and the session goes on.
 	probe_expect renegotiation.client_initiated.attempts.3.outcome \
-		fatal_alert
+		refused
 }
 
 @test "tlsprobe serve --hello-request-interval 1: HelloRequest seen and completed" {
