@@ -51,6 +51,7 @@ struct serve_conn {
 	struct tp_conn *c;
 	int id;
 	char peer[NI_MAXHOST + NI_MAXSERV + 2];
+	int closing; /* no more renegotiations: the peer closed */
 	/* --hello-request-interval: a timer thread, stopped before free */
 	pthread_t timer;
 	pthread_mutex_t tm;
@@ -161,14 +162,17 @@ static void maybe_rekey(struct serve_conn *sc, uint64_t *since)
 	struct tp_info in;
 	int tls13;
 
-	if (tp_conn_info(sc->c, &in) < 0)
+	if (sc->closing || tp_conn_info(sc->c, &in) < 0)
 		return;
 	tls13 = strcmp(in.version, "TLSv1.3") == 0;
 	if (!tls13 && o->hello_request_every &&
 	    *since >= o->hello_request_every) {
 		*since = 0;
-		if (tp_conn_renegotiate(sc->c) < 0 &&
-		    tp_conn_errcode(sc->c) != TP_ERR_REFUSED)
+		if (tp_conn_renegotiate(sc->c) == 0)
+			return;
+		if (tp_conn_errcode(sc->c) == TP_ERR_CLOSED)
+			sc->closing = 1; /* the client finished: stop asking */
+		else if (tp_conn_errcode(sc->c) != TP_ERR_REFUSED)
 			say(sc, "renegotiation failed: %s",
 			    tp_conn_error(sc->c));
 	} else if (tls13 && o->key_update_every &&
@@ -694,6 +698,7 @@ int serve_main(int argc, char **argv)
 {
 	struct serve_opts o;
 	struct tp_config *cfg;
+	char listen_spec[512];
 	int opt, lfd, r;
 
 	memset(&o, 0, sizeof(o));
@@ -705,7 +710,9 @@ int serve_main(int argc, char **argv)
 		return usage_error("%s", optind >= argc ?
 						 "missing [ADDR:]PORT" :
 						 "too many arguments");
-	if (parse_listen(&o, argv[optind]) < 0)
+	/* parse_listen cuts its argument up; keep argv as ps shows it. */
+	if (strlen(argv[optind]) >= sizeof(listen_spec) ||
+	    parse_listen(&o, strcpy(listen_spec, argv[optind])) < 0)
 		return usage_error("bad listen address '%s'", argv[optind]);
 	if (o.key && !o.cert)
 		return usage_error("%s", "--key needs --cert");
