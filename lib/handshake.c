@@ -28,6 +28,9 @@ int64_t tp_now_ms(void)
 }
 
 static void set_error(struct tp_conn *c, enum tp_errcode code, const char *fmt,
+		      va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void set_error(struct tp_conn *c, enum tp_errcode code, const char *fmt,
 		      va_list ap)
 {
 	c->errcode = code;

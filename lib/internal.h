@@ -67,6 +67,14 @@ void tp_wolf_clear_tx_alert(WOLFSSL *ssl);
 void tp_wolf_keyupdate_no_request(WOLFSSL *ssl);
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32]);
 
+/* Sizes inside wolfSSL 5.5.4's session encoding (session.c validates a
+ * session file against them; wolf_peek.c asserts they are wolfSSL's). */
+#define TP_SESS_ID_LEN 32 /* ID_LEN */
+#define TP_SESS_SECRET_LEN 48 /* SECRET_LEN */
+#define TP_SESS_MAX_CHAIN 9 /* MAX_CHAIN_DEPTH */
+#define TP_SESS_MAX_CERT 2048 /* MAX_X509_SIZE */
+#define TP_SESS_SERVER_ID_LEN 20 /* SERVER_ID_LEN */
+
 /* ---- connection -------------------------------------------------------- */
 
 enum tp_hs_state {

@@ -36,6 +36,82 @@ out:
 	return r;
 }
 
+/*
+ * wolfSSL 5.5.4's wolfSSL_d2i_SSL_SESSION trusts the lengths in the file:
+ * a session ID longer than 32 bytes, more than MAX_CHAIN_DEPTH
+ * certificates, a certificate over MAX_X509_SIZE, a server ID over 20 or
+ * a context over 32 bytes are copied into fixed arrays of the session
+ * (heap overflow; fixed upstream in wolfSSL PR 9949). Walk the encoding
+ * first, with the layout of this build (SESSION_CERTS, TLS 1.3, tickets,
+ * OPENSSL_EXTRA; no early data), and refuse anything that would overflow.
+ */
+/* The limits (TP_SESS_*) are in internal.h; wolf_peek.c checks them
+ * against wolfSSL's own at compile time. */
+#define SESS_ID_LEN TP_SESS_ID_LEN
+#define SESS_SECRET_LEN TP_SESS_SECRET_LEN
+#define SESS_MAX_CHAIN TP_SESS_MAX_CHAIN
+#define SESS_MAX_CERT TP_SESS_MAX_CERT
+#define SESS_SERVER_ID_LEN TP_SESS_SERVER_ID_LEN
+
+struct der_walk {
+	const unsigned char *p;
+	size_t left;
+	int ok;
+};
+
+/* Takes n bytes; returns them (NULL once past the end). */
+static const unsigned char *take(struct der_walk *w, size_t n)
+{
+	const unsigned char *r = w->p;
+
+	if (!w->ok || n > w->left) {
+		w->ok = 0;
+		return NULL;
+	}
+	w->p += n;
+	w->left -= n;
+	return r;
+}
+
+static size_t take_len(struct der_walk *w, size_t width, size_t max)
+{
+	const unsigned char *b = take(w, width);
+	size_t v;
+
+	if (b == NULL)
+		return 0;
+	v = width == 1 ? b[0] : (size_t)b[0] << 8 | b[1];
+	if (v > max)
+		w->ok = 0;
+	take(w, w->ok ? v : 0);
+	return v;
+}
+
+static int session_der_sane(const unsigned char *p, size_t n)
+{
+	struct der_walk w = { p, n, 1 };
+	const unsigned char *b;
+	size_t i, count;
+
+	take(&w, 1 + 4 + 4); /* side, bornOn, timeout */
+	take_len(&w, 1, SESS_ID_LEN); /* session ID */
+	take(&w, SESS_SECRET_LEN + 1); /* master secret, haveEMS */
+	b = take(&w, 1); /* alternative session ID: 0 or 32 bytes */
+	if (b != NULL && b[0] != 0 && b[0] != SESS_ID_LEN)
+		return 0;
+	take(&w, b != NULL ? b[0] : 0);
+	b = take(&w, 1);
+	count = b != NULL ? b[0] : 0;
+	if (count > SESS_MAX_CHAIN)
+		return 0;
+	for (i = 0; i < count; i++)
+		take_len(&w, 2, SESS_MAX_CERT);
+	take(&w, 2 + 2); /* version, cipher suite */
+	take_len(&w, 2, SESS_SERVER_ID_LEN); /* server ID */
+	take_len(&w, 1, SESS_ID_LEN); /* session context */
+	return w.ok; /* the rest wolfSSL checks itself */
+}
+
 int tp_conn_load_session(struct tp_conn *c, const char *path)
 {
 	unsigned char buf[16384];
@@ -53,7 +129,9 @@ int tp_conn_load_session(struct tp_conn *c, const char *path)
 	}
 	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	s = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)n);
+	s = session_der_sane(buf, n) ?
+		    wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)n) :
+		    NULL;
 	if (s == NULL) {
 		tp_conn_set_soft_error(c, TP_ERR_USAGE,
 				       "'%s' is not a saved session", path);

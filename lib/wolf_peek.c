@@ -17,6 +17,12 @@
 
 #include <wolfssl/internal.h>
 
+_Static_assert(TP_SESS_ID_LEN == ID_LEN, "session ID length");
+_Static_assert(TP_SESS_SECRET_LEN == SECRET_LEN, "master secret length");
+_Static_assert(TP_SESS_MAX_CHAIN == MAX_CHAIN_DEPTH, "chain depth");
+_Static_assert(TP_SESS_MAX_CERT == MAX_X509_SIZE, "certificate size");
+_Static_assert(TP_SESS_SERVER_ID_LEN == SERVER_ID_LEN, "server ID length");
+
 void tp_wolf_send_warning(WOLFSSL *ssl, int description)
 {
 	SendAlert(ssl, alert_warning, description);

@@ -155,3 +155,32 @@ teardown() {
 	cmp "$TP_DIR/random.bin" "$OUT"
 	tp_stderr_has 'TLS ?v?1\.[23]' # it was TLS, not a plain copy
 }
+
+@test "--sess-out then --sess-in resumes the session (TLS 1.2 and 1.3)" {
+	local v
+	for v in 1.2 1.3; do
+		tp_start_tlsprobe_serve "serve_sess$v" "--tls$v"
+		TP_IN=$(tp_input 'a\n')
+		tp_probe --brief --sess-out "$BATS_TEST_TMPDIR/sess$v" \
+			--ca-file "$TP_DIR/serve_sess$v-ca.pem" "localhost:$TP_PORT"
+		[ "$status" -eq 0 ]
+		[ -s "$BATS_TEST_TMPDIR/sess$v" ]
+		tp_probe --brief --sess-in "$BATS_TEST_TMPDIR/sess$v" \
+			--ca-file "$TP_DIR/serve_sess$v-ca.pem" "localhost:$TP_PORT"
+		[ "$status" -eq 0 ]
+		tp_stdout_is 'a\n'
+		tp_stderr_has 'resumed yes'
+	done
+}
+
+@test "a corrupt or hostile --sess-in file is refused with one line, no crash" {
+	local f
+	head -c 300 /dev/urandom >"$BATS_TEST_TMPDIR/garbage"
+	for f in "$BATS_TEST_TMPDIR/garbage" \
+		"$TP_TOP"/tests/fuzz/regressions/fuzz_session/*; do
+		tp_probe --sess-in "$f" 127.0.0.1:1
+		[ "$status" -eq 1 ]
+		[ "$(wc -l <"$ERR")" -eq 1 ]
+		tp_stderr_has 'not a saved session'
+	done
+}
