@@ -25,7 +25,7 @@ static void *reader_thread(void *arg)
 	struct tp_conn *c = session_conn(s);
 	char buf[READ_CHUNK];
 	ssize_t n;
-	int replaced;
+	int replaced, we_closed;
 
 	while ((n = tp_conn_read(c, buf, sizeof(buf))) > 0) {
 		session_note_handshake(s, c);
@@ -49,7 +49,21 @@ static void *reader_thread(void *arg)
 	pthread_mutex_lock(&s->mtx);
 	replaced = s->resuming || c != s->conn;
 	pthread_mutex_unlock(&s->mtx);
-	if (!replaced)
+	if (replaced)
+		return NULL;
+	/* A close without close_notify before ours: the data may have been
+	 * cut short by anyone on the path (a truncation attack, or a crashed
+	 * server): say so in the exit status, unlike s_client. After our
+	 * close_notify, a plain close is how many servers (s_server too)
+	 * answer it. */
+	pthread_mutex_lock(&s->mtx);
+	we_closed = s->input_eof;
+	pthread_mutex_unlock(&s->mtx);
+	if (!we_closed && tp_conn_close_reason(c) == TP_CLOSE_FIN)
+		session_end(s, CLI_EPROTO,
+			    "the peer closed the connection without "
+			    "close_notify: the data may be truncated");
+	else
 		session_end(s, CLI_OK, NULL);
 	return NULL;
 }
@@ -227,10 +241,18 @@ enum cli_status run_session(struct session *s)
 	pthread_t input;
 	int input_started = start_threads(s, &input) == 0;
 	struct tp_conn *c;
+	int by_signal;
 
 	wait_end(s);
 	c = session_conn(s);
 	save_results(s, c);
+	pthread_mutex_lock(&s->mtx);
+	by_signal = s->signal != 0;
+	pthread_mutex_unlock(&s->mtx);
+	/* Ctrl-C ends the session cleanly: close_notify (bounded by the
+	 * handshake timeout), unless the handshake never finished. */
+	if (by_signal && conn_handshaken(c))
+		(void)tp_conn_shutdown_write(c);
 	tp_conn_abort(c);
 	if (s->reader_started)
 		pthread_join(s->reader, NULL);

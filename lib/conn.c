@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -144,6 +146,9 @@ int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername)
 		tp_conn_unlock(c);
 		return -1;
 	}
+	/* Handshake flights and interactive lines are small: no Nagle delay.
+	 * (Fails harmlessly on sockets that are not TCP.) */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	wolfSSL_set_fd(c->ssl, fd); /* for wolfSSL's own use; I/O is ours */
 	tp_io_install(c);
 	if (c->peer_addr[0] == '\0')
@@ -504,6 +509,8 @@ int tp_conn_renegotiate(struct tp_conn *c)
 		 * HelloRequest); drive the rest. */
 		c->app_data_ready = err == APP_DATA_READY;
 		r = tp_conn_drive_handshake(c);
+	} else if (tp_conn_reneg_ended_by_close(c, err)) {
+		r = -1;
 	} else {
 		tp_conn_classify_wolf_error(c, r, "renegotiation");
 		tp_conn_hs_end(c, TP_HS_FAILED);
@@ -545,6 +552,7 @@ int tp_conn_key_update(struct tp_conn *c, int request)
 
 int tp_conn_shutdown_write(struct tp_conn *c)
 {
+	int64_t deadline;
 	int r = 0;
 
 	TP_LOCK(c);
@@ -556,9 +564,23 @@ int tp_conn_shutdown_write(struct tp_conn *c)
 		c->close_notify_queued = 1;
 		tp_alerts_poll(c);
 	}
-	while (c->outq.len > 0 && !c->failed)
-		if (tp_io_wait(c, 0, 0, TP_SP_WRITE_WAIT) < 0)
-			break;
+	/* Bounded like a handshake: a peer that reads nothing more must not
+	 * hold us here. */
+	deadline = c->cfg->handshake_ms > 0 ?
+			   tp_now_ms() + c->cfg->handshake_ms :
+			   0;
+	while (c->outq.len > 0 && !c->failed) {
+		int w = tp_io_wait(c, 0, deadline, TP_SP_WRITE_WAIT);
+
+		if (w == 1)
+			tp_conn_set_soft_error(c, TP_ERR_TIMEOUT,
+					       "close_notify not sent: the "
+					       "peer reads nothing");
+		if (w != 0) {
+			tp_conn_unlock(c);
+			return -1;
+		}
+	}
 	r = c->failed ? -1 : 0;
 	tp_conn_unlock(c);
 	return r;

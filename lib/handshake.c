@@ -17,7 +17,7 @@
 #include <wolfssl/error-ssl.h>
 
 /* Plaintext kept while a handshake runs must stay bounded. */
-#define TP_RXBUF_MAX (64u << 20)
+#define TP_RXBUF_MAX (256u << 20) /* above loopback TCP buffers (36 MiB) */
 
 int64_t tp_now_ms(void)
 {
@@ -255,14 +255,29 @@ static void finish_local_reneg_unsuccessful(struct tp_conn *c,
  */
 static void abandon_reneg_at_close(struct tp_conn *c)
 {
+	const char *how = c->saw_fin && c->last_rx_alert != 0 ?
+				  "the peer closed the connection" :
+				  "the peer sent close_notify";
+
 	tp_wolf_hs_restore(c->ssl, &c->hs_snap);
 	c->read_eof = 1;
-	tp_conn_set_soft_error(c, TP_ERR_CLOSED,
-			       "renegotiation abandoned: the peer sent "
-			       "close_notify");
-	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
-		      "abandoned: peer sent close_notify");
+	c->eof_no_close_notify = c->last_rx_alert != 0;
+	tp_conn_set_soft_error(c, TP_ERR_CLOSED, "renegotiation abandoned: %s",
+			       how);
+	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0, how);
 	tp_conn_hs_end(c, TP_HS_DONE);
+}
+
+/* During a renegotiation, the end of the peer's stream (close_notify, or
+ * a FIN without it) ends the renegotiation, not the session: what the peer
+ * sent before is delivered, and our side may still write. */
+int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err)
+{
+	if (c->hs_kind == TP_HS_INITIAL || c->saw_reset ||
+	    (err != WOLFSSL_ERROR_ZERO_RETURN && !c->saw_fin))
+		return 0;
+	abandon_reneg_at_close(c);
+	return 1;
 }
 
 static void finish_handshake(struct tp_conn *c)
@@ -337,11 +352,8 @@ int tp_conn_drive_handshake(struct tp_conn *c)
 			}
 			continue;
 		}
-		if (err == WOLFSSL_ERROR_ZERO_RETURN &&
-		    c->hs_kind != TP_HS_INITIAL) {
-			abandon_reneg_at_close(c);
+		if (tp_conn_reneg_ended_by_close(c, err))
 			return -1;
-		}
 		if (err != WOLFSSL_ERROR_WANT_READ) {
 			tp_conn_classify_wolf_error(c, ret, "handshake");
 			tp_conn_hs_end(c, TP_HS_FAILED);

@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
@@ -233,12 +234,32 @@ static char *time_string(WOLFSSL_ASN1_TIME *t)
 	return strdup(buf);
 }
 
+/* PEM of any size (wolfSSL_get_chain_cert_pem wants a fixed buffer and
+ * leaves out the newline after the BEGIN line in 5.5.4). */
+static char *der_to_pem(const unsigned char *der, int len)
+{
+	int need, got;
+	char *pem;
+
+	if (der == NULL || len <= 0)
+		return NULL;
+	need = wc_DerToPem(der, (word32)len, NULL, 0, CERT_TYPE);
+	if (need <= 0 || (pem = malloc((size_t)need + 1)) == NULL)
+		return NULL;
+	got = wc_DerToPem(der, (word32)len, (byte *)pem, (word32)need,
+			  CERT_TYPE);
+	if (got <= 0) {
+		free(pem);
+		return NULL;
+	}
+	pem[got] = '\0';
+	return pem;
+}
+
 static void cert_info_fill(struct tp_cert_info *ci, WOLFSSL_X509_CHAIN *ch,
 			   int i)
 {
 	WOLFSSL_X509 *x = wolfSSL_get_chain_X509(ch, i);
-	char pem[8192];
-	int pemlen = 0;
 
 	if (x != NULL) {
 		ci->subject = subject_of(x);
@@ -248,12 +269,8 @@ static void cert_info_fill(struct tp_cert_info *ci, WOLFSSL_X509_CHAIN *ch,
 		ci->not_after = time_string(wolfSSL_X509_get_notAfter(x));
 		wolfSSL_X509_free(x);
 	}
-	if (wolfSSL_get_chain_cert_pem(ch, i, (unsigned char *)pem,
-				       (int)sizeof(pem) - 1,
-				       &pemlen) == WOLFSSL_SUCCESS) {
-		pem[pemlen] = '\0';
-		ci->pem = strdup(pem);
-	}
+	ci->pem = der_to_pem(wolfSSL_get_chain_cert(ch, i),
+			     wolfSSL_get_chain_length(ch, i));
 }
 
 static void capture_chain(struct tp_conn *c, struct tp_info_gen *g)

@@ -186,6 +186,7 @@ void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to);
 int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
 int tp_conn_drive_handshake(struct tp_conn *c);
 int tp_conn_peer_reneg_allowed(struct tp_conn *c);
+int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err);
 int tp_conn_stash_app_data(struct tp_conn *c);
 void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what);
 int64_t tp_now_ms(void);

@@ -152,9 +152,23 @@ int tp_io_flush(struct tp_conn *c)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		if (!c->failed)
-			tp_conn_fail(c, TP_ERR_IO, "send: %s",
-				     n < 0 ? strerror(errno) : "short write");
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			/* The peer is gone: say so, as a read would. */
+			c->saw_reset = 1;
+			tp_conn_fail(c,
+				     c->hs == TP_HS_RUNNING &&
+						     c->hs_kind ==
+							     TP_HS_INITIAL ?
+					     TP_ERR_HANDSHAKE :
+					     TP_ERR_IO,
+				     "connection reset by peer%s",
+				     c->hs == TP_HS_RUNNING ?
+					     " during the handshake" :
+					     "");
+			return -1;
+		}
+		tp_conn_fail(c, TP_ERR_IO, "send: %s",
+			     n < 0 ? strerror(errno) : "short write");
 		return -1;
 	}
 	return 0;

@@ -47,7 +47,9 @@ static int connect_one(int fd, const struct addrinfo *ai, int timeout_ms)
 		return -2;
 	if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		return -1;
-	if (err != 0) {
+	/* ECONNRESET: it was connected, and reset at once; that is for the
+	 * TLS layer to report (a refused connect is ECONNREFUSED). */
+	if (err != 0 && err != ECONNRESET) {
 		errno = err;
 		return -1;
 	}
