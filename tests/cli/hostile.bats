@@ -155,6 +155,43 @@ hs_case() {
 
 # ---- before the handshake ----
 
+# s_server_storm NAME VERSION CMD COUNTER: s_server gets CMD (r: a
+# HelloRequest, K: a KeyUpdate asking for ours) 50 times with a line after
+# each; every line must arrive and COUNTER (in --json) must be 50. s_server's
+# Q closes without close_notify (a quiet shutdown) while our stdin is still
+# open: the unannounced close is reported (6), as for any server doing so.
+s_server_storm() {
+	local name=$1 version=$2 cmd=$3 counter=$4 i n
+	tp_start_s_server "$name" "$version"
+	# s_server acts on a command only when it starts a read of its
+	# stdin: pace the lines.
+	(
+		sleep 0.3
+		for i in $(seq 1 50); do
+			tp_tell "$name" "$cmd"
+			sleep 0.02
+			tp_tell "$name" "line $i"
+			sleep 0.02
+		done
+		sleep 0.3
+		tp_tell "$name" Q
+	) >/dev/null 2>&1 3>&- &
+	local feeder=$!
+	TP_IN=$(hs_stdin_open)
+	hs_run --timeout "$TO" --json "$BATS_TEST_TMPDIR/s.json" \
+		--ca-file "$CERTS/ca.pem" "localhost:$TP_PORT"
+	wait "$feeder"
+	seq 1 50 | sed 's/^/line /' >"$BATS_TEST_TMPDIR/want"
+	[ "$status" -eq 6 ]
+	[ "$(wc -l <"$ERR")" -eq 1 ]
+	grep -q 'without close_notify' "$ERR"
+	cmp "$BATS_TEST_TMPDIR/want" "$OUT"
+	n=$(json_count "$BATS_TEST_TMPDIR/s.json" "$counter")
+	echo "# $n $counter" >&2
+	[ "$n" -eq 50 ]
+	tp_stop "$name"
+}
+
 @test "non-TLS bytes in reply to the ClientHello: 4" {
 	hs_case nontls any 4 ''
 }
@@ -424,38 +461,7 @@ with open(sys.argv[2], "wb", buffering=0) as f:
 }
 
 @test "HelloRequest storm from openssl s_server ('r' x 50, lines between): every line, then 6 for the quiet close" {
-	tp_start_s_server rdriver -tls1_2
-	# s_server acts on a command only when it starts a read of its
-	# stdin: pace the lines.
-	(
-		sleep 0.3
-		for i in $(seq 1 50); do
-			tp_tell rdriver r
-			sleep 0.02
-			tp_tell rdriver "line $i"
-			sleep 0.02
-		done
-		sleep 0.3
-		tp_tell rdriver Q
-	) >/dev/null 2>&1 3>&- &
-	local feeder=$!
-	TP_IN=$(hs_stdin_open)
-	hs_run --timeout "$TO" --json "$BATS_TEST_TMPDIR/s.json" \
-		--ca-file "$CERTS/ca.pem" "localhost:$TP_PORT"
-	wait "$feeder"
-	seq 1 50 | sed 's/^/line /' >"$BATS_TEST_TMPDIR/want"
-	# s_server's Q closes without close_notify (a quiet shutdown) while
-	# our stdin is still open: every line arrived, and the unannounced
-	# close is reported (6), as for any server that does this.
-	[ "$status" -eq 6 ]
-	[ "$(wc -l <"$ERR")" -eq 1 ]
-	grep -q 'without close_notify' "$ERR"
-	cmp "$BATS_TEST_TMPDIR/want" "$OUT"
-	local n
-	n=$(json_count "$BATS_TEST_TMPDIR/s.json" renegotiations)
-	echo "# $n renegotiations" >&2
-	[ "$n" -eq 50 ]
-	tp_stop rdriver
+	s_server_storm rdriver -tls1_2 r renegotiations
 }
 
 @test "KeyUpdate flood (tlsprobe serve --key-update-every 1, source, update_requested): 0, every byte" {
@@ -477,34 +483,5 @@ with open(sys.argv[2], "wb", buffering=0) as f:
 }
 
 @test "KeyUpdate flood from openssl s_server ('K' x 50, lines between): every line, then 6 for the quiet close" {
-	tp_start_s_server kdriver -tls1_3
-	(
-		sleep 0.3
-		for i in $(seq 1 50); do
-			tp_tell kdriver K
-			sleep 0.02
-			tp_tell kdriver "line $i"
-			sleep 0.02
-		done
-		sleep 0.3
-		tp_tell kdriver Q
-	) >/dev/null 2>&1 3>&- &
-	local feeder=$!
-	TP_IN=$(hs_stdin_open)
-	hs_run --timeout "$TO" --json "$BATS_TEST_TMPDIR/s.json" \
-		--ca-file "$CERTS/ca.pem" "localhost:$TP_PORT"
-	wait "$feeder"
-	seq 1 50 | sed 's/^/line /' >"$BATS_TEST_TMPDIR/want"
-	# s_server's Q closes without close_notify (a quiet shutdown) while
-	# our stdin is still open: every line arrived, and the unannounced
-	# close is reported (6), as for any server that does this.
-	[ "$status" -eq 6 ]
-	[ "$(wc -l <"$ERR")" -eq 1 ]
-	grep -q 'without close_notify' "$ERR"
-	cmp "$BATS_TEST_TMPDIR/want" "$OUT"
-	local n
-	n=$(json_count "$BATS_TEST_TMPDIR/s.json" key_updates_received)
-	echo "# $n key updates received" >&2
-	[ "$n" -eq 50 ]
-	tp_stop kdriver
+	s_server_storm kdriver -tls1_3 K key_updates_received
 }
