@@ -345,3 +345,16 @@ tp_stderr_has() {
 		fi
 	done
 }
+
+# wait_for SECS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_for() {
+	local tries=$(($1 * 10))
+	shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "# gave up waiting for: $*" >&2
+	return 1
+}
