@@ -50,30 +50,29 @@ void tp_conn_unlock(struct tp_conn *c)
 }
 
 /* wolfSSL keeps only the last alert each way; report changes. */
+/* Reports an alert that differs from the one seen last in its direction. */
+static void note_alert(struct tp_conn *c, const WOLFSSL_ALERT *now, int *code,
+		       int *level, enum tp_event_type type)
+{
+	if (now->code == *code && now->level == *level)
+		return;
+	*code = now->code;
+	*level = now->level;
+	if (now->code >= 0)
+		tp_event_push(c, type, now->level, now->code, 0,
+			      tp_alert_name(now->code));
+}
+
 void tp_alerts_poll(struct tp_conn *c)
 {
 	WOLFSSL_ALERT_HISTORY h;
 
 	if (wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS)
 		return;
-	if (h.last_rx.code != c->last_rx_alert ||
-	    h.last_rx.level != c->last_rx_level) {
-		c->last_rx_alert = h.last_rx.code;
-		c->last_rx_level = h.last_rx.level;
-		if (h.last_rx.code >= 0)
-			tp_event_push(c, TP_EV_ALERT_RECEIVED, h.last_rx.level,
-				      h.last_rx.code, 0,
-				      tp_alert_name(h.last_rx.code));
-	}
-	if (h.last_tx.code != c->last_tx_alert ||
-	    h.last_tx.level != c->last_tx_level) {
-		c->last_tx_alert = h.last_tx.code;
-		c->last_tx_level = h.last_tx.level;
-		if (h.last_tx.code >= 0)
-			tp_event_push(c, TP_EV_ALERT_SENT, h.last_tx.level,
-				      h.last_tx.code, 0,
-				      tp_alert_name(h.last_tx.code));
-	}
+	note_alert(c, &h.last_rx, &c->last_rx_alert, &c->last_rx_level,
+		   TP_EV_ALERT_RECEIVED);
+	note_alert(c, &h.last_tx, &c->last_tx_alert, &c->last_tx_level,
+		   TP_EV_ALERT_SENT);
 }
 
 /* Follows record boundaries in a byte stream to report each record's type
