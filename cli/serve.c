@@ -677,9 +677,10 @@ static void accept_loop(const struct serve_opts *o, struct tp_config *cfg,
 			snprintf(sc->peer, sizeof(sc->peer), "%s:%s", host,
 				 serv);
 		sc->c = tp_conn_new(cfg);
-		if (sc->c == NULL || tp_conn_attach_fd(sc->c, fd, NULL) < 0) {
+		if (sc->c == NULL)
 			close(fd);
-			tp_conn_free(sc->c);
+		if (sc->c == NULL || tp_conn_attach_fd(sc->c, fd, NULL) < 0) {
+			tp_conn_free(sc->c); /* it owns fd now */
 			free(sc);
 			continue;
 		}

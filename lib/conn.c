@@ -136,6 +136,7 @@ int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername)
 
 	TP_LOCK(c);
 	if (c->failed) {
+		close(fd); /* ours in every case, so callers never close it */
 		tp_conn_unlock(c);
 		return -1;
 	}

@@ -137,7 +137,8 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg);
  * no SNI and verifies against HOST). */
 int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
 		    const char *servername, int family);
-/* Use an already connected socket; the connection takes ownership.
+/* Use an already connected socket; the connection takes ownership of fd,
+ * also when this fails (it is closed by then or by tp_conn_free).
  * servername: SNI and name to verify; NULL: no name check; "": no SNI. */
 int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername);
 

@@ -115,9 +115,8 @@ static void apply(const struct cli_options *o)
 		CHECK(tp_conn_error(c) != NULL);
 	}
 	tp_conn_free(c);
-	/* A failed attach may or may not have taken the socket. */
-	if (fcntl(sv[0], F_GETFD) != -1)
-		close(sv[0]);
+	/* The connection owns the socket, also after a failed attach. */
+	CHECK(fcntl(sv[0], F_GETFD) == -1);
 	close(sv[1]);
 out:
 	free(both);

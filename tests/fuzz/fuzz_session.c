@@ -55,9 +55,8 @@ static void use_session(struct tp_conn *c)
 		CHECK(tp_conn_errcode(c) != TP_ERR_TIMEOUT);
 	}
 	tp_conn_free(c);
-	/* A failed attach may or may not have taken the socket. */
-	if (fcntl(sv[0], F_GETFD) != -1)
-		close(sv[0]);
+	/* The connection owns the socket, also after a failed attach. */
+	CHECK(fcntl(sv[0], F_GETFD) == -1);
 	close(sv[1]);
 }
 
