@@ -21,23 +21,21 @@ const char *tp_config_error(struct tp_config *cfg)
 	return cfg->err[0] ? cfg->err : "no error";
 }
 
-/* The keylog path lives in the context's ex data would be neater, but the
- * callback gets only the WOLFSSL; keep one path per process instead. */
-static char *keylog_path;
-
 static void keylog_cb(const WOLFSSL *ssl, const char *line)
 {
-	int fd;
+	/* The config is the context's ex data (tp_config_set_keylog_file). */
+	const struct tp_config *cfg =
+		wolfSSL_CTX_get_ex_data(wolfSSL_get_SSL_CTX((WOLFSSL *)ssl), 0);
 	char buf[512];
-	int n;
+	int fd, n;
 
-	(void)ssl;
-	if (keylog_path == NULL)
+	if (cfg == NULL || cfg->keylog_path == NULL)
 		return;
 	n = snprintf(buf, sizeof(buf), "%s\n", line);
 	if (n <= 0 || (size_t)n >= sizeof(buf))
 		return;
-	fd = open(keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(cfg->keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		  0600);
 	if (fd < 0)
 		return;
 	/* One write with O_APPEND: lines from several connections never mix. */
@@ -67,7 +65,6 @@ struct tp_config *tp_config_new(enum tp_role role)
 	cfg->handshake_ms = 10000;
 	cfg->write_queue = 256 * 1024;
 	cfg->tickets = 1;
-	cfg->min_version = TP_TLS1_2;
 	wolfSSL_CTX_set_min_proto_version(cfg->ctx, TP_TLS1_2);
 	/* wolfSSL would offer P-521 first (slow, and what TLS 1.2 servers
 	 * then pick); prefer what browsers and OpenSSL prefer. */
@@ -170,7 +167,6 @@ void tp_config_verify_client(struct tp_config *cfg, int require)
 
 	if (require)
 		mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-	cfg->verify_client = require ? 2 : 1;
 	wolfSSL_CTX_set_verify(cfg->ctx, mode, tp_verify_cb);
 }
 
@@ -188,8 +184,6 @@ int tp_config_set_versions(struct tp_config *cfg, enum tp_version min,
 		tp_config_seterr(cfg, "unsupported TLS version bounds");
 		return -1;
 	}
-	cfg->min_version = min;
-	cfg->max_version = max;
 	return 0;
 }
 
@@ -245,8 +239,7 @@ int tp_config_set_keylog_file(struct tp_config *cfg, const char *path)
 	close(fd);
 	free(cfg->keylog_path);
 	cfg->keylog_path = strdup(path);
-	free(keylog_path);
-	keylog_path = strdup(path);
+	wolfSSL_CTX_set_ex_data(cfg->ctx, 0, cfg);
 	wolfSSL_CTX_set_keylog_callback(cfg->ctx, keylog_cb);
 	return 0;
 }

@@ -281,7 +281,6 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 	}
 	if (ret == 0 || err == SOCKET_PEER_CLOSED_E) {
 		c->read_eof = 1;
-		c->eof_no_close_notify = 1;
 		return 0;
 	}
 	tp_conn_classify_wolf_error(c, ret, "read");

@@ -261,7 +261,6 @@ static void abandon_reneg_at_close(struct tp_conn *c)
 
 	tp_wolf_hs_restore(c->ssl, &c->hs_snap);
 	c->read_eof = 1;
-	c->eof_no_close_notify = c->last_rx_alert != 0;
 	tp_conn_set_soft_error(c, TP_ERR_CLOSED, "renegotiation abandoned: %s",
 			       how);
 	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0, how);

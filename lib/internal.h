@@ -33,8 +33,6 @@ struct tp_config {
 	WOLFSSL_CTX *ctx;
 	char err[256];
 	int insecure;
-	int verify_client; /* server: 0 no, 1 request, 2 require */
-	enum tp_version min_version, max_version;
 	char *alpn;
 	char *keylog_path;
 	enum tp_reneg_policy reneg_policy;
@@ -132,7 +130,6 @@ struct tp_conn {
 	int peer_renegs_accepted;
 	int scr_negotiated; /* the peer signalled RFC 5746 support */
 	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
-	int eof_no_close_notify;
 	int saw_fin, saw_reset; /* set by the receive callback */
 	size_t drop_left; /* of a renegotiation record the policy drops */
 	int refusal_pending; /* send no_renegotiation after this read */
@@ -152,7 +149,6 @@ struct tp_conn {
 	int read_eof; /* peer closed (close_notify or FIN) */
 	int write_shut; /* shutdown requested */
 	int close_notify_queued; /* later records are dropped */
-	int in_handshake_io; /* set while our callbacks run inside wolfSSL */
 
 	/* verification records, filled by the verify callback */
 	char verify_log[2048];
