@@ -184,3 +184,19 @@ teardown() {
 		tp_stderr_has 'not a saved session'
 	done
 }
+
+@test "--keylog and SSLKEYLOGFILE write the secrets of TLS 1.2 and 1.3" {
+	tp_start_tlsprobe_serve serve_keylog
+	TP_IN=$(tp_input 'a\n')
+	tp_probe --tls1.2 --keylog "$BATS_TEST_TMPDIR/keys" \
+		--ca-file "$TP_DIR/serve_keylog-ca.pem" "localhost:$TP_PORT"
+	[ "$status" -eq 0 ]
+	grep -Eq '^CLIENT_RANDOM [0-9A-Fa-f]{64} [0-9A-Fa-f]{96}$' \
+		"$BATS_TEST_TMPDIR/keys"
+	SSLKEYLOGFILE=$BATS_TEST_TMPDIR/keys13 tp_probe --tls1.3 \
+		--ca-file "$TP_DIR/serve_keylog-ca.pem" "localhost:$TP_PORT"
+	[ "$status" -eq 0 ]
+	grep -Eq '^CLIENT_TRAFFIC_SECRET_0 [0-9A-Fa-f]{64} [0-9A-Fa-f]+$' \
+		"$BATS_TEST_TMPDIR/keys13"
+	grep -Eq '^SERVER_HANDSHAKE_TRAFFIC_SECRET ' "$BATS_TEST_TMPDIR/keys13"
+}
