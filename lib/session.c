@@ -2,6 +2,7 @@
  * (wolfSSL's DER session encoding). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -87,14 +88,62 @@ static size_t take_len(struct der_walk *w, size_t width, size_t max)
 	return v;
 }
 
+static unsigned take_u16(struct der_walk *w)
+{
+	const unsigned char *b = take(w, 2);
+
+	return b != NULL ? (unsigned)b[0] << 8 | b[1] : 0;
+}
+
+/* The fields that steer the ClientHello built from a session. wolfSSL
+ * 5.5.4 takes them as they come, and an unknown protocol version or
+ * cipher suite makes it size the ClientHello too small and write past
+ * it (found by fuzz_session; tests/fuzz/regressions). */
+struct sess_fields {
+	unsigned side, id_len, version, suite, group, ticket_len;
+};
+
+static int known_group(unsigned g)
+{
+	/* 0: none recorded (TLS 1.2); the NIST curves, X25519, X448 and
+	 * the FFDHE groups this build offers. */
+	return g == 0 || (g >= 0x17 && g <= 0x19) || g == 0x1d || g == 0x1e ||
+	       (g >= 0x100 && g <= 0x104);
+}
+
+static int session_fields_sane(const struct sess_fields *f)
+{
+	unsigned minor = f->version & 0xff;
+	int tls13 = f->version == 0x0304;
+
+	if (f->side != WOLFSSL_CLIENT_END || f->version >> 8 != 3 ||
+	    minor < 1 || minor > 4)
+		return 0;
+	if ((f->suite >> 8 == 0x13) != tls13 || !known_group(f->group))
+		return 0;
+	if (tls13 && f->ticket_len == 0) /* TLS 1.3 resumes by ticket only */
+		return 0;
+	/* Its ClientHello is sized with the stored session ID length but
+	 * always carries 32 bytes of it. */
+	if (tls13 && f->id_len != 0 && f->id_len != SESS_ID_LEN)
+		return 0;
+	return strcmp(wolfSSL_get_cipher_name_from_suite(
+			      (unsigned char)(f->suite >> 8),
+			      (unsigned char)f->suite),
+		      "None") != 0;
+}
+
 static int session_der_sane(const unsigned char *p, size_t n)
 {
 	struct der_walk w = { p, n, 1 };
+	struct sess_fields f;
 	const unsigned char *b;
 	size_t i, count;
 
-	take(&w, 1 + 4 + 4); /* side, bornOn, timeout */
-	take_len(&w, 1, SESS_ID_LEN); /* session ID */
+	b = take(&w, 1);
+	f.side = b != NULL ? b[0] : 0;
+	take(&w, 4 + 4); /* bornOn, timeout */
+	f.id_len = take_len(&w, 1, SESS_ID_LEN); /* session ID */
 	take(&w, SESS_SECRET_LEN + 1); /* master secret, haveEMS */
 	b = take(&w, 1); /* alternative session ID: 0 or 32 bytes */
 	if (b != NULL && b[0] != 0 && b[0] != SESS_ID_LEN)
@@ -106,10 +155,17 @@ static int session_der_sane(const unsigned char *p, size_t n)
 		return 0;
 	for (i = 0; i < count; i++)
 		take_len(&w, 2, SESS_MAX_CERT);
-	take(&w, 2 + 2); /* version, cipher suite */
+	f.version = take_u16(&w);
+	f.suite = take_u16(&w);
 	take_len(&w, 2, SESS_SERVER_ID_LEN); /* server ID */
 	take_len(&w, 1, SESS_ID_LEN); /* session context */
-	return w.ok; /* the rest wolfSSL checks itself */
+	take(&w, 1); /* peerVerifyRet */
+	f.group = take_u16(&w);
+	take(&w, 8 + 4); /* ticketSeen, ticketAdd */
+	take_len(&w, 1, 255); /* ticket nonce (wolfSSL bounds it) */
+	f.ticket_len = take_u16(&w);
+	take(&w, f.ticket_len);
+	return w.ok && session_fields_sane(&f);
 }
 
 int tp_conn_load_session(struct tp_conn *c, const char *path)
