@@ -155,6 +155,27 @@ static void reverse_lines(char *buf, size_t n, char *line, size_t *have,
 	}
 }
 
+/* Asks the client to renegotiate. Modes that read (echo, reverse, sink)
+ * send the HelloRequest and read on; the client's ClientHello is handled
+ * when it comes, and its data meanwhile flows (waiting here instead, a
+ * client that writes much and reads slowly would have to be buffered
+ * without bound). Source mode does not read while it writes, so it waits
+ * for each renegotiation. */
+static int ask_renegotiation(struct serve_conn *sc)
+{
+	if (sc->o->mode == MODE_SOURCE)
+		return tp_conn_renegotiate(sc->c);
+	switch (tp_conn_request_renegotiation(sc->c)) {
+	case 0:
+		say(sc, "HelloRequest sent");
+		return 0;
+	case 1:
+		return 0; /* the last one is still unanswered */
+	default:
+		return -1;
+	}
+}
+
 /* Starts a HelloRequest or KeyUpdate when enough bytes went by. */
 static void maybe_rekey(struct serve_conn *sc, uint64_t *since)
 {
@@ -168,7 +189,7 @@ static void maybe_rekey(struct serve_conn *sc, uint64_t *since)
 	if (!tls13 && o->hello_request_every &&
 	    *since >= o->hello_request_every) {
 		*since = 0;
-		if (tp_conn_renegotiate(sc->c) == 0)
+		if (ask_renegotiation(sc) == 0)
 			return;
 		if (tp_conn_errcode(sc->c) == TP_ERR_CLOSED)
 			sc->closing = 1; /* the client finished: stop asking */
@@ -266,7 +287,7 @@ static void *timer_thread(void *arg)
 		pthread_mutex_unlock(&sc->tm);
 		if (tp_conn_info(sc->c, &in) == 0 &&
 		    strcmp(in.version, "TLSv1.3") != 0 &&
-		    tp_conn_renegotiate(sc->c) < 0 &&
+		    ask_renegotiation(sc) < 0 &&
 		    tp_conn_errcode(sc->c) != TP_ERR_REFUSED &&
 		    tp_conn_errcode(sc->c) != TP_ERR_TIMEOUT) {
 			say(sc, "renegotiation failed: %s",

@@ -204,6 +204,8 @@ int tp_conn_handshake(struct tp_conn *c)
 /* May the peer renegotiate now, per policy? */
 int tp_conn_peer_reneg_allowed(struct tp_conn *c)
 {
+	if (c->hello_request_pending)
+		return 1; /* we asked for it */
 	switch (c->cfg->reneg_policy) {
 	case TP_RENEG_ACCEPT:
 		return 1;
@@ -214,6 +216,35 @@ int tp_conn_peer_reneg_allowed(struct tp_conn *c)
 		return c->peer_renegs_accepted < c->cfg->reneg_limit;
 	}
 	return 0;
+}
+
+/* A wolfSSL read met the peer's ClientHello or HelloRequest (err: its
+ * WANT_READ or APP_DATA_READY): this thread owns the renegotiation. */
+void tp_conn_begin_peer_reneg(struct tp_conn *c, int err)
+{
+	if (c->hello_request_pending)
+		c->hello_request_pending = 0; /* the answer to ours */
+	else
+		c->peer_renegs_accepted++;
+	tp_conn_hs_begin(c, TP_HS_RENEG_PEER);
+	c->app_data_ready = err == APP_DATA_READY;
+}
+
+/* After a read: the client answered our HelloRequest with a warning
+ * no_renegotiation (tp_conn_request_renegotiation cleared the last one,
+ * so this is the answer). */
+static void notice_hello_request_refused(struct tp_conn *c)
+{
+	WOLFSSL_ALERT_HISTORY h;
+
+	if (!c->hello_request_pending ||
+	    wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS ||
+	    h.last_rx.code != no_renegotiation || h.last_rx.level != 1)
+		return;
+	c->hello_request_pending = 0;
+	c->info.renegotiations_refused++;
+	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+		      "refused by the peer (warning alert no_renegotiation)");
 }
 
 /* After any wolfSSL_read: a changed decryption key with no handshake
@@ -253,6 +284,7 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 		c->info.renegotiations_refused++;
 		tp_alerts_poll(c);
 	}
+	notice_hello_request_refused(c);
 	notice_key_update(c);
 	if (tp_io_flush(c) < 0)
 		return -1;
@@ -261,9 +293,7 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 	if (!wolfSSL_is_init_finished(c->ssl) && !c->failed &&
 	    (err == WOLFSSL_ERROR_WANT_READ || err == APP_DATA_READY)) {
 		/* The peer started a renegotiation inside this read: own it. */
-		c->peer_renegs_accepted++;
-		tp_conn_hs_begin(c, TP_HS_RENEG_PEER);
-		c->app_data_ready = err == APP_DATA_READY;
+		tp_conn_begin_peer_reneg(c, err);
 		return -2;
 	}
 	if (err == APP_DATA_READY)
@@ -453,8 +483,7 @@ static int settle_input(struct tp_conn *c)
 		if (!wolfSSL_is_init_finished(c->ssl) &&
 		    (err == WOLFSSL_ERROR_WANT_READ || err == APP_DATA_READY)) {
 			/* The peer started one first; run it, then retry. */
-			tp_conn_hs_begin(c, TP_HS_RENEG_PEER);
-			c->app_data_ready = err == APP_DATA_READY;
+			tp_conn_begin_peer_reneg(c, err);
 			return tp_conn_drive_handshake(c) < 0 && c->failed ?
 				       -1 :
 				       1;
@@ -518,6 +547,44 @@ int tp_conn_renegotiate(struct tp_conn *c)
 	}
 	tp_conn_unlock(c);
 	return r;
+}
+
+int tp_conn_request_renegotiation(struct tp_conn *c)
+{
+	int r;
+
+	TP_LOCK(c);
+	r = tp_conn_ensure_handshake(c, 0);
+	if (r == 0 && c->cfg->role != TP_SERVER) {
+		tp_conn_set_soft_error(c, TP_ERR_USAGE,
+				       "only a server sends HelloRequest");
+		r = -1;
+	}
+	if (r == 0)
+		r = check_can_renegotiate(c);
+	if (r == 0 && c->hello_request_pending) {
+		/* A client that is renegotiating must ignore a HelloRequest
+		 * (RFC 5246, 7.4.1.1), but wolfSSL's fails the session. */
+		tp_conn_unlock(c);
+		return 1;
+	}
+	if (r == 0) {
+		/* A refusal of an earlier request must not count for this
+		 * one, nor a new one go unseen for being the same alert; and
+		 * wolfSSL 5.5.4 ends a session after 5 warnings in all. */
+		tp_wolf_clear_rx_alert(c->ssl);
+		c->last_rx_alert = -1;
+		if (tp_wolf_send_hello_request(c->ssl) < 0) {
+			tp_conn_set_soft_error(c, TP_ERR_USAGE,
+					       "cannot send HelloRequest");
+			r = -1;
+		} else {
+			c->hello_request_pending = 1;
+			r = tp_io_flush(c);
+		}
+	}
+	tp_conn_unlock(c);
+	return r < 0 ? -1 : 0;
 }
 
 int tp_conn_key_update(struct tp_conn *c, int request)

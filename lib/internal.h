@@ -57,6 +57,7 @@ struct tp_wolf_hs_snap {
 };
 void tp_wolf_send_warning(WOLFSSL *ssl, int description);
 void tp_wolf_skip_peer_record(WOLFSSL *ssl);
+int tp_wolf_send_hello_request(WOLFSSL *ssl);
 void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s);
 void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s);
 void tp_wolf_clear_rx_alert(WOLFSSL *ssl);
@@ -128,6 +129,9 @@ struct tp_conn {
 	pthread_t owner;
 	int64_t hs_deadline_ms;
 	int peer_renegs_accepted;
+	/* We sent a HelloRequest and read on: the peer's ClientHello is
+	 * welcome whatever the policy for unsolicited ones. */
+	int hello_request_pending;
 	int scr_negotiated; /* the peer signalled RFC 5746 support */
 	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
 	int saw_fin, saw_reset; /* set by the receive callback */
@@ -182,6 +186,7 @@ void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to);
 int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
 int tp_conn_drive_handshake(struct tp_conn *c);
 int tp_conn_peer_reneg_allowed(struct tp_conn *c);
+void tp_conn_begin_peer_reneg(struct tp_conn *c, int err);
 int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err);
 int tp_conn_stash_app_data(struct tp_conn *c);
 void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what);

@@ -7,6 +7,8 @@
  * - refusing a peer's renegotiation per policy with a warning alert, or
  *   ignoring it: there is no public call to send an alert or to skip a
  *   record (io.c drops it, its sequence number must still be counted);
+ * - a HelloRequest alone, with wolfSSL's state left as it is (a server
+ *   that asks for a renegotiation and reads on);
  * - a KeyUpdate without update_requested: wolfSSL_update_keys always asks;
  * - noticing a peer KeyUpdate: the decryption key changes.
  */
@@ -26,6 +28,14 @@ _Static_assert(TP_SESS_SERVER_ID_LEN == SERVER_ID_LEN, "server ID length");
 void tp_wolf_send_warning(WOLFSSL *ssl, int description)
 {
 	SendAlert(ssl, alert_warning, description);
+}
+
+int tp_wolf_send_hello_request(WOLFSSL *ssl)
+{
+	/* wolfSSL_Rehandshake also starts waiting for the ClientHello, and
+	 * its state then refuses application data both ways; this is only
+	 * the message. */
+	return SendHelloRequest(ssl) == 0 ? 0 : -1;
 }
 
 void tp_wolf_skip_peer_record(WOLFSSL *ssl)
@@ -111,6 +121,11 @@ void tp_wolf_send_warning(WOLFSSL *ssl, int description)
 void tp_wolf_skip_peer_record(WOLFSSL *ssl)
 {
 	(void)ssl;
+}
+int tp_wolf_send_hello_request(WOLFSSL *ssl)
+{
+	(void)ssl;
+	return -1;
 }
 void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s)
 {

@@ -154,6 +154,15 @@ int tp_conn_flush(struct tp_conn *c);
  * completed, -1 otherwise; errcode TP_ERR_REFUSED means the peer refused
  * and the session goes on. */
 int tp_conn_renegotiate(struct tp_conn *c);
+/* Server, TLS <= 1.2: send a HelloRequest and return at once. The
+ * client's ClientHello is taken by a later read, which runs the
+ * renegotiation (events TP_EV_RENEG_REQUESTED "peer" and TP_EV_RENEG_DONE,
+ * or TP_EV_RENEG_REFUSED when the client answers no_renegotiation).
+ * Unlike tp_conn_renegotiate, reading goes on while the client takes its
+ * time to answer, so its data is never held back without bound. Returns 0
+ * when sent, 1 when an earlier one is still unanswered (none is sent), -1
+ * otherwise (the session goes on unless errcode says). */
+int tp_conn_request_renegotiation(struct tp_conn *c);
 /* TLS 1.3: send KeyUpdate, asking the peer to update too when request. */
 int tp_conn_key_update(struct tp_conn *c, int request);
 /* Send close_notify; reading continues until the peer closes. */
