@@ -166,6 +166,8 @@ static int wait_for_owner(struct tp_conn *c, int stop_on_data)
 	return c->failed ? -1 : 0;
 }
 
+static int drive(struct tp_conn *c, int deliver);
+
 /*
  * Makes sure a handshake is complete: runs it when nobody does, waits when
  * another thread does. M held. Returns 0 when DONE, 1 (only with
@@ -188,10 +190,13 @@ int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data)
 			tp_conn_unlock(c);
 			tp_hook(c, TP_SP_HS_OWNER);
 			TP_LOCK(c);
-			return tp_conn_drive_handshake(c) < 0 ? -1 : 0;
+			r = drive(c, stop_on_data);
+			return r < 0 ? -1 : r;
 		case TP_HS_RUNNING:
-			if (pthread_equal(c->owner, pthread_self()))
-				return tp_conn_drive_handshake(c) < 0 ? -1 : 0;
+			if (pthread_equal(c->owner, pthread_self())) {
+				r = drive(c, stop_on_data);
+				return r < 0 ? -1 : r;
+			}
 			r = wait_for_owner(c, stop_on_data);
 			if (r != 0)
 				return r;
@@ -319,6 +324,25 @@ static int wait_for_peer(struct tp_conn *c)
  */
 int tp_conn_drive_handshake(struct tp_conn *c)
 {
+	return drive(c, 0);
+}
+
+/*
+ * The same; with deliver (a reader drives), application data met on the
+ * way is handed to the reader at once: returns 1 with it in rxbuf, the
+ * handshake still RUNNING and owned by this thread, which resumes it in
+ * its next call. Stashing all of it until the end instead, a peer that
+ * echoes what it receives would fill rxbuf with everything in flight
+ * (megabytes on loopback). Time spent outside does not count against the
+ * peer: the deadline restarts on resuming.
+ */
+static int drive(struct tp_conn *c, int deliver)
+{
+	if (c->hs_paused) {
+		c->hs_paused = 0;
+		if (c->cfg->handshake_ms > 0)
+			c->hs_deadline_ms = tp_now_ms() + c->cfg->handshake_ms;
+	}
 	for (;;) {
 		int ret, err, r;
 
@@ -332,6 +356,10 @@ int tp_conn_drive_handshake(struct tp_conn *c)
 				tp_conn_hs_end(c, TP_HS_FAILED);
 				return -1;
 			}
+		}
+		if (deliver && c->rxbuf.len > 0) {
+			c->hs_paused = 1;
+			return 1;
 		}
 		ret = wolfSSL_negotiate(c->ssl);
 		tp_alerts_poll(c);

@@ -128,6 +128,7 @@ struct tp_conn {
 	enum tp_hs_kind hs_kind;
 	pthread_t owner;
 	int64_t hs_deadline_ms;
+	int hs_paused; /* the owner left to hand data to its caller */
 	int peer_renegs_accepted;
 	/* We sent a HelloRequest and read on: the peer's ClientHello is
 	 * welcome whatever the policy for unsolicited ones. */

@@ -180,6 +180,57 @@ static void test_client_refuses(void)
 	printf("client refuses each HelloRequest: ok\n");
 }
 
+struct reader {
+	pthread_t thread;
+	struct tp_conn *c;
+	char got[4];
+	size_t n;
+};
+
+static void *read_main(void *arg)
+{
+	struct reader *r = arg;
+
+	r->n = tu_read_full(r->c, r->got, 2);
+	return NULL;
+}
+
+/*
+ * Data the server wrote after its HelloRequest reaches the client while
+ * the client renegotiates (its ClientHello is out, the server has not
+ * read it): the client's read returns it at once instead of holding it
+ * until the renegotiation ends (a server echoing a flow would otherwise
+ * make the client hold everything in flight). Here the server reads only
+ * after that, so holding it would time out.
+ */
+static void test_client_gets_data_mid_renegotiation(void)
+{
+	struct pair p;
+	struct reader r = { 0 };
+	char buf[2];
+
+	pair_open(&p, TP_RENEG_ACCEPT);
+	pair_handshake(&p);
+	CHECK_EQ_INT(tp_conn_request_renegotiation(p.server), 0);
+	CHECK_EQ_INT(tp_conn_write(p.server, "A\n", 2), 2);
+	tu_watchdog_note("client reads past the HelloRequest");
+	if (tu_read_full(p.client, buf, 2) != 2)
+		tu_fail(__FILE__, __LINE__, "client read: %s",
+			tp_conn_error(p.client));
+	CHECK(memcmp(buf, "A\n", 2) == 0);
+	CHECK_EQ_INT(renegotiations(p.client, 0), 0); /* still running */
+	r.c = p.server;
+	CHECK(pthread_create(&r.thread, NULL, read_main, &r) == 0);
+	/* The client's write resumes the renegotiation it owns. */
+	CHECK_EQ_INT(tp_conn_write(p.client, "B\n", 2), 2);
+	pthread_join(r.thread, NULL);
+	CHECK(r.n == 2 && memcmp(r.got, "B\n", 2) == 0);
+	CHECK_EQ_INT(renegotiations(p.client, 0), 1);
+	CHECK_EQ_INT(renegotiations(p.server, 0), 1);
+	pair_close(&p);
+	printf("client gets data in the middle of a renegotiation: ok\n");
+}
+
 static void test_client_may_not_ask(void)
 {
 	struct pair p;
@@ -197,6 +248,7 @@ int main(void)
 	tu_watchdog_start(60, "HelloRequest without waiting");
 	test_server_reads_on();
 	test_client_refuses();
+	test_client_gets_data_mid_renegotiation();
 	test_client_may_not_ask();
 	tu_watchdog_stop();
 	return 0;
