@@ -45,6 +45,21 @@ set(_wolf_defines
   -DWOLFSSL_ALT_NAMES -DHAVE_EX_DATA
   -DHAVE_FFDHE_3072 -DHAVE_FFDHE_4096
   -DWOLFSSL_AESNI)
+# Single-precision math with x86_64 assembly for RSA, DH and ECC (P-256):
+# faster handshakes. 5.5.4's CMake only picks the sources (sp_x86_64.c,
+# sp_x86_64_asm.S) from WOLFSSL_SP*; the defines that enable the code must
+# come from us, into options.h like the ones above and, because CMake does
+# not hand CMAKE_C_FLAGS to the assembler, into CMAKE_ASM_FLAGS as well
+# (without WOLFSSL_SP_X86_64_ASM the .S assembles to nothing). The BMI2/ADX
+# variants inside are chosen at run time from CPUID.
+set(_wolf_sp_args "")
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  list(APPEND _wolf_defines
+    -DWOLFSSL_HAVE_SP_ECC -DWOLFSSL_HAVE_SP_RSA -DWOLFSSL_HAVE_SP_DH
+    -DWOLFSSL_SP_ASM -DWOLFSSL_SP_X86_64_ASM -DWOLFSSL_SP_X86_64)
+  set(_wolf_sp_args
+    -DWOLFSSL_SP=yes -DWOLFSSL_SP_ASM=yes -DWOLFSSL_SP_X86_64_ASM=yes)
+endif()
 string(REPLACE ";" " " _wolf_defines "${_wolf_defines}")
 # Not copied into options.h (no -D), but needed to build the AES-NI code.
 set(_wolf_cflags "${_wolf_defines} -maes -msse4.2 -mpclmul -Wno-error -O2")
@@ -74,7 +89,9 @@ ExternalProject_Add(wolfssl_build
     -DWOLFSSL_CURVE25519=yes -DWOLFSSL_ED25519=yes
     -DWOLFSSL_CHACHA=yes -DWOLFSSL_POLY1305=yes
     -DWOLFSSL_AESNI=yes -DWOLFSSL_HARDEN=yes
+    ${_wolf_sp_args}
     -DCMAKE_C_FLAGS=${_wolf_cflags}
+    -DCMAKE_ASM_FLAGS=${_wolf_defines}
   BUILD_BYPRODUCTS "${_wolf_lib}"
   UPDATE_COMMAND ""
   LOG_CONFIGURE ON LOG_BUILD ON LOG_INSTALL ON LOG_OUTPUT_ON_FAILURE ON)
