@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checksum.h"
 #include "serve.h"
 #include "tlsprobe.h"
 
@@ -224,9 +225,11 @@ static void serve_one(struct serve_conn *sc)
 {
 	char buf[16384], line[16384];
 	size_t have = 0;
-	uint64_t total = 0, since = 0, sum = 1469598103934665603ull;
+	uint64_t total = 0, since = 0;
+	struct sum64 sum;
 	ssize_t n;
 
+	sum64_init(&sum);
 	if (sc->o->mode == MODE_SOURCE) {
 		source_data(sc);
 		tp_conn_shutdown_write(sc->c);
@@ -245,9 +248,7 @@ static void serve_one(struct serve_conn *sc)
 				      sc->o, sc->c);
 			break;
 		case MODE_SINK:
-			for (ssize_t i = 0; i < n; i++)
-				sum = (sum ^ (unsigned char)buf[i]) *
-				      1099511628211ull;
+			sum64_update(&sum, buf, (size_t)n);
 			break;
 		case MODE_SOURCE:
 			break;
@@ -259,8 +260,9 @@ static void serve_one(struct serve_conn *sc)
 	if (n < 0)
 		say(sc, "error: %s", tp_conn_error(sc->c));
 	if (sc->o->mode == MODE_SINK)
-		say(sc, "received %llu bytes, fnv1a64 %016llx",
-		    (unsigned long long)total, (unsigned long long)sum);
+		say(sc, "received %llu bytes, checksum %016llx",
+		    (unsigned long long)total,
+		    (unsigned long long)sum64_final(&sum));
 	tp_conn_shutdown_write(sc->c);
 	say(sc, "closed after %llu bytes in", (unsigned long long)total);
 }
