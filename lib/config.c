@@ -64,6 +64,8 @@ struct tp_config *tp_config_new(enum tp_role role)
 	cfg->connect_ms = 10000;
 	cfg->handshake_ms = 10000;
 	cfg->write_queue = 256 * 1024;
+	cfg->hold_max = 4u << 20;
+	cfg->hold_ms = 1000;
 	cfg->tickets = 1;
 	wolfSSL_CTX_set_min_proto_version(cfg->ctx, TP_TLS1_2);
 	/* wolfSSL would offer P-521 first (slow, and what TLS 1.2 servers
@@ -261,6 +263,13 @@ void tp_config_set_timeouts(struct tp_config *cfg, int connect_ms,
 void tp_config_set_write_queue(struct tp_config *cfg, size_t bytes)
 {
 	cfg->write_queue = bytes ? bytes : 1;
+}
+
+void tp_config_set_hello_request_hold(struct tp_config *cfg, size_t max_bytes,
+				      int max_ms)
+{
+	cfg->hold_max = max_bytes;
+	cfg->hold_ms = max_ms;
 }
 
 void tp_config_set_event_cb(struct tp_config *cfg, tp_event_cb cb, void *arg)

@@ -245,6 +245,7 @@ static void notice_hello_request_refused(struct tp_conn *c)
 	c->info.renegotiations_refused++;
 	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
 		      "refused by the peer (warning alert no_renegotiation)");
+	tp_hold_flush(c);
 }
 
 /* After any wolfSSL_read: a changed decryption key with no handshake
@@ -350,9 +351,15 @@ ssize_t tp_conn_read(struct tp_conn *c, void *buf, size_t len)
 			out = r;
 			break;
 		}
-		if (r == -3 && tp_io_wait(c, POLLIN, 0, TP_SP_READ_WAIT) < 0) {
-			out = -1;
-			break;
+		if (r == -3) {
+			r = tp_io_wait(c, POLLIN, tp_hold_deadline(c),
+				       TP_SP_READ_WAIT);
+			if (r == 1)
+				r = tp_hold_flush(c); /* kept long enough */
+			if (r < 0) {
+				out = -1;
+				break;
+			}
 		}
 	}
 	if (out > 0)
@@ -381,6 +388,15 @@ ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len)
 
 	tp_hook(c, TP_SP_WRITE_ENTER);
 	TP_LOCK(c);
+	if (c->hello_request_pending || c->held.len > 0) {
+		int h = c->write_shut || c->failed ? 0 :
+						     tp_hold_write(c, p, len);
+
+		if (h != 0) {
+			tp_conn_unlock(c);
+			return h > 0 ? (ssize_t)len : -1;
+		}
+	}
 	while (done < len) {
 		size_t chunk = len - done > 16384 ? 16384 : len - done;
 		int ret;
@@ -415,6 +431,8 @@ int tp_conn_flush(struct tp_conn *c)
 	int r = 0;
 
 	TP_LOCK(c);
+	if (c->held.len > 0 && tp_conn_ensure_handshake(c, 0) == 0)
+		r = tp_hold_flush(c);
 	while (c->outq.len > 0 && r == 0 && !c->failed)
 		r = tp_io_wait(c, 0, 0, TP_SP_WRITE_WAIT) < 0 ? -1 : 0;
 	r = c->failed ? -1 : 0;
@@ -625,7 +643,7 @@ int tp_conn_shutdown_write(struct tp_conn *c)
 	TP_LOCK(c);
 	/* close_notify needs the handshake, even when nothing was written. */
 	if (!c->write_shut && !c->failed &&
-	    tp_conn_ensure_handshake(c, 0) == 0) {
+	    tp_conn_ensure_handshake(c, 0) == 0 && tp_hold_flush(c) == 0) {
 		c->write_shut = 1;
 		wolfSSL_shutdown(c->ssl); /* queues close_notify */
 		c->close_notify_queued = 1;
@@ -679,6 +697,7 @@ void tp_conn_free(struct tp_conn *c)
 	close(c->wake_fd);
 	tp_buf_free(&c->outq);
 	tp_buf_free(&c->rxbuf);
+	tp_buf_free(&c->held);
 	tp_info_free_all(c);
 	free(c->servername);
 	pthread_mutex_destroy(&c->m);

@@ -39,6 +39,8 @@ struct tp_config {
 	int reneg_limit;
 	int connect_ms, handshake_ms;
 	size_t write_queue;
+	size_t hold_max; /* hold.c */
+	int hold_ms;
 	tp_event_cb event_cb;
 	void *event_arg;
 	int tickets;
@@ -141,6 +143,8 @@ struct tp_conn {
 
 	struct tp_buf outq; /* records wolfSSL produced, in wire order */
 	struct tp_buf rxbuf; /* plaintext that arrived during a handshake */
+	struct tp_buf held; /* writes kept while our HelloRequest is open */
+	int64_t hold_deadline_ms;
 	/* A wolfSSL call that starts a handshake (wolfSSL_Rehandshake, or a
 	 * wolfSSL_read meeting HelloRequest) returned APP_DATA_READY: the
 	 * decrypted record must be taken with wolfSSL_read before the next
@@ -192,6 +196,11 @@ int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err);
 int tp_conn_stash_app_data(struct tp_conn *c);
 void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what);
 int64_t tp_now_ms(void);
+
+/* hold.c: a server's writes while its HelloRequest is unanswered */
+int tp_hold_write(struct tp_conn *c, const void *buf, size_t len);
+int tp_hold_flush(struct tp_conn *c);
+int64_t tp_hold_deadline(const struct tp_conn *c);
 
 /* io.c: wolfSSL I/O callbacks, queue flushing, waiting in poll() */
 void tp_io_install(struct tp_conn *c);

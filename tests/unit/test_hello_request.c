@@ -20,7 +20,10 @@ struct pair {
 	struct tp_conn *client, *server;
 };
 
-static void pair_open(struct pair *p, enum tp_reneg_policy client_policy)
+/* hold: the server's bound on writes kept while its HelloRequest is open
+ * (bytes, milliseconds). */
+static void pair_open_hold(struct pair *p, enum tp_reneg_policy client_policy,
+			   size_t hold_bytes, int hold_ms)
 {
 	int cfd, sfd;
 
@@ -29,11 +32,18 @@ static void pair_open(struct pair *p, enum tp_reneg_policy client_policy)
 	tp_config_set_reneg_policy(p->ccfg, client_policy, 0);
 	tp_config_set_timeouts(p->ccfg, 5000, 5000);
 	tp_config_set_timeouts(p->scfg, 5000, 5000);
+	tp_config_set_hello_request_hold(p->scfg, hold_bytes, hold_ms);
 	CHECK(tu_tcp_pair(&cfd, &sfd) == 0);
 	p->client = tp_conn_new(p->ccfg);
 	p->server = tp_conn_new(p->scfg);
 	CHECK(tp_conn_attach_fd(p->client, cfd, "localhost") == 0);
 	CHECK(tp_conn_attach_fd(p->server, sfd, NULL) == 0);
+}
+
+static void pair_open(struct pair *p, enum tp_reneg_policy client_policy)
+{
+	/* Long enough that a test passing by the hold's timeout fails. */
+	pair_open_hold(p, client_policy, 1u << 20, 30000);
 }
 
 static void *server_handshake_main(void *arg)
@@ -155,11 +165,41 @@ static void test_server_reads_on(void)
 	printf("server reads on while its HelloRequest is unanswered: ok\n");
 }
 
+struct reader {
+	pthread_t thread;
+	struct tp_conn *c;
+	char got[8];
+	size_t want, n;
+};
+
+static void *read_main(void *arg)
+{
+	struct reader *r = arg;
+
+	r->n = tu_read_full(r->c, r->got, r->want);
+	return NULL;
+}
+
+static void reader_start(struct reader *r, struct tp_conn *c, size_t want)
+{
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->want = want;
+	CHECK(pthread_create(&r->thread, NULL, read_main, r) == 0);
+}
+
+static void reader_expect(struct reader *r, const char *want)
+{
+	pthread_join(r->thread, NULL);
+	CHECK(r->n == r->want && memcmp(r->got, want, r->want) == 0);
+}
+
 /* More refusals than wolfSSL tolerates warning alerts (5): each is seen,
  * and each lets the next request go out. */
 static void test_client_refuses(void)
 {
 	struct pair p;
+	struct reader r;
 	char buf[5];
 
 	pair_open(&p, TP_RENEG_REFUSE);
@@ -167,32 +207,18 @@ static void test_client_refuses(void)
 	for (int i = 0; i < 7; i++) {
 		tu_watchdog_note("client refuses: request %d", i);
 		CHECK_EQ_INT(tp_conn_request_renegotiation(p.server), 0);
+		/* Kept until the server's read sees the refusal. */
 		CHECK_EQ_INT(tp_conn_write(p.server, "ping\n", 5), 5);
+		reader_start(&r, p.server, 5);
 		CHECK_EQ_INT(tu_read_full(p.client, buf, 5), 5);
 		CHECK(memcmp(buf, "ping\n", 5) == 0);
 		CHECK_EQ_INT(tp_conn_write(p.client, "pong\n", 5), 5);
-		CHECK_EQ_INT(tu_read_full(p.server, buf, 5), 5);
-		CHECK(memcmp(buf, "pong\n", 5) == 0);
+		reader_expect(&r, "pong\n");
 		CHECK_EQ_INT(renegotiations(p.server, 1), i + 1);
 	}
 	CHECK_EQ_INT(renegotiations(p.server, 0), 0);
 	pair_close(&p);
 	printf("client refuses each HelloRequest: ok\n");
-}
-
-struct reader {
-	pthread_t thread;
-	struct tp_conn *c;
-	char got[4];
-	size_t n;
-};
-
-static void *read_main(void *arg)
-{
-	struct reader *r = arg;
-
-	r->n = tu_read_full(r->c, r->got, 2);
-	return NULL;
 }
 
 /*
@@ -206,10 +232,11 @@ static void *read_main(void *arg)
 static void test_client_gets_data_mid_renegotiation(void)
 {
 	struct pair p;
-	struct reader r = { 0 };
+	struct reader r;
 	char buf[2];
 
-	pair_open(&p, TP_RENEG_ACCEPT);
+	pair_open_hold(&p, TP_RENEG_ACCEPT, 0,
+		       0); /* the server keeps nothing */
 	pair_handshake(&p);
 	CHECK_EQ_INT(tp_conn_request_renegotiation(p.server), 0);
 	CHECK_EQ_INT(tp_conn_write(p.server, "A\n", 2), 2);
@@ -219,16 +246,62 @@ static void test_client_gets_data_mid_renegotiation(void)
 			tp_conn_error(p.client));
 	CHECK(memcmp(buf, "A\n", 2) == 0);
 	CHECK_EQ_INT(renegotiations(p.client, 0), 0); /* still running */
-	r.c = p.server;
-	CHECK(pthread_create(&r.thread, NULL, read_main, &r) == 0);
+	reader_start(&r, p.server, 2);
 	/* The client's write resumes the renegotiation it owns. */
 	CHECK_EQ_INT(tp_conn_write(p.client, "B\n", 2), 2);
-	pthread_join(r.thread, NULL);
-	CHECK(r.n == 2 && memcmp(r.got, "B\n", 2) == 0);
+	reader_expect(&r, "B\n");
 	CHECK_EQ_INT(renegotiations(p.client, 0), 1);
 	CHECK_EQ_INT(renegotiations(p.server, 0), 1);
 	pair_close(&p);
 	printf("client gets data in the middle of a renegotiation: ok\n");
+}
+
+/*
+ * By default the server keeps what it writes after its HelloRequest until
+ * the renegotiation is over, so the client sees no application data
+ * inside it (gnutls-cli and s_client would fail). Without the hold the
+ * client's read returns "A" with the renegotiation still running.
+ */
+static void test_server_holds_writes(void)
+{
+	struct pair p;
+	struct reader r;
+	char buf[2];
+
+	pair_open(&p, TP_RENEG_ACCEPT);
+	pair_handshake(&p);
+	CHECK_EQ_INT(tp_conn_request_renegotiation(p.server), 0);
+	CHECK_EQ_INT(tp_conn_write(p.server, "A\n", 2), 2);
+	reader_start(&r, p.server, 2); /* takes the ClientHello */
+	CHECK_EQ_INT(tu_read_full(p.client, buf, 2), 2);
+	CHECK(memcmp(buf, "A\n", 2) == 0);
+	CHECK_EQ_INT(renegotiations(p.client, 0), 1); /* "A" came after it */
+	CHECK_EQ_INT(tp_conn_write(p.client, "B\n", 2), 2);
+	reader_expect(&r, "B\n");
+	pair_close(&p);
+	printf("server keeps its writes until the renegotiation ends: ok\n");
+}
+
+/* A client that ignores the HelloRequest gets the data once the hold
+ * times out; the server's read wakes for it. */
+static void test_hold_times_out(void)
+{
+	struct pair p;
+	struct reader r;
+	char buf[2];
+
+	pair_open_hold(&p, TP_RENEG_IGNORE, 1u << 20, 200);
+	pair_handshake(&p);
+	CHECK_EQ_INT(tp_conn_request_renegotiation(p.server), 0);
+	CHECK_EQ_INT(tp_conn_write(p.server, "A\n", 2), 2);
+	reader_start(&r, p.server, 2);
+	CHECK_EQ_INT(tu_read_full(p.client, buf, 2), 2);
+	CHECK(memcmp(buf, "A\n", 2) == 0);
+	CHECK_EQ_INT(renegotiations(p.client, 0), 0);
+	CHECK_EQ_INT(tp_conn_write(p.client, "B\n", 2), 2);
+	reader_expect(&r, "B\n");
+	pair_close(&p);
+	printf("an ignored HelloRequest holds writes back only so long: ok\n");
 }
 
 static void test_client_may_not_ask(void)
@@ -249,6 +322,8 @@ int main(void)
 	test_server_reads_on();
 	test_client_refuses();
 	test_client_gets_data_mid_renegotiation();
+	test_server_holds_writes();
+	test_hold_times_out();
 	test_client_may_not_ask();
 	tu_watchdog_stop();
 	return 0;
