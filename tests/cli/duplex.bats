@@ -93,3 +93,49 @@ count_in_log() {
 	[ "$n" -eq 10 ]
 	[ "$(count_in_log echo12 'renegotiation completed')" -eq 10 ]
 }
+
+# size_is FILE N: FILE holds N bytes.
+size_is() {
+	[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -eq "$2" ]
+}
+
+# other_client_duplex NAME CMD...: 2 MiB of random bytes through hello12
+# with another client, whose stdin stays open until all of it came back
+# (s_client and gnutls-cli end on stdin EOF and would cut the echo short);
+# then it is stopped. The echo must be byte-exact, and the server must
+# have completed renegotiations with that client.
+other_client_duplex() {
+	local name=$1 in=$BATS_TEST_TMPDIR/$1.in out=$BATS_TEST_TMPDIR/$1.out
+	local before pid
+	shift
+	head -c 2097152 "$TP_DIR/random32.bin" >"$BATS_TEST_TMPDIR/want"
+	before=$(count_in_log hello12 'renegotiation completed')
+	mkfifo "$in"
+	"$@" <"$in" >"$out" 2>"$BATS_TEST_TMPDIR/$name.err" &
+	pid=$!
+	exec 7>"$in"
+	# Bounded: a client stuck in its renegotiation stops reading stdin.
+	timeout 60 cat "$BATS_TEST_TMPDIR/want" >&7 || true
+	wait_for 30 size_is "$out" 2097152 || true
+	exec 7>&-
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	cmp "$BATS_TEST_TMPDIR/want" "$out"
+	local n=$(($(count_in_log hello12 'renegotiation completed') - before))
+	echo "# $name: $n server renegotiations completed" >&2
+	[ "$n" -ge 2 ]
+}
+
+@test "s_client in full duplex while serve renegotiates: no data inside its renegotiation, byte-exact" {
+	other_client_duplex s_client openssl s_client -quiet \
+		-connect "127.0.0.1:$HELLO12_PORT" \
+		-CAfile "$TP_DIR/hello12-ca.pem"
+}
+
+@test "gnutls-cli in full duplex while serve renegotiates: byte-exact" {
+	# gnutls-cli fails ("Application data were received, while expecting
+	# handshake data") on data inside its renegotiation.
+	other_client_duplex gnutls-cli gnutls-cli --logfile=/dev/null \
+		--x509cafile "$TP_DIR/hello12-ca.pem" -p "$HELLO12_PORT" \
+		localhost
+}
