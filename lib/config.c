@@ -64,8 +64,8 @@ struct tp_config *tp_config_new(enum tp_role role)
 	cfg->connect_ms = 10000;
 	cfg->handshake_ms = 10000;
 	cfg->write_queue = 256 * 1024;
-	cfg->hold_max = 4u << 20;
-	cfg->hold_ms = 1000;
+	cfg->hold_max = 64u << 20;
+	cfg->hold_ms = 10000;
 	cfg->tickets = 1;
 	wolfSSL_CTX_set_min_proto_version(cfg->ctx, TP_TLS1_2);
 	/* wolfSSL would offer P-521 first (slow, and what TLS 1.2 servers

@@ -128,8 +128,9 @@ void tp_config_set_write_queue(struct tp_config *cfg, size_t bytes);
 /* Server: while a HelloRequest of tp_conn_request_renegotiation is
  * unanswered, writes are kept back (many clients fail on application data
  * inside their renegotiation), up to max_bytes and for at most max_ms
- * after the first; then they are sent anyway. Defaults: 4 MiB, 1000 ms;
- * 0 bytes sends at once. */
+ * after the first; then they are sent anyway. Defaults: 64 MiB and 10 s,
+ * enough for s_client and gnutls-cli echoing 64 MiB at full speed with a
+ * HelloRequest every MiB; 0 bytes sends at once. */
 void tp_config_set_hello_request_hold(struct tp_config *cfg, size_t max_bytes,
 				      int max_ms);
 void tp_config_set_event_cb(struct tp_config *cfg, tp_event_cb cb, void *arg);
