@@ -54,6 +54,8 @@ int tp_hold_flush(struct tp_conn *c)
 		tp_buf_consume(&c->held, (size_t)ret);
 		c->info.bytes_written += (uint64_t)ret;
 	}
+	if (c->held.len == 0 && c->held.cap > (1u << 20))
+		tp_buf_free(&c->held); /* rare and possibly large: give back */
 	return c->failed ? -1 : tp_io_flush(c);
 }
 
