@@ -381,6 +381,21 @@ static int wait_queue_space(struct tp_conn *c)
 	return 0;
 }
 
+/* Encrypts up to 16 KiB into the queue. M held, handshake DONE. Returns
+ * the bytes taken, or -1 with a sticky error. */
+int tp_conn_encrypt(struct tp_conn *c, const void *p, size_t n)
+{
+	int ret = wolfSSL_write(c->ssl, p, (int)(n > 16384 ? 16384 : n));
+
+	tp_alerts_poll(c);
+	if (ret <= 0) {
+		tp_conn_classify_wolf_error(c, ret, "write");
+		return -1;
+	}
+	c->info.bytes_written += (uint64_t)ret;
+	return ret;
+}
+
 ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
@@ -411,14 +426,10 @@ ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len)
 			continue; /* the handshake filled it; wait again */
 		/* Invariant 4: the handshake is DONE in this same critical
 		 * section, so no data is encrypted while one is running. */
-		ret = wolfSSL_write(c->ssl, p + done, (int)chunk);
-		tp_alerts_poll(c);
-		if (ret <= 0) {
-			tp_conn_classify_wolf_error(c, ret, "write");
+		ret = tp_conn_encrypt(c, p + done, chunk);
+		if (ret < 0)
 			break;
-		}
 		done += (size_t)ret;
-		c->info.bytes_written += (uint64_t)ret;
 		if (tp_io_flush(c) < 0)
 			break;
 	}

@@ -90,9 +90,9 @@ void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to)
 	assert(pthread_equal(c->owner, pthread_self()));
 	c->hs = to;
 	pthread_cond_broadcast(&c->cv);
+	/* Writes kept while our HelloRequest was open go out now. */
 	if (to == TP_HS_DONE)
-		tp_hold_flush(
-			c); /* writes kept while our HelloRequest was open */
+		tp_hold_flush(c);
 }
 
 static const char *wolf_reason(int err, char *buf, size_t len)

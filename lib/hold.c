@@ -42,17 +42,12 @@ int tp_hold_write(struct tp_conn *c, const void *buf, size_t len)
 int tp_hold_flush(struct tp_conn *c)
 {
 	while (c->held.len > 0 && !c->failed) {
-		size_t chunk = c->held.len > 16384 ? 16384 : c->held.len;
-		int ret = wolfSSL_write(c->ssl, c->held.data + c->held.off,
-					(int)chunk);
+		int ret = tp_conn_encrypt(c, c->held.data + c->held.off,
+					  c->held.len);
 
-		tp_alerts_poll(c);
-		if (ret <= 0) {
-			tp_conn_classify_wolf_error(c, ret, "write");
+		if (ret < 0)
 			return -1;
-		}
 		tp_buf_consume(&c->held, (size_t)ret);
-		c->info.bytes_written += (uint64_t)ret;
 	}
 	if (c->held.len == 0 && c->held.cap > (1u << 20))
 		tp_buf_free(&c->held); /* rare and possibly large: give back */

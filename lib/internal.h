@@ -194,6 +194,7 @@ int tp_conn_peer_reneg_allowed(struct tp_conn *c);
 void tp_conn_begin_peer_reneg(struct tp_conn *c, int err);
 int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err);
 int tp_conn_stash_app_data(struct tp_conn *c);
+int tp_conn_encrypt(struct tp_conn *c, const void *p, size_t n);
 void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what);
 int64_t tp_now_ms(void);
 

@@ -97,6 +97,10 @@ static void *bulk_write_main(void *arg)
 	struct bulk_writer *w = arg;
 
 	w->result = tp_conn_write(w->c, w->data, BULK);
+	/* A write returns once all is queued; the tail may still wait for
+	 * socket space, and nobody else calls into the client. */
+	if (w->result == BULK && tp_conn_flush(w->c) < 0)
+		w->result = -1;
 	return NULL;
 }
 
