@@ -57,7 +57,7 @@ count_in_log() {
 	local n
 	n=$(count_in_log hello12 'renegotiation completed')
 	echo "# $n server renegotiations completed" >&2
-	[ "$n" -ge 2 ]
+	[ "$n" -ge 1 ]
 }
 
 @test "8 MiB echoed while the server sends KeyUpdate (TLS 1.3, every 256 KiB)" {
@@ -103,7 +103,10 @@ size_is() {
 # with another client, whose stdin stays open until all of it came back
 # (s_client and gnutls-cli end on stdin EOF and would cut the echo short);
 # then it is stopped. The echo must be byte-exact, and the server must
-# have completed renegotiations with that client.
+# have completed a renegotiation with that client. Only one is certain:
+# serve asks again 64 KiB after the last one completed, and a client that
+# answers its HelloRequest late (gnutls-cli did in one full run) may
+# have sent all 2 MiB by then.
 other_client_duplex() {
 	local name=$1 in=$BATS_TEST_TMPDIR/$1.in out=$BATS_TEST_TMPDIR/$1.out
 	local before pid
@@ -123,7 +126,7 @@ other_client_duplex() {
 	cmp "$BATS_TEST_TMPDIR/want" "$out"
 	local n=$(($(count_in_log hello12 'renegotiation completed') - before))
 	echo "# $name: $n server renegotiations completed" >&2
-	[ "$n" -ge 2 ]
+	[ "$n" -ge 1 ]
 }
 
 @test "s_client in full duplex while serve renegotiates: no data inside its renegotiation, byte-exact" {
