@@ -219,8 +219,6 @@ void *input_readline_thread(void *arg)
 		return NULL;
 	}
 	setup_readline();
-	if (ui.s->opt->verbosity == CLI_NORMAL)
-		console_msg("Type :help for commands, Ctrl-D to close.");
 	poll_loop(wake);
 	show_output();
 	if (ui.active) {

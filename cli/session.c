@@ -117,7 +117,7 @@ static void warn_insecure(struct tp_conn *c, const struct cli_options *o)
 void session_note_handshake(struct session *s, struct tp_conn *c)
 {
 	char *text;
-	int mine;
+	int mine, hint;
 
 	if (!conn_handshaken(c))
 		return;
@@ -130,11 +130,18 @@ void session_note_handshake(struct session *s, struct tp_conn *c)
 	pthread_mutex_lock(&s->mtx);
 	mine = !s->summary_done && c == s->conn;
 	s->summary_done = 1;
+	hint = mine && !s->hinted && s->interactive &&
+	       s->opt->verbosity == CLI_NORMAL;
+	s->hinted |= hint;
 	pthread_mutex_unlock(&s->mtx);
 	if (mine && text != NULL)
 		console_text(text);
 	if (mine)
 		warn_insecure(c, s->opt);
+	/* After the summary, not before it: the prompt comes up at once,
+	 * while the handshake is still running. */
+	if (hint)
+		console_msg("Type :help for commands, Ctrl-D to close.");
 	free(text);
 }
 

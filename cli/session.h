@@ -28,6 +28,7 @@ struct session {
 	pthread_cond_t cv; /* ended, input_eof changes */
 	struct tp_conn *conn; /* (M) current connection */
 	int summary_done; /* (M) summary shown for conn */
+	int hinted; /* (M) the interactive :help hint was shown */
 	int ended; /* (M) the run is over */
 	enum cli_status status; /* (M) exit status once ended */
 	int input_eof; /* (M) stdin EOF, close_notify sent */

@@ -145,6 +145,11 @@ exit_status_is() {
 	start_client TLSPROBE_HISTORY="$HIST" -- --ca-file \
 		"$TP_DIR/rev-ca.pem" "localhost:$REV_PORT"
 	ready
+	# The :help hint once, below the session summary, not above it.
+	wait_for_pane '^Type :help'
+	[ "$(screen_count '^Type :help')" -eq 1 ]
+	screen | awk '/^Verification: ok/ { v = NR } /^Type :help/ { h = NR }
+		END { exit !(v && h > v) }'
 	type_line 'hello there'
 	wait_for_pane '^ereht olleh$'
 	wait_for_prompt ''
