@@ -248,9 +248,11 @@ static void notice_hello_request_refused(struct tp_conn *c)
 	tp_hold_flush(c);
 }
 
-/* After any wolfSSL_read: a changed decryption key with no handshake
- * running means the peer sent a TLS 1.3 KeyUpdate. */
-static void notice_key_update(struct tp_conn *c)
+/* A changed decryption key with no handshake running means the peer sent
+ * a TLS 1.3 KeyUpdate. Called after each wolfSSL_read and, since one read
+ * can go through several records, by the receive callback before each
+ * record (io.c): two KeyUpdates in one read are counted as two. */
+void tp_conn_notice_key_update(struct tp_conn *c)
 {
 	unsigned char k[32];
 
@@ -286,7 +288,7 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 		tp_alerts_poll(c);
 	}
 	notice_hello_request_refused(c);
-	notice_key_update(c);
+	tp_conn_notice_key_update(c);
 	if (tp_io_flush(c) < 0)
 		return -1;
 	if (ret > 0)

@@ -192,6 +192,7 @@ int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
 int tp_conn_drive_handshake(struct tp_conn *c);
 int tp_conn_peer_reneg_allowed(struct tp_conn *c);
 void tp_conn_begin_peer_reneg(struct tp_conn *c, int err);
+void tp_conn_notice_key_update(struct tp_conn *c);
 int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err);
 int tp_conn_stash_app_data(struct tp_conn *c);
 int tp_conn_encrypt(struct tp_conn *c, const void *p, size_t n);

@@ -91,6 +91,7 @@ static int recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	int r;
 
 	(void)ssl;
+	tp_conn_notice_key_update(c);
 	if ((r = discard_pending(c)) != 0 || (r = apply_reneg_policy(c)) != 0)
 		return r;
 	do

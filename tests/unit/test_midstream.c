@@ -764,6 +764,34 @@ static void bulk(const char *version, uint64_t total)
 	run_destroy(&r);
 }
 
+/*
+ * 3. Two KeyUpdates and then data, all in the client's socket before it
+ *    reads: wolfSSL goes through the three records in one read, and both
+ *    KeyUpdates are counted.
+ */
+static void key_updates_in_one_read(void)
+{
+	struct pair p;
+	struct hs_arg hs = { 0 };
+	pthread_t hs_t;
+	char buf[16];
+
+	pair_open(&p, "1.3", 0, 0);
+	hs.c = p.srv;
+	CHECK(pthread_create(&hs_t, NULL, handshake_main, &hs) == 0);
+	CHECK_EQ_INT(tp_conn_handshake(p.cli), 0);
+	pthread_join(hs_t, NULL);
+	if (hs.ret != 0)
+		tu_fail(__FILE__, __LINE__, "server handshake: %s", hs.err);
+	CHECK_EQ_INT(tp_conn_key_update(p.srv, 0), 0);
+	CHECK_EQ_INT(tp_conn_key_update(p.srv, 0), 0);
+	CHECK_EQ_INT(tp_conn_write(p.srv, "x", 1), 1);
+	CHECK_EQ_INT(tp_conn_read(p.cli, buf, sizeof(buf)), 1);
+	CHECK_EQ_INT(info_of(p.cli).key_updates_received, 2);
+	printf("two KeyUpdates before data, one read: both counted\n");
+	pair_close(&p);
+}
+
 int main(void)
 {
 	const char *env = getenv("TP_MIDSTREAM_MB");
@@ -778,6 +806,7 @@ int main(void)
 		parked_writer(versions[i], 4u << 20);
 	for (int i = 0; i < 2; i++)
 		bulk(versions[i], mb << 20);
+	key_updates_in_one_read();
 	printf("midstream: ok\n");
 	return 0;
 }
