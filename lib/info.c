@@ -197,6 +197,19 @@ static void check_name(struct tp_conn *c, WOLFSSL_X509 *leaf)
 				 name);
 }
 
+/* wolfSSL stops loading a chain after MAX_CHAIN_DEPTH (9) certificates
+ * and notes that in the verify result; the last one loaded then has no
+ * issuer, which alone would read as an untrusted chain. */
+static const char *failure_reason(struct tp_conn *c, int err)
+{
+	if (err == ASN_NO_SIGNER_E &&
+	    wolfSSL_get_verify_result(c->ssl) == X509_V_ERR_CERT_CHAIN_TOO_LONG)
+		return "certificate chain too long: at most 9 certificates "
+		       "are verified, and the issuer of this one was not "
+		       "reached";
+	return verify_reason(err);
+}
+
 int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 {
 	struct tp_conn *c = store->userCtx;
@@ -208,8 +221,8 @@ int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 		char *subj = subject_of(x);
 
 		tp_verify_record(c, "depth %d: %s%s%s", depth,
-				 verify_reason(store->error), subj ? ": " : "",
-				 subj ? subj : "");
+				 failure_reason(c, store->error),
+				 subj ? ": " : "", subj ? subj : "");
 		XFREE(subj, NULL, DYNAMIC_TYPE_OPENSSL);
 	}
 	if (depth == 0 && x != NULL)
