@@ -21,30 +21,6 @@ const char *tp_config_error(struct tp_config *cfg)
 	return cfg->err[0] ? cfg->err : "no error";
 }
 
-static void keylog_cb(const WOLFSSL *ssl, const char *line)
-{
-	/* The config is the context's ex data (tp_config_set_keylog_file). */
-	const struct tp_config *cfg =
-		wolfSSL_CTX_get_ex_data(wolfSSL_get_SSL_CTX((WOLFSSL *)ssl), 0);
-	char buf[512];
-	int fd, n;
-
-	if (cfg == NULL || cfg->keylog_path == NULL)
-		return;
-	n = snprintf(buf, sizeof(buf), "%s\n", line);
-	if (n <= 0 || (size_t)n >= sizeof(buf))
-		return;
-	fd = open(cfg->keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
-		return;
-	/* One write with O_APPEND: lines from several connections never mix. */
-	if (write(fd, buf, (size_t)n) < 0) {
-		/* Nothing sensible to do inside a handshake. */
-	}
-	close(fd);
-}
-
 struct tp_config *tp_config_new(enum tp_role role)
 {
 	struct tp_config *cfg;
@@ -242,7 +218,7 @@ int tp_config_set_keylog_file(struct tp_config *cfg, const char *path)
 	free(cfg->keylog_path);
 	cfg->keylog_path = strdup(path);
 	wolfSSL_CTX_set_ex_data(cfg->ctx, 0, cfg);
-	wolfSSL_CTX_set_keylog_callback(cfg->ctx, keylog_cb);
+	wolfSSL_CTX_set_keylog_callback(cfg->ctx, tp_keylog_cb);
 	return 0;
 }
 

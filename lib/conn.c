@@ -81,6 +81,8 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg)
 	}
 	tp_io_install(c);
 	wolfSSL_SetCertCbCtx(c->ssl, c);
+	if (cfg->keylog_path != NULL)
+		wolfSSL_KeepArrays(c->ssl); /* for tp_keylog_tls12 */
 	if (cfg->event_cb != NULL) {
 		wolfSSL_set_msg_callback(c->ssl, msg_cb);
 		wolfSSL_set_msg_callback_arg(c->ssl, c);

@@ -292,6 +292,7 @@ static void finish_handshake(struct tp_conn *c)
 	int kind = c->hs_kind;
 
 	tp_info_capture(c);
+	tp_keylog_tls12(c);
 	tp_wolf_decrypt_key(c->ssl, c->dec_key_snap);
 	if (kind == TP_HS_INITIAL)
 		tp_event_push(c, TP_EV_HANDSHAKE_DONE, 0, 0, 0, NULL);

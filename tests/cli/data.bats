@@ -200,3 +200,20 @@ teardown() {
 		"$BATS_TEST_TMPDIR/keys13"
 	grep -Eq '^SERVER_HANDSHAKE_TRAFFIC_SECRET ' "$BATS_TEST_TMPDIR/keys13"
 }
+
+@test "--keylog in TLS 1.2 also logs a resumed session (wolfSSL alone does not)" {
+	local keys=$BATS_TEST_TMPDIR/keys sess=$BATS_TEST_TMPDIR/sess
+	tp_start_tlsprobe_serve serve_keylog12 --tls1.2
+	TP_IN=$(tp_input 'a\n')
+	tp_probe --quiet --keylog "$keys" --sess-out "$sess" \
+		--ca-file "$TP_DIR/serve_keylog12-ca.pem" "localhost:$TP_PORT"
+	[ "$status" -eq 0 ]
+	tp_probe --brief --keylog "$keys" --sess-in "$sess" \
+		--ca-file "$TP_DIR/serve_keylog12-ca.pem" "localhost:$TP_PORT"
+	[ "$status" -eq 0 ]
+	tp_stderr_has 'resumed yes'
+	# Two lines: two client randoms, one master secret.
+	[ "$(grep -Ec '^CLIENT_RANDOM [0-9A-F]{64} [0-9A-F]{96}$' "$keys")" -eq 2 ]
+	[ "$(cut -d' ' -f2 "$keys" | sort -u | wc -l)" -eq 2 ]
+	[ "$(cut -d' ' -f3 "$keys" | sort -u | wc -l)" -eq 1 ]
+}

@@ -1,0 +1,75 @@
+/*
+ * The key log, in the SSLKEYLOGFILE format Wireshark reads. wolfSSL writes
+ * the TLS 1.3 lines, and the CLIENT_RANDOM line of a TLS 1.2 client when it
+ * sends its ClientKeyExchange. 5.5.4 leaves that line out in three cases,
+ * which tp_keylog_tls12 fills in once the handshake is done:
+ *
+ * - a resumed session: there is no ClientKeyExchange;
+ * - a master secret whose first byte is 0: its "all zero" check reads
+ *   only the first byte (one full handshake in 256);
+ * - the server side, which it never logs.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+void tp_keylog_write(const struct tp_config *cfg, const char *line)
+{
+	char buf[512];
+	int fd, n;
+
+	if (cfg == NULL || cfg->keylog_path == NULL)
+		return;
+	n = snprintf(buf, sizeof(buf), "%s\n", line);
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		return;
+	fd = open(cfg->keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return;
+	/* One write with O_APPEND: lines from several connections never mix. */
+	if (write(fd, buf, (size_t)n) < 0) {
+		/* Nothing sensible to do inside a handshake. */
+	}
+	close(fd);
+}
+
+/* wolfSSL's callback; the config is the context's ex data
+ * (tp_config_set_keylog_file). */
+void tp_keylog_cb(const WOLFSSL *ssl, const char *line)
+{
+	tp_keylog_write(
+		wolfSSL_CTX_get_ex_data(wolfSSL_get_SSL_CTX((WOLFSSL *)ssl), 0),
+		line);
+}
+
+static void hex(char *out, const unsigned char *p, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02X", p[i]);
+}
+
+/* After each handshake, M held. */
+void tp_keylog_tls12(struct tp_conn *c)
+{
+	unsigned char *ms, *sr, *cr;
+	unsigned int ms_len, sr_len, cr_len;
+	char line[sizeof("CLIENT_RANDOM ") + 2 * 32 + 1 + 2 * 48];
+
+	if (c->cfg->keylog_path == NULL ||
+	    wolfSSL_version(c->ssl) == TLS1_3_VERSION ||
+	    wolfSSL_get_keys(c->ssl, &ms, &ms_len, &sr, &sr_len, &cr,
+			     &cr_len) != WOLFSSL_SUCCESS ||
+	    ms_len != 48 || cr_len != 32)
+		return;
+	if (c->cfg->role == TP_CLIENT && !wolfSSL_session_reused(c->ssl) &&
+	    ms[0] != 0)
+		return; /* wolfSSL wrote it */
+	snprintf(line, sizeof(line), "CLIENT_RANDOM ");
+	hex(line + 14, cr, cr_len);
+	line[14 + 64] = ' ';
+	hex(line + 14 + 65, ms, ms_len);
+	tp_keylog_write(c->cfg, line);
+}
