@@ -193,7 +193,6 @@ int tp_conn_drive_handshake(struct tp_conn *c);
 int tp_conn_peer_reneg_allowed(struct tp_conn *c);
 void tp_conn_begin_peer_reneg(struct tp_conn *c, int err);
 void tp_conn_notice_key_update(struct tp_conn *c);
-void tp_keylog_write(const struct tp_config *cfg, const char *line);
 void tp_keylog_cb(const WOLFSSL *ssl, const char *line);
 void tp_keylog_tls12(struct tp_conn *c);
 int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err);

@@ -11,11 +11,12 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-void tp_keylog_write(const struct tp_config *cfg, const char *line)
+static void keylog_write(const struct tp_config *cfg, const char *line)
 {
 	char buf[512];
 	int fd, n;
@@ -40,7 +41,7 @@ void tp_keylog_write(const struct tp_config *cfg, const char *line)
  * (tp_config_set_keylog_file). */
 void tp_keylog_cb(const WOLFSSL *ssl, const char *line)
 {
-	tp_keylog_write(
+	keylog_write(
 		wolfSSL_CTX_get_ex_data(wolfSSL_get_SSL_CTX((WOLFSSL *)ssl), 0),
 		line);
 }
@@ -67,9 +68,10 @@ void tp_keylog_tls12(struct tp_conn *c)
 	if (c->cfg->role == TP_CLIENT && !wolfSSL_session_reused(c->ssl) &&
 	    ms[0] != 0)
 		return; /* wolfSSL wrote it */
-	snprintf(line, sizeof(line), "CLIENT_RANDOM ");
+	/* "CLIENT_RANDOM <client random> <master secret>", in hex */
+	memcpy(line, "CLIENT_RANDOM ", 14);
 	hex(line + 14, cr, cr_len);
-	line[14 + 64] = ' ';
-	hex(line + 14 + 65, ms, ms_len);
-	tp_keylog_write(c->cfg, line);
+	line[14 + 2 * cr_len] = ' ';
+	hex(line + 14 + 2 * cr_len + 1, ms, ms_len);
+	keylog_write(c->cfg, line);
 }
