@@ -90,3 +90,34 @@ size_t tu_read_full(struct tp_conn *c, void *buf, size_t n)
 	}
 	return got;
 }
+
+void tu_conn_pair(struct tp_config *ccfg, struct tp_config *scfg,
+		  struct tp_conn **client, struct tp_conn **server)
+{
+	int cfd, sfd;
+
+	CHECK(tu_tcp_pair(&cfd, &sfd) == 0);
+	*client = tp_conn_new(ccfg);
+	*server = tp_conn_new(scfg);
+	CHECK(*client != NULL && *server != NULL);
+	CHECK(tp_conn_attach_fd(*client, cfd, "localhost") == 0);
+	CHECK(tp_conn_attach_fd(*server, sfd, NULL) == 0);
+}
+
+static void *server_handshake_main(void *arg)
+{
+	return tp_conn_handshake(arg) == 0 ? arg : NULL;
+}
+
+void tu_handshake_both(struct tp_conn *client, struct tp_conn *server)
+{
+	pthread_t t;
+	void *ok;
+
+	CHECK(pthread_create(&t, NULL, server_handshake_main, server) == 0);
+	CHECK_EQ_INT(tp_conn_handshake(client), 0);
+	pthread_join(t, &ok);
+	if (ok == NULL)
+		tu_fail(__FILE__, __LINE__, "server handshake: %s",
+			tp_conn_error(server) ? tp_conn_error(server) : "");
+}

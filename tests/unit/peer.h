@@ -25,6 +25,14 @@ struct tp_config *tu_client_config(const char *version);
 /* The same for the server side, with the test leaf. */
 struct tp_config *tu_server_config(const char *version);
 
+/* A client and a server connection from these configs over a fresh
+ * loopback TCP pair (the client verifies "localhost"). Exits on failure. */
+void tu_conn_pair(struct tp_config *ccfg, struct tp_config *scfg,
+		  struct tp_conn **client, struct tp_conn **server);
+/* Both ends handshake at once (the server in a thread); exits unless both
+ * succeed. */
+void tu_handshake_both(struct tp_conn *client, struct tp_conn *server);
+
 /* Reads until n bytes arrived or end of stream; returns bytes read. */
 size_t tu_read_full(struct tp_conn *c, void *buf, size_t n);
 

@@ -25,19 +25,13 @@ struct pair {
 static void pair_open_hold(struct pair *p, enum tp_reneg_policy client_policy,
 			   size_t hold_bytes, int hold_ms)
 {
-	int cfd, sfd;
-
 	p->ccfg = tu_client_config("1.2");
 	p->scfg = tu_server_config("1.2");
 	tp_config_set_reneg_policy(p->ccfg, client_policy, 0);
 	tp_config_set_timeouts(p->ccfg, 5000, 5000);
 	tp_config_set_timeouts(p->scfg, 5000, 5000);
 	tp_config_set_hello_request_hold(p->scfg, hold_bytes, hold_ms);
-	CHECK(tu_tcp_pair(&cfd, &sfd) == 0);
-	p->client = tp_conn_new(p->ccfg);
-	p->server = tp_conn_new(p->scfg);
-	CHECK(tp_conn_attach_fd(p->client, cfd, "localhost") == 0);
-	CHECK(tp_conn_attach_fd(p->server, sfd, NULL) == 0);
+	tu_conn_pair(p->ccfg, p->scfg, &p->client, &p->server);
 }
 
 static void pair_open(struct pair *p, enum tp_reneg_policy client_policy)
@@ -46,21 +40,10 @@ static void pair_open(struct pair *p, enum tp_reneg_policy client_policy)
 	pair_open_hold(p, client_policy, 1u << 20, 30000);
 }
 
-static void *server_handshake_main(void *arg)
-{
-	return tp_conn_handshake(arg) == 0 ? arg : NULL;
-}
-
 /* Both ends handshake at once. */
 static void pair_handshake(struct pair *p)
 {
-	pthread_t t;
-	void *ok;
-
-	CHECK(pthread_create(&t, NULL, server_handshake_main, p->server) == 0);
-	CHECK_EQ_INT(tp_conn_handshake(p->client), 0);
-	pthread_join(t, &ok);
-	CHECK(ok != NULL);
+	tu_handshake_both(p->client, p->server);
 }
 
 static void pair_close(struct pair *p)

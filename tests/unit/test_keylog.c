@@ -5,7 +5,6 @@
  * enough handshakes to meet that case: with 3000 (TP_KEYLOG_HANDSHAKES),
  * a run misses it with probability (255/256)^3000, under 0.001 %.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,38 +13,14 @@
 #include "peer.h"
 #include "testutil.h"
 
-struct server {
-	struct tp_conn *c;
-	int ret;
-};
-
-static void *server_main(void *arg)
-{
-	struct server *s = arg;
-
-	s->ret = tp_conn_handshake(s->c);
-	return NULL;
-}
-
 static void one_handshake(struct tp_config *ccfg, struct tp_config *scfg)
 {
-	struct server s = { 0 };
-	struct tp_conn *cli;
-	pthread_t t;
-	int cfd, sfd;
+	struct tp_conn *cli, *srv;
 
-	CHECK(tu_tcp_pair(&cfd, &sfd) == 0);
-	cli = tp_conn_new(ccfg);
-	s.c = tp_conn_new(scfg);
-	CHECK(cli != NULL && s.c != NULL);
-	CHECK(tp_conn_attach_fd(cli, cfd, "localhost") == 0);
-	CHECK(tp_conn_attach_fd(s.c, sfd, NULL) == 0);
-	CHECK(pthread_create(&t, NULL, server_main, &s) == 0);
-	CHECK_EQ_INT(tp_conn_handshake(cli), 0);
-	pthread_join(t, NULL);
-	CHECK_EQ_INT(s.ret, 0);
+	tu_conn_pair(ccfg, scfg, &cli, &srv);
+	tu_handshake_both(cli, srv);
 	tp_conn_free(cli);
-	tp_conn_free(s.c);
+	tp_conn_free(srv);
 }
 
 /* Checks every line's form; returns how many lines there are and how

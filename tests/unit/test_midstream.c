@@ -772,17 +772,10 @@ static void bulk(const char *version, uint64_t total)
 static void key_updates_in_one_read(void)
 {
 	struct pair p;
-	struct hs_arg hs = { 0 };
-	pthread_t hs_t;
 	char buf[16];
 
 	pair_open(&p, "1.3", 0, 0);
-	hs.c = p.srv;
-	CHECK(pthread_create(&hs_t, NULL, handshake_main, &hs) == 0);
-	CHECK_EQ_INT(tp_conn_handshake(p.cli), 0);
-	pthread_join(hs_t, NULL);
-	if (hs.ret != 0)
-		tu_fail(__FILE__, __LINE__, "server handshake: %s", hs.err);
+	tu_handshake_both(p.cli, p.srv);
 	CHECK_EQ_INT(tp_conn_key_update(p.srv, 0), 0);
 	CHECK_EQ_INT(tp_conn_key_update(p.srv, 0), 0);
 	CHECK_EQ_INT(tp_conn_write(p.srv, "x", 1), 1);

@@ -39,8 +39,6 @@ static void pair_open(struct pair *p, enum tp_reneg_policy server_policy,
 		      enum tp_reneg_policy client_policy, int limit,
 		      int echo_on_server)
 {
-	int cfd, sfd;
-
 	memset(p, 0, sizeof(*p));
 	p->ccfg = tu_client_config("1.2");
 	p->scfg = tu_server_config("1.2");
@@ -48,11 +46,7 @@ static void pair_open(struct pair *p, enum tp_reneg_policy server_policy,
 	tp_config_set_reneg_policy(p->ccfg, client_policy, limit);
 	tp_config_set_timeouts(p->ccfg, 5000, 700);
 	tp_config_set_timeouts(p->scfg, 5000, 700);
-	CHECK(tu_tcp_pair(&cfd, &sfd) == 0);
-	p->client = tp_conn_new(p->ccfg);
-	p->server = tp_conn_new(p->scfg);
-	CHECK(tp_conn_attach_fd(p->client, cfd, "localhost") == 0);
-	CHECK(tp_conn_attach_fd(p->server, sfd, NULL) == 0);
+	tu_conn_pair(p->ccfg, p->scfg, &p->client, &p->server);
 	p->echo.c = echo_on_server ? p->server : p->client;
 	CHECK(pthread_create(&p->echo.thread, NULL, echo_main, &p->echo) == 0);
 }
