@@ -79,12 +79,40 @@ endif()
 string(REPLACE ";" " " _wolf_defines "${_wolf_defines}")
 set(_wolf_cflags "${_wolf_defines} ${_wolf_isa_flags} -Wno-error -O2")
 
+# Our fixes to wolfSSL: cmake/patches/*.patch (patch -p1 against the source
+# root), applied in file-name order to a copy of the fetched tree by
+# wolfssl-patch.cmake. A digest of the patch set is a dependency of the patch
+# step, so adding, removing or editing a patch re-patches a fresh copy and
+# rebuilds wolfSSL; the glob and the files re-run CMake when they change.
+file(GLOB _wolf_patches CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/patches/*.patch")
+list(SORT _wolf_patches)
+# ExternalProject splits commands at ';': pass the list with '|' instead
+# (LIST_SEPARATOR below turns it back).
+string(REPLACE ";" "|" _wolf_patch_args "${_wolf_patches}")
+set(_wolf_patch_script "${CMAKE_CURRENT_LIST_DIR}/wolfssl-patch.cmake")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  ${_wolf_patches} "${_wolf_patch_script}")
+set(_wolf_patch_digest "")
+foreach(_p IN LISTS _wolf_patches ITEMS "${_wolf_patch_script}")
+  file(SHA256 "${_p}" _h)
+  get_filename_component(_n "${_p}" NAME)
+  string(APPEND _wolf_patch_digest "${_h}  ${_n}\n")
+endforeach()
+set(_wolf_patch_stamp "${CMAKE_BINARY_DIR}/wolfssl-patches.sha256")
+# Rewritten only on change: its time stamp is what triggers the patch step.
+file(CONFIGURE OUTPUT "${_wolf_patch_stamp}" CONTENT "${_wolf_patch_digest}")
+
 set(_wolf_prefix "${CMAKE_BINARY_DIR}/wolfssl")
 set(_wolf_lib "${_wolf_prefix}/lib/libwolfssl.a")
 file(MAKE_DIRECTORY "${_wolf_prefix}/include")
 
 ExternalProject_Add(wolfssl_build
-  SOURCE_DIR "${TLSPROBE_WOLFSSL_SRC}"
+  SOURCE_DIR "${CMAKE_BINARY_DIR}/wolfssl-src"
+  DOWNLOAD_COMMAND ""
+  LIST_SEPARATOR |
+  PATCH_COMMAND "${CMAKE_COMMAND}"
+    "-DPRISTINE=${TLSPROBE_WOLFSSL_SRC}" "-DSRC=<SOURCE_DIR>" "-DOBJ=<BINARY_DIR>"
+    "-DPATCHES=${_wolf_patch_args}" -P "${_wolf_patch_script}"
   BINARY_DIR "${CMAKE_BINARY_DIR}/wolfssl-build"
   INSTALL_DIR "${_wolf_prefix}"
   CMAKE_ARGS
@@ -119,3 +147,4 @@ set_target_properties(tlsprobe::wolfssl PROPERTIES
   INTERFACE_COMPILE_DEFINITIONS "WOLFSSL_USE_OPTIONS_H"
   INTERFACE_LINK_LIBRARIES "Threads::Threads;m")
 add_dependencies(tlsprobe::wolfssl wolfssl_build)
+ExternalProject_Add_StepDependencies(wolfssl_build patch "${_wolf_patch_stamp}")
