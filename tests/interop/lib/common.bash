@@ -1,0 +1,244 @@
+# shellcheck shell=bash
+# Shared helpers for tests/interop: real Debian servers on loopback.
+#
+# Each suite in tests/interop starts one kind of server with a config it
+# writes itself into a temporary directory, on free ports of 127.0.0.1,
+# never through systemd and never on the standard ports (a daemon that the
+# package's postinst may have started is left alone). Load with
+# `load lib/common`. Typical use:
+#
+#   setup_file() {
+#           ic_setup_file nginx                   # certificates, checks
+#           ic_nginx_start web ...                # the suite's own launcher
+#           export WEB_PORT=$TP_PORT
+#   }
+#   teardown_file() { ic_teardown_file; }
+#   teardown() { tp_dump_on_failure; }
+#
+#   @test "..." {
+#           TP_IN=$(tp_input 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+#           ic_run --ca-file "$CERTS/ca.pem" "localhost:$WEB_PORT"
+#           [ "$status" -eq 0 ]
+#           ic_expect_session .connection.protocol TLSv1.3
+#   }
+#
+# This builds on tests/helpers/peers.bash (tp_start, tp_free_port,
+# tp_wait_listen, tp_probe, tp_stop...) and probe_peers.bash (probe_run,
+# probe_expect). Readiness is always the listening socket seen by `ss`,
+# polled every 0.1 s with a bound, never a fixed sleep.
+#
+# Files: $CERTS has certs.sh's set plus client.pem/client.key (a client
+# certificate from the same CA, extendedKeyUsage clientAuth) and
+# leaf-chain.pem (leaf then CA). $IC_ROOT is a directory that other users
+# can traverse, for servers that run as their own user (PostgreSQL) or
+# that read their files after dropping root; it is removed by
+# ic_teardown_file.
+
+# shellcheck source=tests/helpers/peers.bash
+source "$BATS_TEST_DIRNAME/../helpers/peers.bash"
+# shellcheck source=tests/helpers/probe_peers.bash
+source "$BATS_TEST_DIRNAME/../helpers/probe_peers.bash"
+
+# Bound on one tlsprobe run in these suites (seconds); tp_probe reads it.
+export TP_LIMIT=${TP_LIMIT:-20}
+
+# ic_setup_file [COMMAND...]: per-file state (tp_setup_file), the client
+# certificate, $IC_ROOT; fails at once, naming scripts/setup, when one of
+# COMMANDs is not installed (a missing server is a broken setup, not a
+# reason to pass).
+ic_setup_file() {
+	local missing=() c
+	for c in "$@" jq ss; do
+		command -v "$c" >/dev/null || missing+=("$c")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "interop: not installed: ${missing[*]}; run scripts/setup" \
+			"(as root on Debian 12)" >&2
+		return 1
+	fi
+	tp_setup_file
+	ic_client_cert
+	cat "$CERTS/leaf.pem" "$CERTS/ca.pem" >"$CERTS/leaf-chain.pem"
+	IC_ROOT=$(mktemp -d /tmp/tlsprobe-interop.XXXXXX)
+	chmod 755 "$IC_ROOT"
+	echo "$IC_ROOT" >"$TP_DIR/ic-root"
+	export IC_ROOT
+}
+
+# ic_client_cert: $CERTS/client.pem and client.key, CN "tlsprobe client",
+# signed by the test CA, for servers that ask for a client certificate.
+ic_client_cert() {
+	(
+		cd "$CERTS" || exit 1
+		cat >client.ext <<'EOF'
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out client.key 2>>certs.log &&
+			openssl req -new -key client.key -subj "/CN=tlsprobe client" \
+				-out client.csr 2>>certs.log &&
+			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key \
+				-CAcreateserial -days 2 -extfile client.ext \
+				-out client.pem 2>>certs.log &&
+			openssl verify -CAfile ca.pem -purpose sslclient client.pem \
+				>>certs.log 2>&1
+	) || {
+		echo "ic_client_cert: failed; openssl said:" >&2
+		cat "$CERTS/certs.log" >&2
+		return 1
+	}
+}
+
+# ic_teardown_file: stop every server this file started (TERM, then KILL
+# after 2 s, each by its pid) and remove $IC_ROOT.
+ic_teardown_file() {
+	local root
+	tp_stop_all
+	root=$(cat "$TP_DIR/ic-root" 2>/dev/null) || return 0
+	case $root in
+	/tmp/tlsprobe-interop.*) rm -rf "$root" ;;
+	esac
+}
+
+# ic_start NAME PORT CMD [ARGS...]: start a server in the foreground of a
+# background job (tp_start: log in $TP_DIR/NAME.log, pid in NAME.pid) and
+# wait for PORT to listen. When it does not, the server is stopped again
+# and its log shown, so a failed setup_file leaves nothing running.
+ic_start() {
+	local name=$1
+	tp_start "$@" || {
+		tp_stop "$name"
+		return 1
+	}
+}
+
+# ic_wait_port NAME PORT: wait for another listening PORT of server NAME
+# (started with ic_start); stops it when PORT never comes.
+ic_wait_port() {
+	tp_wait_listen "$1" "$2" || {
+		tp_stop "$1"
+		return 1
+	}
+}
+
+# ic_ports N: print N distinct free ports, one a line.
+ic_ports() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		tp_free_port || return 1
+	done
+}
+
+# ic_run [ARGS...]: tlsprobe ARGS (tp_probe: stdin $TP_IN, stdout $OUT,
+# stderr $ERR, status) with a JSON session summary in $SESSION.
+ic_run() {
+	SESSION=$BATS_TEST_TMPDIR/session.json
+	rm -f "$SESSION"
+	tp_probe --json "$SESSION" "$@"
+	if [ -s "$SESSION" ]; then
+		echo "# session: $(jq -c '{exit_status, error, connection:
+			(.connection | if . then {protocol, handshakes,
+			renegotiations, renegotiations_refused, key_updates_sent,
+			key_updates_received} else null end)}' "$SESSION")" >&2
+	fi
+}
+
+# ic_expect_session FILTER VALUE: jq -r FILTER on the last session summary
+# prints VALUE.
+ic_expect_session() {
+	local got
+	got=$(jq -r "$1" "$SESSION" 2>&1) || got="(jq failed: $got)"
+	if [ "$got" != "$2" ]; then
+		echo "# session $1: want '$2', got '$got'" >&2
+		return 1
+	fi
+}
+
+# ic_stdout_has FIXED...: tlsprobe's stdout contains each fixed string.
+ic_stdout_has() {
+	local s
+	for s in "$@"; do
+		if ! grep -qF -- "$s" "$OUT"; then
+			echo "# stdout does not contain '$s'" >&2
+			return 1
+		fi
+	done
+}
+
+# ic_stdout_lacks FIXED: tlsprobe's stdout does not contain FIXED.
+ic_stdout_lacks() {
+	if grep -qF -- "$1" "$OUT"; then
+		echo "# stdout contains '$1' but must not" >&2
+		return 1
+	fi
+}
+
+# ic_probe NAME PORT [ARGS...]: `tlsprobe probe reneg` against
+# localhost:PORT, trusting the test CA, with a short timeout and few
+# attempts unless ARGS say otherwise (probe_run: JSON report in $JSON).
+ic_probe() {
+	local name=$1 port=$2
+	shift 2
+	probe_run "$name" "$CERTS/ca.pem" "$port" --attempts 3 --timeout 3 \
+		"$@"
+}
+
+# ic_expect_probe FILTER VALUE: jq -r FILTER on the last probe report.
+ic_expect_probe() {
+	local got
+	got=$(jq -r "$1" "$JSON" 2>&1) || got="(jq failed: $got)"
+	if [ "$got" != "$2" ]; then
+		echo "# probe $1: want '$2', got '$got'" >&2
+		return 1
+	fi
+}
+
+# ic_start_echo_backend NAME: a plain TCP echo server (python3) on
+# 127.0.0.1, each connection in its own thread, closing its side when the
+# client half-closes or closes. For TLS terminators. Sets TP_PORT.
+ic_start_echo_backend() {
+	local name=$1 port
+	port=$(tp_free_port) || return 1
+	ic_start "$name" "$port" python3 -c '
+import socket, socketserver, sys
+class Echo(socketserver.BaseRequestHandler):
+    def handle(self):
+        while True:
+            data = self.request.recv(65536)
+            if not data:
+                break
+            self.request.sendall(data)
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+print("echo backend on", sys.argv[1], flush=True)
+Server(("127.0.0.1", int(sys.argv[1])), Echo).serve_forever()
+' "$port"
+}
+
+# ic_start_http_backend NAME BODY: a plain HTTP/1.0 server (python3
+# http.server) on 127.0.0.1 answering every GET with BODY. Sets TP_PORT.
+ic_start_http_backend() {
+	local name=$1 body=$2 port
+	port=$(tp_free_port) || return 1
+	ic_start "$name" "$port" python3 -c '
+import http.server, sys
+body = sys.argv[2].encode()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, fmt, *args):
+        print(fmt % args, flush=True)
+print("http backend on", sys.argv[1], flush=True)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])),
+                                H).serve_forever()
+' "$port" "$body"
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# nginx (Debian's, OpenSSL 3): TLS 1.2 and 1.3, a plain site and one with
+# `ssl_verify_client on`. Expected results: EXPECTED.md, "nginx".
+
+# shellcheck disable=SC2034,SC2154 # TP_IN, status, JSON: used by helpers
+bats_require_minimum_version 1.5.0
+load lib/common
+
+# nginx_start NAME: nginx in the foreground (no master process) with its
+# own prefix, pid file and logs in $TP_DIR/NAME; a plain TLS site on
+# NGINX_PORT and a client-certificate site on NGINX_CC_PORT.
+nginx_start() {
+	local name=$1 dir=$TP_DIR/$1 port cc_port
+	port=$(tp_free_port) && cc_port=$(tp_free_port) || return 1
+	mkdir -p "$dir/logs" "$dir/tmp"
+	cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log info;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $dir/tmp/body;
+	proxy_temp_path $dir/tmp/proxy;
+	fastcgi_temp_path $dir/tmp/fastcgi;
+	uwsgi_temp_path $dir/tmp/uwsgi;
+	scgi_temp_path $dir/tmp/scgi;
+	ssl_certificate $CERTS/leaf.pem;
+	ssl_certificate_key $CERTS/leaf.key;
+	ssl_protocols TLSv1.2 TLSv1.3;
+	keepalive_timeout 30s;
+	server {
+		listen 127.0.0.1:$port ssl;
+		location / { return 200 "hello from nginx\n"; }
+	}
+	server {
+		listen 127.0.0.1:$cc_port ssl;
+		ssl_client_certificate $CERTS/ca.pem;
+		ssl_verify_client on;
+		location / { return 200 "client \$ssl_client_s_dn\n"; }
+	}
+}
+EOF
+	ic_start "$name" "$port" nginx -e "$dir/logs/error.log" -p "$dir" \
+		-c "$dir/nginx.conf" &&
+		ic_wait_port "$name" "$cc_port" || return 1
+	export NGINX_PORT=$port NGINX_CC_PORT=$cc_port
+}
+
+setup_file() {
+	ic_setup_file nginx
+	nginx_start nginx
+	# A client certificate from a CA that nginx does not trust.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$CERTS/selfclient.key" -out "$CERTS/selfclient.pem" \
+		-subj "/CN=self-signed client" -days 2 2>/dev/null
+}
+
+teardown_file() {
+	ic_teardown_file
+}
+
+teardown() {
+	tp_dump_on_failure
+}
+
+GET_KEEP='GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'
+GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+
+@test "nginx: connect and verify, TLS 1.3 by default" {
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$NGINX_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.protocol TLSv1.3
+	ic_expect_session .connection.verification.ok true
+}
+
+@test "nginx: --tls1.2 gives TLS 1.2 with secure renegotiation" {
+	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$NGINX_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.protocol TLSv1.2
+	ic_expect_session .connection.secure_renegotiation true
+}
+
+@test "nginx: a piped keep-alive request keeps its reply at end of input" {
+	TP_IN=$(tp_input "$GET_KEEP")
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$NGINX_PORT"
+	[ "$status" -eq 0 ]
+	ic_stdout_has 'HTTP/1.1 200 OK' 'hello from nginx'
+}
+
+@test "nginx: ssl_verify_client on, with --cert/--key: the page (TLS 1.3 and 1.2)" {
+	local v
+	for v in --tls1.3 --tls1.2; do
+		TP_IN=$(tp_input "$GET_CLOSE")
+		ic_run "$v" --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
+			--ca-file "$CERTS/ca.pem" "localhost:$NGINX_CC_PORT"
+		[ "$status" -eq 0 ]
+		ic_stdout_has 'HTTP/1.1 200 OK' 'client CN=tlsprobe client'
+	done
+}
+
+@test "nginx: ssl_verify_client on, no certificate: 400 No required SSL certificate" {
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$NGINX_CC_PORT"
+	[ "$status" -eq 0 ]
+	ic_stdout_has 'HTTP/1.1 400' 'No required SSL certificate was sent'
+	ic_stdout_lacks 'client CN='
+}
+
+@test "nginx: ssl_verify_client on, certificate of an unknown CA: 400 certificate error" {
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
+		--ca-file "$CERTS/ca.pem" "localhost:$NGINX_CC_PORT"
+	[ "$status" -eq 0 ]
+	ic_stdout_has 'HTTP/1.1 400' 'The SSL certificate error'
+}
+
+@test "nginx: :reneg mid-stream (TLS 1.2) is refused with a warning, both replies arrive" {
+	TP_IN=$(tp_input "$GET_KEEP:reneg\n$GET_CLOSE")
+	ic_run --commands --tls1.2 --ca-file "$CERTS/ca.pem" \
+		"localhost:$NGINX_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.renegotiations 0
+	ic_expect_session .connection.renegotiations_refused 1
+	tp_stderr_has 'no_renegotiation|refused'
+	[ "$(grep -c 'hello from nginx' "$OUT")" -eq 2 ]
+}
+
+@test "nginx: :keyupdate req (TLS 1.3) is answered with the server's KeyUpdate" {
+	TP_IN=$(tp_input ":keyupdate req\n$GET_CLOSE")
+	ic_run --commands --tls1.3 --ca-file "$CERTS/ca.pem" \
+		"localhost:$NGINX_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.key_updates_sent 1
+	ic_expect_session .connection.key_updates_received 1
+	ic_stdout_has 'hello from nginx'
+}
+
+@test "nginx: probe reneg: rejected (refused, alive), KeyUpdate answered" {
+	ic_probe nginx "$NGINX_PORT" \
+		--request 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'
+	[ "$status" -eq 0 ]
+	ic_expect_probe .renegotiation.secure_renegotiation.status supported
+	ic_expect_probe .renegotiation.client_initiated.status rejected
+	ic_expect_probe '.renegotiation.client_initiated.attempts[0].outcome' \
+		refused
+	ic_expect_probe '.renegotiation.client_initiated.attempts[2].alive' true
+	ic_expect_probe .renegotiation.server_initiated.status not_observed
+	ic_expect_probe .renegotiation.midstream.stream_ok not_tested
+	ic_expect_probe .tls13.key_update.status answered
+}
