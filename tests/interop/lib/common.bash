@@ -177,6 +177,28 @@ ic_stdout_lacks() {
 	fi
 }
 
+# ic_input_paced STEP...: print the name of a fifo for TP_IN that yields
+# the STEPs in order: a STEP of the form +SECS pauses that long, any other
+# is a printf format written at once. For a client that must act at a
+# moment the server can tell apart (a request after the server has had time
+# to act on a renegotiation), not for waiting on the server. The writer is
+# bounded by `timeout` and lets go of stdout and fd 3 (see
+# tp_input_then_wait in peers.bash).
+ic_input_paced() {
+	local f
+	f=$(mktemp -u "$BATS_TEST_TMPDIR/paced.XXXXXX")
+	mkfifo "$f"
+	# shellcheck disable=SC2016 # the script is for sh, not for us
+	timeout 60 sh -c 'exec >"$1"; shift
+		for s in "$@"; do
+			case $s in
+			+*) sleep "${s#+}" ;;
+			*) printf "$s" ;;
+			esac
+		done' sh "$f" "$@" </dev/null >/dev/null 2>&1 3>&- &
+	echo "$f"
+}
+
 # ic_probe NAME PORT [ARGS...]: `tlsprobe probe reneg` against
 # localhost:PORT, trusting the test CA, with a short timeout and few
 # attempts unless ARGS say otherwise (probe_run: JSON report in $JSON).

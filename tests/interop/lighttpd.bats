@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# lighttpd 1.4 (mod_openssl, OpenSSL 3): a static site, and a second socket
+# with ssl.verifyclient.activate and .enforce. lighttpd kills a connection
+# whose client starts a renegotiation (after OpenSSL's warning
+# no_renegotiation). Expected results: EXPECTED.md, "lighttpd".
+
+# shellcheck disable=SC2034,SC2154 # TP_IN, status, JSON: used by helpers
+bats_require_minimum_version 1.5.0
+load lib/common
+
+# lighttpd_start NAME: lighttpd -D (foreground) with a config in
+# $TP_DIR/NAME; the site on LIGHTTPD_PORT, the client-certificate socket
+# on LIGHTTPD_CC_PORT.
+lighttpd_start() {
+	local name=$1 dir=$TP_DIR/$1 port cc_port
+	port=$(tp_free_port) && cc_port=$(tp_free_port) || return 1
+	mkdir -p "$dir/www"
+	echo "hello from lighttpd" >"$dir/www/index.txt"
+	cat >"$dir/lighttpd.conf" <<EOF
+server.modules = ("mod_openssl")
+server.document-root = "$dir/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$dir/error.log"
+index-file.names = ("index.txt")
+mimetype.assign = (".txt" => "text/plain")
+ssl.engine = "enable"
+ssl.pemfile = "$CERTS/leaf.pem"
+ssl.privkey = "$CERTS/leaf.key"
+\$SERVER["socket"] == "127.0.0.1:$cc_port" {
+	ssl.engine = "enable"
+	ssl.pemfile = "$CERTS/leaf.pem"
+	ssl.privkey = "$CERTS/leaf.key"
+	ssl.ca-file = "$CERTS/ca.pem"
+	ssl.verifyclient.activate = "enable"
+	ssl.verifyclient.enforce = "enable"
+}
+EOF
+	ic_start "$name" "$port" lighttpd -D -f "$dir/lighttpd.conf" &&
+		ic_wait_port "$name" "$cc_port" || return 1
+	export LIGHTTPD_PORT=$port LIGHTTPD_CC_PORT=$cc_port
+}
+
+setup_file() {
+	ic_setup_file lighttpd
+	lighttpd_start lighttpd
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$CERTS/selfclient.key" -out "$CERTS/selfclient.pem" \
+		-subj "/CN=self-signed client" -days 2 2>/dev/null
+}
+
+teardown_file() {
+	ic_teardown_file
+}
+
+teardown() {
+	tp_dump_on_failure
+	tail -n 5 "$TP_DIR/lighttpd/error.log" >&2 2>/dev/null || true
+}
+
+GET_KEEP='GET /index.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'
+GET_CLOSE='GET /index.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+
+@test "lighttpd: connect and verify, TLS 1.3 by default, TLS 1.2 on request" {
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.protocol TLSv1.3
+	ic_expect_session .connection.verification.ok true
+	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.protocol TLSv1.2
+}
+
+@test "lighttpd: a piped keep-alive request keeps its reply at end of input" {
+	TP_IN=$(tp_input "$GET_KEEP")
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_PORT"
+	[ "$status" -eq 0 ]
+	ic_stdout_has 'HTTP/1.1 200 OK' 'hello from lighttpd'
+}
+
+@test "lighttpd: :reneg mid-stream (TLS 1.2): warning no_renegotiation, then lighttpd closes; exit 0, second request unanswered" {
+	TP_IN=$(ic_input_paced "$GET_KEEP:reneg\n" +1.5 "$GET_CLOSE")
+	ic_run --commands --tls1.2 --ca-file "$CERTS/ca.pem" \
+		"localhost:$LIGHTTPD_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.renegotiations 0
+	ic_expect_session .connection.renegotiations_refused 1
+	tp_stderr_has 'no_renegotiation'
+	[ "$(grep -c 'hello from lighttpd' "$OUT")" -eq 1 ]
+}
+
+@test "lighttpd: :keyupdate req (TLS 1.3) is answered" {
+	TP_IN=$(tp_input ":keyupdate req\n$GET_CLOSE")
+	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.key_updates_received 1
+	ic_stdout_has 'hello from lighttpd'
+}
+
+@test "lighttpd: probe reneg: rejected (the connection ends with close_notify), KeyUpdate answered" {
+	ic_probe lighttpd "$LIGHTTPD_PORT" \
+		--request 'GET /index.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'
+	[ "$status" -eq 0 ]
+	ic_expect_probe .renegotiation.secure_renegotiation.status supported
+	ic_expect_probe .renegotiation.client_initiated.status rejected
+	ic_expect_probe '.renegotiation.client_initiated.attempts[0].outcome' \
+		close_notify
+	ic_expect_probe .renegotiation.client_initiated.stopped_early true
+	ic_expect_probe .renegotiation.midstream.stream_ok not_tested
+	ic_expect_probe .tls13.key_update.status answered
+}
+
+@test "lighttpd verifyclient: with --cert/--key, the page" {
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
+		--ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
+	[ "$status" -eq 0 ]
+	ic_stdout_has 'HTTP/1.1 200 OK' 'hello from lighttpd'
+}
+
+@test "lighttpd verifyclient: none, TLS 1.3: certificate_required after the handshake, exit 6" {
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
+	[ "$status" -eq 6 ]
+	tp_stderr_has 'certificate_required'
+	ic_stdout_lacks 'hello from lighttpd'
+}
+
+@test "lighttpd verifyclient: none, TLS 1.2: handshake_failure, exit 4" {
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
+	[ "$status" -eq 4 ]
+	tp_stderr_has 'handshake_failure'
+}
+
+@test "lighttpd verifyclient: certificate of an unknown CA: unknown_ca, exit 6" {
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
+		--ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
+	[ "$status" -eq 6 ]
+	tp_stderr_has 'unknown_ca'
+}
