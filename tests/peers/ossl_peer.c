@@ -8,7 +8,8 @@
  * usage: ossl_peer --port N --cert PEM --key PEM [--tls 1.2|1.3]
  *                  [--mode echo|sink|source] [--every BYTES]
  *                  [--bytes BYTES] [--no-update-request]
- *                  [--client-reneg] [--hello-before-sh] [--count N]
+ *                  [--client-reneg] [--hello-before-sh]
+ *                  [--hello-after-sh] [--count N]
  *
  *   echo    sends back what it reads, until the client's close_notify
  *   sink    reads until the client's close_notify
@@ -20,6 +21,8 @@
  *   --client-reneg       accept renegotiations the client starts
  *   --hello-before-sh    send a plaintext HelloRequest record after the
  *                        ClientHello arrives, before the ServerHello
+ *   --hello-after-sh     the same between the first ServerHello record
+ *                        and the rest of the server's flight
  *   --count N            serve N connections, one after the other, then
  *                        exit (default 0: forever)
  *
@@ -27,7 +30,8 @@
  * one line for the tests to check against the client's side:
  *
  *   conn 1 ok: read R sha256 HEX, wrote W sha256 HEX, hello_requests H,
- *   renegotiations R, key_updates_sent K, key_updates_received K
+ *   raw_hello_requests N, client_hellos N, renegotiations R,
+ *   key_updates_sent K, key_updates_received K, client_close_notify yes
  *
  * ("ok" or "error: WHAT"); "renegotiations" counts completed handshakes
  * after the first, whoever started them.
@@ -60,7 +64,7 @@ struct opts {
 	int tls13;
 	enum mode mode;
 	uint64_t every, bytes;
-	int update_request, client_reneg, hello_before_sh;
+	int update_request, client_reneg, hello_before_sh, hello_after_sh;
 	long count;
 };
 
@@ -69,6 +73,8 @@ struct stats {
 	uint64_t nread, nwritten, since_rekey;
 	EVP_MD_CTX *in_sum, *out_sum;
 	unsigned hello_requests, finished_sent, ku_sent, ku_received;
+	unsigned client_hellos, raw_hello_requests;
+	int sent_close_notify, got_close_notify;
 	char error[160];
 };
 
@@ -90,7 +96,7 @@ static void usage(void)
 	fputs("usage: ossl_peer --port N --cert PEM --key PEM [--tls 1.2|1.3]\n"
 	      "  [--mode echo|sink|source] [--every BYTES] [--bytes BYTES]\n"
 	      "  [--no-update-request] [--client-reneg] [--hello-before-sh]\n"
-	      "  [--count N]\n",
+	      "  [--hello-after-sh] [--count N]\n",
 	      stderr);
 	exit(2);
 }
@@ -162,6 +168,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->client_reneg = 1;
 		else if (strcmp(a, "--hello-before-sh") == 0)
 			o->hello_before_sh = 1;
+		else if (strcmp(a, "--hello-after-sh") == 0)
+			o->hello_after_sh = 1;
 		else
 			usage();
 	}
@@ -192,6 +200,8 @@ static void on_msg(int write_p, int version, int content_type, const void *buf,
 		st->ku_received++;
 	else if (p[0] == SSL3_MT_FINISHED && write_p)
 		st->finished_sent++;
+	else if (p[0] == SSL3_MT_CLIENT_HELLO && !write_p)
+		st->client_hellos++;
 }
 
 static SSL_CTX *make_ctx(const struct opts *o)
@@ -287,7 +297,9 @@ static int write_all(SSL *ssl, struct stats *st, const void *p, size_t n)
 }
 
 /* Reads until the client's close_notify; echoes each read when asked.
- * 1: clean end, -1: error. */
+ * 1: clean end, -1: error. Once ours is sent, all data is out: a client
+ * that then closes without its close_notify ends cleanly too (the report
+ * says which it was). */
 static int run_reader(const struct opts *o, SSL *ssl, struct stats *st,
 		      int echo)
 {
@@ -298,7 +310,12 @@ static int run_reader(const struct opts *o, SSL *ssl, struct stats *st,
 		int ok = SSL_read_ex(ssl, buf, sizeof(buf), &n);
 
 		if (!ok) {
-			if (SSL_get_error(ssl, 0) == SSL_ERROR_ZERO_RETURN)
+			int e = SSL_get_error(ssl, 0);
+
+			if (e == SSL_ERROR_WANT_READ)
+				continue; /* a handshake record (source) */
+			st->got_close_notify = e == SSL_ERROR_ZERO_RETURN;
+			if (st->got_close_notify || st->sent_close_notify)
 				return 1;
 			set_error(st, ssl, 0, "SSL_read");
 			return -1;
@@ -324,16 +341,51 @@ static void fill(unsigned char *p, size_t n, uint64_t *x)
 	}
 }
 
+/* Between writes, whatever the client sent: its answer to a HelloRequest
+ * (SSL_read carries the whole renegotiation through), its KeyUpdate, data,
+ * or its close_notify. A blocking SSL_write never reads, so a source that
+ * did not do this would leave every renegotiation hanging. */
+static int read_if_ready(SSL *ssl, struct stats *st)
+{
+	static unsigned char buf[16384];
+	struct pollfd p = { .fd = SSL_get_rfd(ssl), .events = POLLIN };
+	size_t n;
+
+	while (!st->got_close_notify &&
+	       (SSL_has_pending(ssl) || poll(&p, 1, 0) == 1)) {
+		if (SSL_read_ex(ssl, buf, sizeof(buf), &n)) {
+			EVP_DigestUpdate(st->in_sum, buf, n);
+			st->nread += n;
+			continue;
+		}
+		switch (SSL_get_error(ssl, 0)) {
+		case SSL_ERROR_WANT_READ: /* no data after a handshake record */
+			return 0;
+		case SSL_ERROR_ZERO_RETURN:
+			st->got_close_notify = 1;
+			return 0;
+		default:
+			set_error(st, ssl, 0, "SSL_read");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int run_source(const struct opts *o, SSL *ssl, struct stats *st)
 {
 	static unsigned char buf[16384];
 	uint64_t x = 0x9e3779b97f4a7c15ull, left = o->bytes;
 
+	/* SSL_read must return after a handshake record instead of waiting
+	 * for data the client may never send. */
+	SSL_clear_mode(ssl, SSL_MODE_AUTO_RETRY);
 	while (left > 0) {
 		size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
 
 		fill(buf, n, &x);
-		if (write_all(ssl, st, buf, n) < 0 ||
+		if (read_if_ready(ssl, st) < 0 ||
+		    write_all(ssl, st, buf, n) < 0 ||
 		    rekey_if_due(o, ssl, st, n) < 0)
 			return -1;
 		left -= n;
@@ -344,22 +396,120 @@ static int run_source(const struct opts *o, SSL *ssl, struct stats *st)
 		set_error(st, ssl, -1, "SSL_shutdown");
 		return -1;
 	}
-	return run_reader(o, ssl, st, 0);
+	st->sent_close_notify = 1;
+	return st->got_close_notify ? 1 : run_reader(o, ssl, st, 0);
 }
 
-/* RFC 5246 7.4.1.1 allows a HelloRequest at any time; one the client gets
- * before the ServerHello must be ignored. OpenSSL will not send one before
- * a handshake, so write the plaintext record ourselves once the
- * ClientHello is there (it stays unread for SSL_accept). */
-static void send_raw_hello_request(int fd)
+/* RFC 5246 7.4.1.1 allows a HelloRequest at any time; a client that is
+ * negotiating must ignore it. OpenSSL never sends one inside a handshake,
+ * so these modes write the plaintext record themselves. */
+static const unsigned char raw_hello_request[] = { 0x16, 0x03, 0x03, 0x00, 0x04,
+						   0x00, 0x00, 0x00, 0x00 };
+
+static int write_fd(int fd, const void *p, size_t n)
 {
-	static const unsigned char rec[] = { 0x16, 0x03, 0x03, 0x00, 0x04,
-					     0x00, 0x00, 0x00, 0x00 };
+	const unsigned char *b = p;
+
+	while (n > 0) {
+		ssize_t k = write(fd, b, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Before the ServerHello: once the ClientHello is there (it stays unread
+ * for SSL_accept). */
+static void send_hello_before_sh(int fd, struct stats *st)
+{
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	if (poll(&p, 1, 10000) <= 0 ||
-	    write(fd, rec, sizeof(rec)) != (ssize_t)sizeof(rec))
-		fprintf(stderr, "ossl_peer: raw HelloRequest not sent\n");
+	if (poll(&p, 1, 10000) == 1 &&
+	    write_fd(fd, raw_hello_request, sizeof(raw_hello_request)) == 0)
+		st->raw_hello_requests++;
+}
+
+/* After the ServerHello: a write BIO on the socket that follows the record
+ * headers of what OpenSSL writes and puts the HelloRequest right after the
+ * first record (the ServerHello; the rest of the flight follows it). */
+struct injector {
+	int fd, done;
+	unsigned char hdr[5];
+	size_t have, left;
+	struct stats *st;
+};
+
+/* How many bytes of p[0..n) belong to the first record; sets done at its
+ * end. */
+static size_t first_record_part(struct injector *in, const unsigned char *p,
+				size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && in->have < sizeof(in->hdr)) {
+		in->hdr[in->have++] = p[i++];
+		in->left = (size_t)in->hdr[3] << 8 | in->hdr[4];
+	}
+	if (in->have == sizeof(in->hdr)) {
+		size_t k = n - i < in->left ? n - i : in->left;
+
+		i += k;
+		in->left -= k;
+		in->done = in->left == 0;
+	}
+	return i;
+}
+
+static int inject_write(BIO *b, const char *buf, int len)
+{
+	struct injector *in = BIO_get_data(b);
+	const unsigned char *p = (const unsigned char *)buf;
+	size_t n = (size_t)len, head = 0;
+
+	if (!in->done) {
+		head = first_record_part(in, p, n);
+		if (write_fd(in->fd, p, head) < 0)
+			return -1;
+		if (in->done && write_fd(in->fd, raw_hello_request,
+					 sizeof(raw_hello_request)) == 0)
+			in->st->raw_hello_requests++;
+	}
+	if (head < n && write_fd(in->fd, p + head, n - head) < 0)
+		return -1;
+	return len;
+}
+
+static long inject_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return cmd == BIO_CTRL_FLUSH;
+}
+
+static BIO *injector_bio(struct injector *in)
+{
+	static BIO_METHOD *m;
+	BIO *b;
+
+	if (!m) {
+		m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+				 "hello-request injector");
+		if (!m || !BIO_meth_set_write(m, inject_write) ||
+		    !BIO_meth_set_ctrl(m, inject_ctrl))
+			die("BIO_meth_new");
+	}
+	b = BIO_new(m);
+	if (!b)
+		die("BIO_new");
+	BIO_set_data(b, in);
+	BIO_set_init(b, 1);
+	return b;
 }
 
 static const char *hex(EVP_MD_CTX *md, char out[65])
@@ -379,12 +529,15 @@ static void report(long id, struct stats *st)
 	unsigned reneg = st->finished_sent > 0 ? st->finished_sent - 1 : 0;
 
 	printf("conn %ld %s%s: read %llu sha256 %s, wrote %llu sha256 %s, "
-	       "hello_requests %u, renegotiations %u, key_updates_sent %u, "
-	       "key_updates_received %u\n",
+	       "hello_requests %u, raw_hello_requests %u, client_hellos %u, "
+	       "renegotiations %u, key_updates_sent %u, "
+	       "key_updates_received %u, client_close_notify %s\n",
 	       id, st->error[0] ? "error: " : "ok", st->error,
 	       (unsigned long long)st->nread, hex(st->in_sum, in),
 	       (unsigned long long)st->nwritten, hex(st->out_sum, out),
-	       st->hello_requests, reneg, st->ku_sent, st->ku_received);
+	       st->hello_requests, st->raw_hello_requests, st->client_hellos,
+	       reneg, st->ku_sent, st->ku_received,
+	       st->got_close_notify ? "yes" : "no");
 	fflush(stdout);
 }
 
@@ -392,6 +545,7 @@ static void serve_one(const struct opts *o, SSL_CTX *ctx, int fd, long id)
 {
 	struct stats st = { 0 };
 	SSL *ssl = SSL_new(ctx);
+	struct injector inj = { .fd = fd, .st = &st };
 	int r;
 
 	st.in_sum = EVP_MD_CTX_new();
@@ -401,10 +555,12 @@ static void serve_one(const struct opts *o, SSL_CTX *ctx, int fd, long id)
 	    !EVP_DigestInit_ex(st.out_sum, EVP_sha256(), NULL))
 		die("out of memory");
 	SSL_set_fd(ssl, fd);
+	if (o->hello_after_sh) /* our socket BIO stays the read side */
+		SSL_set0_wbio(ssl, injector_bio(&inj));
 	SSL_set_msg_callback(ssl, on_msg);
 	SSL_set_msg_callback_arg(ssl, &st);
 	if (o->hello_before_sh)
-		send_raw_hello_request(fd);
+		send_hello_before_sh(fd, &st);
 	r = SSL_accept(ssl);
 	if (r != 1)
 		set_error(&st, ssl, r, "handshake");
@@ -412,7 +568,7 @@ static void serve_one(const struct opts *o, SSL_CTX *ctx, int fd, long id)
 		r = run_source(o, ssl, &st);
 	else
 		r = run_reader(o, ssl, &st, o->mode == MODE_ECHO);
-	if (r == 1)
+	if (r == 1 && !st.sent_close_notify)
 		SSL_shutdown(ssl); /* answer the client's close_notify */
 	report(id, &st);
 	ERR_clear_error();
