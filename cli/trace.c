@@ -94,6 +94,9 @@ void trace_format(char *buf, size_t len, const struct tp_event *ev)
 		snprintf(buf, len, "%s record %s, length %zu", dir(ev->level),
 			 trace_content_name(ev->value), ev->len);
 		break;
+	case TP_EV_EVENTS_LOST:
+		with_detail(buf, len, "!!! trace incomplete", ev);
+		break;
 	default:
 		snprintf(buf, len, "--- event %d", (int)ev->type);
 		break;

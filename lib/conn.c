@@ -510,7 +510,7 @@ static int settle_input(struct tp_conn *c)
 				tp_conn_fail(c, TP_ERR_IO, "out of memory");
 				return -1;
 			}
-			pthread_cond_broadcast(&c->cv);
+			tp_conn_wake(c); /* for a reader, wherever it waits */
 			continue;
 		}
 		if (!wolfSSL_is_init_finished(c->ssl) &&
@@ -526,6 +526,7 @@ static int settle_input(struct tp_conn *c)
 		if (err != WOLFSSL_ERROR_WANT_READ) {
 			if (n == 0) {
 				c->read_eof = 1;
+				tp_conn_wake(c); /* a reader sees the end */
 				tp_conn_set_soft_error(c, TP_ERR_CLOSED,
 						       "cannot renegotiate: "
 						       "the peer closed");
@@ -686,19 +687,18 @@ int tp_conn_shutdown_write(struct tp_conn *c)
 	return r;
 }
 
+/* Async-signal-safe: an atomic store and write(2), no lock. Every
+ * thread in poll() watches wake_fd, which stays readable; a thread on cv
+ * waits for one of those, which fails the connection and wakes it; a
+ * thread on its way in sees the flag in tp_conn_lock. */
 void tp_conn_abort(struct tp_conn *c)
 {
 	uint64_t one = 1;
 
-	TP_LOCK(c);
-	c->aborted = 1;
-	if (!c->failed)
-		tp_conn_fail(c, TP_ERR_CLOSED, "connection closed");
-	pthread_cond_broadcast(&c->cv);
+	atomic_store(&c->aborted, 1);
 	if (write(c->wake_fd, &one, sizeof(one)) < 0) {
 		/* The counter can only overflow after 2^64 aborts. */
 	}
-	tp_conn_unlock(c);
 }
 
 void tp_conn_free(struct tp_conn *c)
@@ -713,6 +713,7 @@ void tp_conn_free(struct tp_conn *c)
 	tp_buf_free(&c->outq);
 	tp_buf_free(&c->rxbuf);
 	tp_buf_free(&c->held);
+	free(c->events);
 	tp_info_free_all(c);
 	free(c->servername);
 	pthread_mutex_destroy(&c->m);

@@ -5,18 +5,37 @@
  * keeps events in the order they happened.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* Room for one more pending event. Returns NULL only when out of
+ * memory, which is counted and reported (no event is lost unsaid). */
+static struct tp_event_slot *event_slot(struct tp_conn *c)
+{
+	if (c->nevents == c->events_cap) {
+		int cap = c->events_cap ? 2 * c->events_cap : 64;
+		struct tp_event_slot *e =
+			realloc(c->events, sizeof(*e) * (size_t)cap);
+
+		if (e == NULL) {
+			c->events_lost++;
+			return NULL;
+		}
+		c->events = e;
+		c->events_cap = cap;
+	}
+	return &c->events[c->nevents++];
+}
 
 void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
 		   int value, size_t len, const char *detail)
 {
 	struct tp_event_slot *s;
 
-	if (c->cfg->event_cb == NULL || c->nevents >= TP_MAX_PENDING_EVENTS)
+	if (c->cfg->event_cb == NULL || (s = event_slot(c)) == NULL)
 		return;
-	s = &c->events[c->nevents++];
 	memset(s, 0, sizeof(*s));
 	s->ev.type = type;
 	s->ev.level = level;
@@ -26,31 +45,60 @@ void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
 		snprintf(s->detail, sizeof(s->detail), "%s", detail);
 }
 
+/* Events that could not be queued for want of memory, as one event. */
+static void report_lost(struct tp_conn *c)
+{
+	char detail[64];
+
+	if (c->events_lost == 0 || c->nevents == c->events_cap)
+		return;
+	snprintf(detail, sizeof(detail), "%lu events lost: out of memory",
+		 c->events_lost);
+	c->events_lost = 0;
+	tp_event_push(c, TP_EV_EVENTS_LOST, 0, 0, 0, detail);
+}
+
+/* Delivers the pending events with M released. The batch is taken out of
+ * the connection, so events pushed meanwhile go to a new one. */
+static void deliver(struct tp_conn *c, tp_event_cb cb)
+{
+	struct tp_event_slot *batch = c->events;
+	int n = c->nevents, cap = c->events_cap;
+
+	c->events = NULL;
+	c->nevents = c->events_cap = 0;
+	c->delivering = 1;
+	pthread_mutex_unlock(&c->m);
+	for (int i = 0; i < n; i++) {
+		batch[i].ev.detail =
+			batch[i].detail[0] ? batch[i].detail : NULL;
+		cb(c, &batch[i].ev, c->cfg->event_arg);
+	}
+	pthread_mutex_lock(&c->m);
+	c->delivering = 0;
+	if (c->events == NULL) {
+		c->events = batch; /* reuse the buffer */
+		c->events_cap = cap;
+	} else {
+		free(batch);
+	}
+}
+
 void tp_conn_unlock(struct tp_conn *c)
 {
-	struct tp_event_slot local[TP_MAX_PENDING_EVENTS];
 	tp_event_cb cb = c->cfg->event_cb;
 
-	while (cb != NULL && c->nevents > 0 && !c->delivering) {
-		int n = c->nevents;
-
-		memcpy(local, c->events, sizeof(local[0]) * (size_t)n);
-		c->nevents = 0;
-		c->delivering = 1;
-		pthread_mutex_unlock(&c->m);
-		for (int i = 0; i < n; i++) {
-			local[i].ev.detail =
-				local[i].detail[0] ? local[i].detail : NULL;
-			cb(c, &local[i].ev, c->cfg->event_arg);
-		}
-		pthread_mutex_lock(&c->m);
-		c->delivering = 0;
+	for (;;) {
+		report_lost(c);
+		if (cb == NULL || c->nevents == 0 || c->delivering)
+			break;
+		deliver(c, cb);
 	}
 	pthread_mutex_unlock(&c->m);
 }
 
-/* wolfSSL keeps only the last alert each way; report changes. */
-/* Reports an alert that differs from the one seen last in its direction. */
+/* wolfSSL keeps only the last alert each way. Reports an alert that differs
+ * from the one seen last in its direction. */
 static void note_alert(struct tp_conn *c, const WOLFSSL_ALERT *now, int *code,
 		       int *level, enum tp_event_type type)
 {

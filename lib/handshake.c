@@ -49,7 +49,7 @@ void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt, ...)
 	va_start(ap, fmt);
 	set_error(c, code, fmt, ap);
 	va_end(ap);
-	pthread_cond_broadcast(&c->cv);
+	tp_conn_wake(c);
 }
 
 /* An error reported to one caller only; the session goes on. */
@@ -89,7 +89,8 @@ void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to)
 	assert(c->hs == TP_HS_RUNNING);
 	assert(pthread_equal(c->owner, pthread_self()));
 	c->hs = to;
-	pthread_cond_broadcast(&c->cv);
+	c->hs_paused = 0;
+	tp_conn_wake(c);
 	/* Writes kept while our HelloRequest was open go out now. */
 	if (to == TP_HS_DONE)
 		tp_hold_flush(c);
@@ -143,15 +144,25 @@ void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what)
 		     wolf_reason(err, reason, sizeof(reason)), err);
 }
 
+/* Is the running handshake driven by another thread? A paused one (its
+ * owner left to hand data to its caller) is driven by nobody: any thread
+ * that needs it takes it over, so a reader that does not come back soon
+ * never holds up the others (the 17101 pattern). */
+static int driven_elsewhere(struct tp_conn *c)
+{
+	return c->hs == TP_HS_RUNNING && !c->hs_paused &&
+	       !pthread_equal(c->owner, pthread_self());
+}
+
 /*
  * Waits while another thread drives a handshake. M held. Returns 0 when no
- * other thread owns one any more, 1 when stop_on_data and plaintext is
- * waiting in rxbuf, -1 on a sticky error.
+ * other thread drives one any more, 1 when stop_on_data and plaintext is
+ * waiting in rxbuf, -1 on a sticky error. Woken by tp_conn_wake: the
+ * owner's tp_conn_hs_end or pause, a stash of plaintext, tp_conn_fail.
  */
 static int wait_for_owner(struct tp_conn *c, int stop_on_data)
 {
-	while (c->hs == TP_HS_RUNNING &&
-	       !pthread_equal(c->owner, pthread_self())) {
+	while (driven_elsewhere(c)) {
 		if (c->failed)
 			return -1;
 		if (stop_on_data && c->rxbuf.len > 0)
@@ -160,7 +171,7 @@ static int wait_for_owner(struct tp_conn *c, int stop_on_data)
 		tp_conn_unlock(c);
 		tp_hook(c, TP_SP_CV_WAIT);
 		TP_LOCK(c);
-		if (c->hs != TP_HS_RUNNING || c->failed ||
+		if (!driven_elsewhere(c) || c->failed ||
 		    (stop_on_data && c->rxbuf.len > 0))
 			continue;
 #endif
@@ -196,7 +207,9 @@ int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data)
 			r = drive(c, stop_on_data);
 			return r < 0 ? -1 : r;
 		case TP_HS_RUNNING:
-			if (pthread_equal(c->owner, pthread_self())) {
+			if (!driven_elsewhere(c)) {
+				/* Ours, or paused and now taken over. */
+				c->owner = pthread_self();
 				r = drive(c, stop_on_data);
 				return r < 0 ? -1 : r;
 			}
@@ -225,7 +238,7 @@ int tp_conn_stash_app_data(struct tp_conn *c)
 			     "too much application data during a handshake");
 		return -1;
 	}
-	pthread_cond_broadcast(&c->cv); /* a waiting reader may take it */
+	tp_conn_wake(c); /* a waiting reader may take it */
 	return 0;
 }
 
@@ -334,11 +347,12 @@ int tp_conn_drive_handshake(struct tp_conn *c)
 /*
  * The same; with deliver (a reader drives), application data met on the
  * way is handed to the reader at once: returns 1 with it in rxbuf, the
- * handshake still RUNNING and owned by this thread, which resumes it in
- * its next call. Stashing all of it until the end instead, a peer that
- * echoes what it receives would fill rxbuf with everything in flight
- * (megabytes on loopback). Time spent outside does not count against the
- * peer: the deadline restarts on resuming.
+ * handshake still RUNNING but paused: the reader resumes it in its next
+ * call, or another thread that needs it first takes it over. Stashing all
+ * of it until the end instead, a peer that echoes what it receives would
+ * fill rxbuf with everything in flight (megabytes on loopback). Time spent
+ * outside does not count against the peer: the deadline restarts on
+ * resuming.
  */
 static int drive(struct tp_conn *c, int deliver)
 {
@@ -362,7 +376,9 @@ static int drive(struct tp_conn *c, int deliver)
 			}
 		}
 		if (deliver && c->rxbuf.len > 0) {
+			/* Threads waiting for this handshake take it over. */
 			c->hs_paused = 1;
+			tp_conn_wake(c);
 			return 1;
 		}
 		ret = wolfSSL_negotiate(c->ssl);

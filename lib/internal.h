@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <wolfssl/options.h>
@@ -67,6 +68,8 @@ int tp_wolf_mid_record(WOLFSSL *ssl);
 void tp_wolf_clear_tx_alert(WOLFSSL *ssl);
 void tp_wolf_keyupdate_no_request(WOLFSSL *ssl);
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32]);
+/* The cipher suites ssl would offer, as bytes: their length, or -1. */
+int tp_wolf_suites(WOLFSSL *ssl, unsigned char *out, size_t max);
 
 /* Sizes inside wolfSSL 5.5.4's session encoding (session.c validates a
  * session file against them; wolf_peek.c asserts they are wolfSSL's). */
@@ -91,8 +94,6 @@ enum tp_hs_kind {
 	TP_HS_RENEG_PEER
 };
 
-#define TP_MAX_PENDING_EVENTS 64
-
 struct tp_event_slot {
 	struct tp_event ev;
 	char detail[96];
@@ -114,6 +115,25 @@ struct tp_rec_tracer {
 	size_t body_left;
 };
 
+/* A thread asleep in tp_io_wait's poll(). Whoever changes what it waits
+ * for (tp_conn_wake) makes its eventfd readable, so a change made by
+ * another thread reaches it in poll() as it reaches cv waiters. */
+struct tp_poller {
+	int fd; /* the thread's own eventfd (io.c) */
+	enum tp_sched_point sp; /* what it waits for */
+	int signalled;
+	struct tp_poller *next;
+};
+
+/* A record header gathered by the renegotiation-policy filter before the
+ * policy decides on the record (io.c): a header split across TCP segments
+ * is judged whole, never handed to wolfSSL in pieces unseen. */
+struct tp_policy_hdr {
+	unsigned char b[5];
+	int have; /* bytes gathered */
+	int given; /* of those, bytes handed on to wolfSSL */
+};
+
 struct tp_conn {
 	struct tp_config *cfg;
 	pthread_mutex_t m; /* M of DESIGN 3.2: guards everything below */
@@ -122,6 +142,7 @@ struct tp_conn {
 	WOLFSSL *ssl;
 	int fd;
 	int wake_fd; /* eventfd made readable by tp_conn_abort */
+	struct tp_poller *pollers; /* threads in poll(), woken on changes */
 	char *servername; /* name to verify; also sent as SNI */
 	int no_sni;
 	char peer_addr[64];
@@ -139,6 +160,7 @@ struct tp_conn {
 	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
 	int saw_fin, saw_reset; /* set by the receive callback */
 	size_t drop_left; /* of a renegotiation record the policy drops */
+	struct tp_policy_hdr pol_hdr;
 	int refusal_pending; /* send no_renegotiation after this read */
 
 	struct tp_buf outq; /* records wolfSSL produced, in wire order */
@@ -154,7 +176,9 @@ struct tp_conn {
 	enum tp_errcode errcode; /* sticky unless TP_ERR_REFUSED */
 	char err[256];
 	int failed; /* sticky error set */
-	int aborted;
+	/* Set by tp_conn_abort without M (it may run in a signal handler);
+	 * turned into the sticky error by the next tp_conn_lock. */
+	atomic_int aborted;
 	int read_eof; /* peer closed (close_notify or FIN) */
 	int write_shut; /* shutdown requested */
 	int close_notify_queued; /* later records are dropped */
@@ -175,12 +199,13 @@ struct tp_conn {
 	struct tp_info_gen *gens;
 
 	struct tp_rec_tracer trace_in, trace_out;
-	struct tp_event_slot events[TP_MAX_PENDING_EVENTS];
-	int nevents;
+	struct tp_event_slot *events; /* grows: a trace never drops one */
+	int nevents, events_cap;
+	unsigned long events_lost; /* only when out of memory; reported */
 	int delivering; /* one thread delivers events at a time */
 };
 
-/* conn_state.c: errors and the handshake state machine */
+/* handshake.c: errors and the handshake state machine */
 void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
@@ -211,6 +236,8 @@ void tp_io_install(struct tp_conn *c);
 int tp_io_flush(struct tp_conn *c);
 int tp_io_wait(struct tp_conn *c, short events, int64_t deadline_ms,
 	       enum tp_sched_point sp);
+void tp_conn_wake(struct tp_conn *c);
+void tp_conn_lock(struct tp_conn *c);
 
 /* events.c: events are queued under M and delivered after unlocking */
 void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
@@ -235,6 +262,6 @@ int tp_net_connect(const char *host, const char *port, int family,
 /* facts.c */
 void tp_library_init(void);
 
-#define TP_LOCK(c) pthread_mutex_lock(&(c)->m)
+#define TP_LOCK(c) tp_conn_lock(c)
 
 #endif

@@ -69,8 +69,10 @@ enum tp_event_type {
 	TP_EV_ALERT_RECEIVED,
 	TP_EV_TICKET,
 	TP_EV_HANDSHAKE_MSG, /* value: message type, level: 1 sent, 0 recv */
-	TP_EV_RECORD /* value: content type, level: 1 sent, 0 recv,
+	TP_EV_RECORD, /* value: content type, level: 1 sent, 0 recv,
 			len: record length */
+	TP_EV_EVENTS_LOST /* detail: how many events could not be queued
+			     (out of memory only) */
 };
 
 struct tp_event {
@@ -110,7 +112,14 @@ int tp_config_set_cert_mem(struct tp_config *cfg, const void *cert_pem,
 void tp_config_verify_client(struct tp_config *cfg, int require);
 int tp_config_set_versions(struct tp_config *cfg, enum tp_version min,
 			   enum tp_version max);
+/* The whole cipher list, TLS 1.3 suites included. */
 int tp_config_set_ciphers(struct tp_config *cfg, const char *list);
+/* As s_client's -cipher and -ciphersuites: tls12 replaces the suites for
+ * TLS 1.2 and older, tls13 the TLS 1.3 ones; NULL keeps that part as it
+ * is (the defaults unless set before). A list naming no suite of its
+ * version is an error. */
+int tp_config_set_cipher_lists(struct tp_config *cfg, const char *tls12,
+			       const char *tls13);
 /* Key exchange groups in preference order, ':' or ',' separated (names:
  * X25519, X448, P-256, P-384, P-521, secp256r1, ...). */
 #define TP_DEFAULT_GROUPS "X25519:P-256:P-384:P-521"
@@ -176,7 +185,9 @@ int tp_conn_key_update(struct tp_conn *c, int request);
 /* Send close_notify; reading continues until the peer closes. */
 int tp_conn_shutdown_write(struct tp_conn *c);
 /* Wakes every thread blocked in this connection, which then returns -1
- * with TP_ERR_CLOSED. Safe to call from any thread. */
+ * with TP_ERR_CLOSED. Safe to call from any thread, and from a signal
+ * handler (async-signal-safe: it takes no lock), also while the
+ * interrupted thread is inside this library. */
 void tp_conn_abort(struct tp_conn *c);
 /* Frees the connection; no other thread may be using it any more. */
 void tp_conn_free(struct tp_conn *c);
