@@ -12,8 +12,9 @@
 # renegotiations or KeyUpdates counted on each side. The peer serves one
 # connection and prints one "conn 1 ..." line when it ends.
 
-# shellcheck disable=SC2034,SC2154 # TP_IN, status, OUT, ERR are read or
-# set by tests/helpers/peers.bash and by bats.
+# shellcheck disable=SC2030,SC2031,SC2034,SC2154 # TP_IN, status, OUT, ERR
+# are read or set by tests/helpers/peers.bash and by bats, also in helpers
+# called from the tests (shellcheck takes each @test for a subshell).
 bats_require_minimum_version 1.5.0
 load ../helpers/peers
 
