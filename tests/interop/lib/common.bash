@@ -125,6 +125,29 @@ ic_wait_port() {
 	}
 }
 
+# ic_wait_banner NAME PORT ERE: for a server that speaks first in plain
+# text (IMAP, POP3, SMTP before STARTTLS), wait until a plain connection to
+# PORT is greeted with a line matching ERE: the listening socket can come
+# before the services behind it (Dovecot's auth process, which otherwise
+# greets with "Waiting for authentication process"). Polls every 0.1 s,
+# bounded by TP_LISTEN_WAIT tenths; stops server NAME when it never comes.
+ic_wait_banner() {
+	local name=$1 port=$2 re=$3 line=
+	for _ in $(seq 1 "$TP_LISTEN_WAIT"); do
+		# shellcheck disable=SC2016 # for the inner bash
+		line=$(timeout 2 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1" &&
+			IFS= read -r l <&5 && printf "%s" "$l"' _ "$port" \
+			2>/dev/null) || line=
+		[[ $line =~ $re ]] && return 0
+		sleep 0.1
+	done
+	echo "server $name: no greeting matching /$re/ on port $port" \
+		"(last: '$line')" >&2
+	tp_log "$name"
+	tp_stop "$name"
+	return 1
+}
+
 # ic_ports N: print N distinct free ports, one a line.
 ic_ports() {
 	local i
