@@ -39,6 +39,7 @@ enum {
 	OPT_CRLF,
 	OPT_TIMEOUT,
 	OPT_LINGER,
+	OPT_CLOSEIDLE,
 	OPT_COMMANDS,
 	OPT_NOTICKETS,
 	OPT_VERSION,
@@ -77,6 +78,7 @@ static const struct option long_opts[] = {
 	{ "crlf", no_argument, NULL, OPT_CRLF },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "close-idle", required_argument, NULL, OPT_CLOSEIDLE },
 	{ "commands", no_argument, NULL, OPT_COMMANDS },
 	{ "no-tickets", no_argument, NULL, OPT_NOTICKETS },
 	{ "help", no_argument, NULL, 'h' },
@@ -429,6 +431,9 @@ static int apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 	case OPT_LINGER:
 		return parse_int_arg("--linger", arg, 0, 86400, &o->linger, err,
 				     errlen);
+	case OPT_CLOSEIDLE:
+		return parse_int_arg("--close-idle", arg, 0, 3600000,
+				     &o->close_idle, err, errlen);
 	case OPT_STARTTLS:
 		return parse_starttls(arg, o, err, errlen);
 	default:
@@ -509,6 +514,7 @@ static void set_defaults(struct cli_options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout = -1;
 	o->linger = -1;
+	o->close_idle = -1;
 	o->min_tls = o->max_tls = TP_VERSION_ANY;
 }
 

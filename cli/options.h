@@ -47,6 +47,7 @@ struct cli_options {
 	int crlf;
 	int timeout; /* seconds, -1: library default */
 	int linger; /* seconds, -1: unbounded */
+	int close_idle; /* ms of peer quiet before close_notify, -1: auto */
 	int family; /* 0, 4 or 6 */
 	int commands; /* in-band commands from non-terminal stdin */
 	int no_tickets;

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "closing.h"
 #include "console.h"
 #include "input.h"
 #include "run.h"
@@ -28,8 +29,13 @@ static void *reader_thread(void *arg)
 	int replaced, we_closed;
 
 	while ((n = tp_conn_read(c, buf, sizeof(buf))) > 0) {
+		int out;
+
 		session_note_handshake(s, c);
-		if (console_data(buf, (size_t)n) == -1) {
+		closing_delivering(s, 1);
+		out = console_data(buf, (size_t)n);
+		closing_delivering(s, 0);
+		if (out == -1) {
 			/* EPIPE: the consumer is gone, end quietly. */
 			session_end(s, CLI_EOTHER,
 				    console_stdout_errno() == EPIPE ?
@@ -51,11 +57,12 @@ static void *reader_thread(void *arg)
 	pthread_mutex_unlock(&s->mtx);
 	if (replaced)
 		return NULL;
-	/* A close without close_notify before ours: the data may have been
-	 * cut short by anyone on the path (a truncation attack, or a crashed
-	 * server): say so in the exit status, unlike s_client. After our
-	 * close_notify, a plain close is how many servers (s_server too)
-	 * answer it. */
+	/* A close without close_notify before the end of our input: the
+	 * data may have been cut short by anyone on the path (a truncation
+	 * attack, or a crashed server): say so in the exit status, unlike
+	 * s_client. After it, a plain close is how many servers end their
+	 * reply (HTTP with Connection: close) or answer our close_notify
+	 * (s_server). */
 	pthread_mutex_lock(&s->mtx);
 	we_closed = s->input_eof;
 	pthread_mutex_unlock(&s->mtx);
@@ -147,32 +154,78 @@ int session_resume(struct session *s)
 	return run_start_reader(s);
 }
 
-/* Waits until the run has ended, or until --linger seconds after stdin
- * EOF (which ends it with status 0). */
+/* What is due next after end of input. */
+enum due {
+	DUE_NOTHING,
+	DUE_CLOSE, /* close_notify (closing.h) */
+	DUE_LINGER /* the end of the --linger wait */
+};
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* s->mtx held: what is due next, and when in *at. */
+static enum due next_due(const struct session *s, struct timespec *at)
+{
+	struct timespec linger_at = s->eof_at;
+	enum due d = DUE_NOTHING;
+
+	if (!s->input_eof)
+		return DUE_NOTHING;
+	if (closing_due_locked(s, at))
+		d = DUE_CLOSE;
+	linger_at.tv_sec += s->opt->linger;
+	if (s->opt->linger >= 0 &&
+	    (d == DUE_NOTHING || !ts_before(at, &linger_at))) {
+		*at = linger_at;
+		d = DUE_LINGER;
+	}
+	return d;
+}
+
+static int passed(const struct timespec *at)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return !ts_before(&now, at);
+}
+
+/* Waits until the run has ended. After end of input, also sends
+ * close_notify when it is due and ends the run --linger seconds after end
+ * of input (status 0). Woken by s->cv (the run ended, end of input, the
+ * peer heard from after it, a renegotiation or a write to stdout over)
+ * and by the clock (the close-idle time, --linger). */
 static void wait_end(struct session *s)
 {
-	struct timespec ts;
-	int linger = s->opt->linger, timedout = 0;
+	struct timespec at;
+	int lingered = 0;
+	enum due d;
 
 	pthread_mutex_lock(&s->mtx);
 	while (!s->ended) {
-		if (!s->input_eof || linger < 0) {
+		d = next_due(s, &at);
+		if (d == DUE_NOTHING) {
 			pthread_cond_wait(&s->cv, &s->mtx);
-			continue;
-		}
-		ts = s->eof_at;
-		ts.tv_sec += linger;
-		if (pthread_cond_timedwait(&s->cv, &s->mtx, &ts) == ETIMEDOUT &&
-		    !s->ended) {
-			s->ended = s->lingered = timedout = 1;
+		} else if (!passed(&at)) {
+			(void)pthread_cond_timedwait(&s->cv, &s->mtx, &at);
+		} else if (d == DUE_LINGER) {
+			s->ended = s->lingered = lingered = 1;
 			s->status = CLI_OK;
+		} else {
+			pthread_mutex_unlock(&s->mtx); /* a leaf lock */
+			closing_send(s, session_conn(s));
+			pthread_mutex_lock(&s->mtx);
 		}
 	}
 	pthread_mutex_unlock(&s->mtx);
-	if (timedout && s->opt->verbosity == CLI_NORMAL)
+	if (lingered && s->opt->verbosity == CLI_NORMAL)
 		console_msg("Peer did not close within %d s (--linger); "
 			    "closing",
-			    linger);
+			    s->opt->linger);
 	session_wake_input(s);
 }
 
@@ -241,18 +294,14 @@ enum cli_status run_session(struct session *s)
 	pthread_t input;
 	int input_started = start_threads(s, &input) == 0;
 	struct tp_conn *c;
-	int by_signal;
 
 	wait_end(s);
 	c = session_conn(s);
 	save_results(s, c);
-	pthread_mutex_lock(&s->mtx);
-	by_signal = s->signal != 0;
-	pthread_mutex_unlock(&s->mtx);
-	/* Ctrl-C ends the session cleanly: close_notify (bounded by the
-	 * handshake timeout), unless the handshake never finished. */
-	if (by_signal && conn_handshaken(c))
-		(void)tp_conn_shutdown_write(c);
+	/* Whoever ended it (the peer's close_notify, Ctrl-C, --linger), the
+	 * session ends cleanly: close_notify, bounded by the handshake
+	 * timeout. */
+	closing_at_end(s, c);
 	tp_conn_abort(c);
 	if (s->reader_started)
 		pthread_join(s->reader, NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "closing.h"
 #include "console.h"
 #include "parse.h"
 #include "session.h"
@@ -87,7 +88,8 @@ void session_conn_failed(struct session *s, struct tp_conn *c)
 	int hs = conn_handshaken(c), ignore;
 	char line[512];
 
-	cli_format_error(line, sizeof(line), e, hs, tp_conn_error(c));
+	if (!closing_reneg_error(s, c, line, sizeof(line)))
+		cli_format_error(line, sizeof(line), e, hs, tp_conn_error(c));
 	pthread_mutex_lock(&s->mtx);
 	/* Ending the run or :resume aborts the connection on purpose. */
 	ignore = s->ended || c != s->conn || s->resuming;
@@ -168,6 +170,7 @@ void session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 		console_msg("%s", line);
 	}
 	note_event(s, ev);
+	closing_note_event(s, ev);
 	if (ev->type == TP_EV_HANDSHAKE_DONE)
 		session_note_handshake(s, c);
 }
@@ -217,8 +220,6 @@ void session_input_eof(struct session *s)
 		session_note_handshake(s, c);
 	if (rv == 0)
 		rv = tp_conn_flush(c);
-	if (rv == 0)
-		rv = tp_conn_shutdown_write(c);
 	console_set_busy(0);
 	if (rv == -1) {
 		session_conn_failed(s, c);

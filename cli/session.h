@@ -31,8 +31,14 @@ struct session {
 	int hinted; /* (M) the interactive :help hint was shown */
 	int ended; /* (M) the run is over */
 	enum cli_status status; /* (M) exit status once ended */
-	int input_eof; /* (M) stdin EOF, close_notify sent */
+	int input_eof; /* (M) stdin EOF: close_notify follows (closing.h) */
 	struct timespec eof_at; /* (M) CLOCK_MONOTONIC */
+	int close_sent; /* (M) our close_notify is out, or going */
+	int peer_reneg; /* (M) a renegotiation the peer started runs */
+	int delivering; /* (M) the reader writes peer data out */
+	struct timespec last_rx; /* (M) the peer last heard from */
+	struct timespec hs_start; /* (M) the last first handshake began */
+	long hs_ms; /* (M) and took this long */
 	int resuming; /* (M) conn is being replaced */
 	int lingered; /* (M) ended by --linger */
 	int signal; /* (M) ended by this signal */
@@ -74,7 +80,8 @@ void session_note_handshake(struct session *s, struct tp_conn *c);
 /* Sends data from stdin (converting LF to CRLF with --crlf). 0 or -1
  * (the run has ended). */
 int session_send(struct session *s, const char *buf, size_t len);
-/* stdin EOF: flush, close_notify, then keep reading (--linger). */
+/* stdin EOF: flush, then keep reading; close_notify follows when the
+ * peer closes or goes quiet (closing.h), --linger bounds the wait. */
 void session_input_eof(struct session *s);
 
 /* :resume: a new connection resuming the current session replaces it.

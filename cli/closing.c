@@ -1,0 +1,175 @@
+/* When our close_notify goes out; see closing.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "closing.h"
+
+static struct timespec now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts;
+}
+
+static struct timespec add_ms(struct timespec ts, long ms)
+{
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static int before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000L +
+	       (b->tv_nsec - a->tv_nsec) / 1000000L;
+}
+
+/* s->mtx held. A handshake is one or two round trips plus the server's
+ * work; a request's answer takes about as long, so a slow path or server
+ * gets a longer quiet time than a fast one. */
+static long idle_ms(const struct session *s)
+{
+	long ms = 2 * s->hs_ms;
+
+	if (s->opt->close_idle >= 0)
+		return s->opt->close_idle;
+	if (ms < CLOSING_IDLE_MS)
+		return CLOSING_IDLE_MS;
+	return ms > CLOSING_IDLE_MAX_MS ? CLOSING_IDLE_MAX_MS : ms;
+}
+
+/* s->mtx held: the peer was heard from now. Wakes the main thread only
+ * after end of input, the only time it counts quiet time. */
+static void heard_locked(struct session *s)
+{
+	s->last_rx = now_mono();
+	if (s->input_eof)
+		pthread_cond_broadcast(&s->cv);
+}
+
+static int is_peer(const struct tp_event *ev)
+{
+	return ev->detail != NULL && strcmp(ev->detail, "peer") == 0;
+}
+
+void closing_note_event(struct session *s, const struct tp_event *ev)
+{
+	struct timespec now;
+
+	pthread_mutex_lock(&s->mtx);
+	switch (ev->type) {
+	case TP_EV_HANDSHAKE_START:
+		s->hs_start = now_mono();
+		break;
+	case TP_EV_HANDSHAKE_DONE:
+		now = now_mono();
+		s->hs_ms = ms_between(&s->hs_start, &now);
+		break;
+	case TP_EV_RECORD:
+		if (ev->level == 0) /* received */
+			s->last_rx = now_mono(); /* no wake: a later deadline */
+		break;
+	case TP_EV_RENEG_REQUESTED:
+		s->peer_reneg = is_peer(ev);
+		s->last_rx = now_mono();
+		break;
+	case TP_EV_RENEG_DONE:
+	case TP_EV_RENEG_REFUSED:
+		s->peer_reneg = 0;
+		heard_locked(s);
+		break;
+	default:
+		break;
+	}
+	pthread_mutex_unlock(&s->mtx);
+}
+
+void closing_delivering(struct session *s, int on)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->delivering = on;
+	if (!on)
+		heard_locked(s);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+int closing_due_locked(const struct session *s, struct timespec *at)
+{
+	struct timespec from = s->eof_at;
+
+	if (s->close_sent || s->peer_reneg || s->delivering)
+		return 0;
+	if (before(&from, &s->last_rx))
+		from = s->last_rx;
+	*at = add_ms(from, idle_ms(s));
+	return 1;
+}
+
+/* Takes the one close_notify of the run: 1 when it is ours to send. */
+static int claim(struct session *s)
+{
+	int mine;
+
+	pthread_mutex_lock(&s->mtx);
+	mine = !s->close_sent;
+	s->close_sent = 1;
+	pthread_mutex_unlock(&s->mtx);
+	return mine;
+}
+
+void closing_send(struct session *s, struct tp_conn *c)
+{
+	/* A failure needs no word here: a broken connection is reported by
+	 * the reader, and a peer that reads nothing more (the send is
+	 * bounded by the handshake timeout) is left to its close or to
+	 * --linger. */
+	if (claim(s))
+		(void)tp_conn_shutdown_write(c);
+}
+
+void closing_at_end(struct session *s, struct tp_conn *c)
+{
+	enum tp_close_reason r;
+
+	if (!conn_handshaken(c))
+		return;
+	r = tp_conn_close_reason(c);
+	if (r == TP_CLOSE_NONE || r == TP_CLOSE_NOTIFY)
+		closing_send(s, c);
+}
+
+int closing_reneg_error(struct session *s, struct tp_conn *c, char *buf,
+			size_t len)
+{
+	const char *why = tp_conn_error(c);
+	int running;
+
+	pthread_mutex_lock(&s->mtx);
+	running = s->peer_reneg && c == s->conn;
+	pthread_mutex_unlock(&s->mtx);
+	if (!running)
+		return 0;
+	if (why == NULL)
+		why = "unknown error";
+	else if (strncmp(why, "handshake: ", 11) == 0)
+		why += 11; /* the line says which handshake */
+	snprintf(buf, len,
+		 "the server asked for a renegotiation (HelloRequest), which "
+		 "failed: %s%s",
+		 why,
+		 s->opt->cert == NULL ? " (it may want a client certificate: "
+					"--cert)" :
+					"");
+	return 1;
+}
