@@ -201,8 +201,8 @@ ic_stdout_lacks() {
 }
 
 # ic_input_paced STEP...: print the name of a fifo for TP_IN that yields
-# the STEPs in order: a STEP of the form +SECS pauses that long, any other
-# is a printf format written at once. For a client that must act at a
+# the STEPs in order: a STEP of the form +SECS pauses that long, @FILE
+# copies FILE (binary data), any other is a printf format written at once. For a client that must act at a
 # moment the server can tell apart (a request after the server has had time
 # to act on a renegotiation), not for waiting on the server. The writer is
 # bounded by `timeout` and lets go of stdout and fd 3 (see
@@ -216,6 +216,7 @@ ic_input_paced() {
 		for s in "$@"; do
 			case $s in
 			+*) sleep "${s#+}" ;;
+			@*) cat "${s#@}" ;;
 			*) printf "$s" ;;
 			esac
 		done' sh "$f" "$@" </dev/null >/dev/null 2>&1 3>&- &
