@@ -35,17 +35,21 @@ static long ms_between(const struct timespec *a, const struct timespec *b)
 	       (b->tv_nsec - a->tv_nsec) / 1000000L;
 }
 
-/* s->mtx held. A handshake is one or two round trips plus the server's
- * work; a request's answer takes about as long, so a slow path or server
- * gets a longer quiet time than a fast one. */
+/* s->mtx held. Until the peer answers, the quiet time must cover a
+ * request's turnaround: a round trip and the server's work, as a handshake
+ * does (one or two round trips and the server's work), so a slow path or
+ * server gets a longer one. Once it has answered, only the rest of the
+ * answer or the close that follows it is awaited, which needs no round
+ * trip: a shorter time, above a busy machine's scheduling delays. */
 static long idle_ms(const struct session *s)
 {
-	long ms = 2 * s->hs_ms;
+	long floor = s->answered ? CLOSING_ANSWERED_MS : CLOSING_IDLE_MS;
+	long ms = s->answered ? s->hs_ms : 2 * s->hs_ms;
 
 	if (s->opt->close_idle >= 0)
 		return s->opt->close_idle;
-	if (ms < CLOSING_IDLE_MS)
-		return CLOSING_IDLE_MS;
+	if (ms < floor)
+		return floor;
 	return ms > CLOSING_IDLE_MAX_MS ? CLOSING_IDLE_MAX_MS : ms;
 }
 
@@ -99,6 +103,8 @@ void closing_delivering(struct session *s, int on)
 {
 	pthread_mutex_lock(&s->mtx);
 	s->delivering = on;
+	if (!on && s->input_eof)
+		s->answered = 1;
 	if (!on)
 		heard_locked(s);
 	pthread_mutex_unlock(&s->mtx);

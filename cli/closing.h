@@ -11,12 +11,13 @@
  * the write side stays open, renegotiations and KeyUpdates that arrive are
  * answered, and close_notify goes only when the peer closes (ours then
  * answers its close_notify: RFC 5246 7.2.1, RFC 8446 6.1) or when it has
- * been quiet for the close-idle time: --close-idle, by default
- * CLOSING_IDLE_MS or twice the handshake's duration when longer, measured
- * from the end of input, the last record received, the end of a
- * renegotiation the peer ran, or the last data written to standard
- * output. Reading goes on after it until the peer closes; --linger bounds
- * the whole wait.
+ * been quiet for the close-idle time, measured from the end of input, the
+ * last record received, the end of a renegotiation the peer ran, or the
+ * last data written to standard output: CLOSING_IDLE_MS (or twice the
+ * handshake's duration, when longer) until the peer has sent data after
+ * the end of input, CLOSING_ANSWERED_MS (or the handshake's duration)
+ * once it has; --close-idle sets both. Reading goes on after it until the
+ * peer closes; --linger bounds the whole wait.
  */
 #ifndef CLI_CLOSING_H
 #define CLI_CLOSING_H
@@ -25,10 +26,12 @@
 
 #include "session.h"
 
-/* The default close-idle time, in ms: far above a loopback or LAN
- * server's turnaround (under 10 ms), short enough for a person not to
- * notice after an echo server's last reply. */
+/* The default close-idle time before the peer answers, in ms: far above
+ * a loopback or LAN server's turnaround (under 10 ms), which is how long
+ * Apache takes to ask for a renegotiation after a request. */
 #define CLOSING_IDLE_MS 250
+/* After it has answered: what an echo server's last reply costs. */
+#define CLOSING_ANSWERED_MS 100
 /* The longest default: twice a very slow handshake. */
 #define CLOSING_IDLE_MAX_MS 5000
 

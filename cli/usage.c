@@ -17,7 +17,7 @@ static const char usage_text[] =
 	"      --timeout SECS      connect and handshake timeout (0: none)\n"
 	"      --linger SECS       after stdin EOF, wait at most SECS for the peer\n"
 	"      --close-idle MS     after stdin EOF, close once the peer is quiet\n"
-	"                          for MS ms (default 250, more on slow links)\n"
+	"                          for MS ms (default 250, 100 after a reply)\n"
 	"      --starttls PROTO    smtp, imap, pop3, ftp, xmpp or postgres\n"
 	"      --reconnect N       N more connections resuming the session\n"
 	"\n"
