@@ -54,27 +54,17 @@ static int config_files(struct tp_config *cfg, const struct cli_options *o,
 	return 0;
 }
 
-/* --ciphers and --ciphersuites go to the library as one list. */
+/* --ciphers replaces the TLS 1.2 suites, --ciphersuites the TLS 1.3 ones;
+ * each leaves the other version's defaults alone, as in s_client. */
 static int config_ciphers(struct tp_config *cfg, const struct cli_options *o,
 			  enum cli_status *st)
 {
-	char *both = NULL;
-	const char *list = o->ciphers ? o->ciphers : o->ciphersuites;
-	int rv;
-
-	if (list == NULL)
+	if (tp_config_set_cipher_lists(cfg, o->ciphers, o->ciphersuites) == 0)
 		return 0;
-	if (o->ciphers && o->ciphersuites) {
-		if (asprintf(&both, "%s:%s", o->ciphersuites, o->ciphers) == -1)
-			return config_fail(cfg, "--ciphers", o->ciphers,
-					   CLI_EOTHER, st);
-		list = both;
-	}
-	rv = tp_config_set_ciphers(cfg, list);
-	if (rv == -1)
-		config_fail(cfg, "invalid cipher list", list, CLI_EUSAGE, st);
-	free(both);
-	return rv;
+	/* The message names the list at fault. */
+	return config_fail(cfg, "invalid cipher list",
+			   o->ciphers ? o->ciphers : o->ciphersuites,
+			   CLI_EUSAGE, st);
 }
 
 /* Protocol choices: versions, lists, tickets, timeouts. */

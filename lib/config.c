@@ -174,6 +174,118 @@ int tp_config_set_ciphers(struct tp_config *cfg, const char *list)
 	return 0;
 }
 
+/*
+ * --ciphers and --ciphersuites as in s_client: each replaces only its own
+ * version's part of the list and the other part stays as it was (by
+ * default, wolfSSL's defaults). wolfSSL 5.5.4's set_cipher_list means to
+ * do that for a list of one version only, but keeps the other version's
+ * suites only once a list has been set: from the defaults, which exist
+ * only per session, it keeps nothing, and --ciphers alone then offers no
+ * TLS 1.3 suite at all. So build the whole list here, as suite bytes.
+ */
+#define TLS13_SUITE_BYTE 0x13 /* RFC 8446 B.4: TLS 1.3 suites are 0x13,xx */
+#define MAX_SUITE_BYTES 600 /* above wolfSSL's WOLFSSL_MAX_SUITE_SZ (300) */
+
+struct suites {
+	unsigned char b[MAX_SUITE_BYTES];
+	size_t n;
+};
+
+/* The suites a session of ctx would offer. */
+static int ctx_suites(WOLFSSL_CTX *ctx, struct suites *out)
+{
+	WOLFSSL *ssl = wolfSSL_new(ctx);
+	int n = ssl ? tp_wolf_suites(ssl, out->b, sizeof(out->b)) : -1;
+
+	wolfSSL_free(ssl);
+	out->n = n > 0 ? (size_t)n : 0;
+	return n > 0 ? 0 : -1;
+}
+
+/* The suites of list (wolfSSL's names, IANA names or keywords). */
+static int list_suites(enum tp_role role, const char *list, struct suites *out)
+{
+	WOLFSSL_CTX *ctx =
+		wolfSSL_CTX_new(role == TP_SERVER ? wolfSSLv23_server_method() :
+						    wolfSSLv23_client_method());
+	int r = -1;
+
+	if (ctx != NULL &&
+	    wolfSSL_CTX_set_cipher_list(ctx, list) == WOLFSSL_SUCCESS)
+		r = ctx_suites(ctx, out);
+	wolfSSL_CTX_free(ctx);
+	return r;
+}
+
+/* Appends to out the suites of in that are TLS 1.3 ones (tls13) or not. */
+static void take_version(struct suites *out, const struct suites *in, int tls13)
+{
+	for (size_t i = 0; i + 1 < in->n; i += 2) {
+		if ((in->b[i] == TLS13_SUITE_BYTE) != tls13 ||
+		    out->n + 2 > sizeof(out->b))
+			continue;
+		out->b[out->n++] = in->b[i];
+		out->b[out->n++] = in->b[i + 1];
+	}
+}
+
+/* One version's part: from list when given, else from the current. */
+static int version_part(struct tp_config *cfg, struct suites *out,
+			const struct suites *cur, const char *list, int tls13)
+{
+	struct suites given;
+	size_t before = out->n;
+
+	if (list == NULL) {
+		take_version(out, cur, tls13);
+		return 0;
+	}
+	if (list_suites(cfg->role, list, &given) == -1) {
+		tp_config_seterr(cfg, "no usable cipher in '%s'", list);
+		return -1;
+	}
+	take_version(out, &given, tls13);
+	if (out->n == before) {
+		tp_config_seterr(cfg, "no %s cipher suite in '%s'",
+				 tls13 ? "TLS 1.3" : "TLS 1.2 or older", list);
+		return -1;
+	}
+	return 0;
+}
+
+int tp_config_set_cipher_lists(struct tp_config *cfg, const char *tls12,
+			       const char *tls13)
+{
+	struct suites cur, all = { .n = 0 };
+
+	if (tls12 == NULL && tls13 == NULL)
+		return 0;
+	if (ctx_suites(cfg->ctx, &cur) == -1) {
+		/* No view of the current list (a system wolfSSL): the
+		 * given lists alone, as before. */
+		char *both = NULL;
+		int r;
+
+		if (asprintf(&both, "%s%s%s", tls13 ? tls13 : "",
+			     tls12 && tls13 ? ":" : "",
+			     tls12 ? tls12 : "") == -1)
+			return -1;
+		r = tp_config_set_ciphers(cfg, both);
+		free(both);
+		return r;
+	}
+	/* TLS 1.3 first, as OpenSSL orders them. */
+	if (version_part(cfg, &all, &cur, tls13, 1) == -1 ||
+	    version_part(cfg, &all, &cur, tls12, 0) == -1)
+		return -1;
+	if (wolfSSL_CTX_set_cipher_list_bytes(cfg->ctx, all.b, (int)all.n) !=
+	    WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot set the cipher suites");
+		return -1;
+	}
+	return 0;
+}
+
 int tp_config_set_groups(struct tp_config *cfg, const char *list)
 {
 	char *copy = strdup(list);

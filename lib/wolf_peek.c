@@ -10,7 +10,10 @@
  * - a HelloRequest alone, with wolfSSL's state left as it is (a server
  *   that asks for a renegotiation and reads on);
  * - a KeyUpdate without update_requested: wolfSSL_update_keys always asks;
- * - noticing a peer KeyUpdate: the decryption key changes.
+ * - noticing a peer KeyUpdate: the decryption key changes;
+ * - the cipher suites a session would offer (defaults included, which
+ *   exist only per session): --ciphers and --ciphersuites each replace
+ *   one version's part of that list.
  */
 #include "internal.h"
 
@@ -100,6 +103,18 @@ void tp_wolf_keyupdate_no_request(WOLFSSL *ssl)
 	ssl->keys.keyUpdateRespond = 1;
 }
 
+int tp_wolf_suites(WOLFSSL *ssl, unsigned char *out, size_t max)
+{
+	const Suites *s = ssl->suites;
+
+	if (s == NULL && ssl->ctx != NULL)
+		s = ssl->ctx->suites;
+	if (s == NULL || s->suiteSz > max)
+		return -1;
+	memcpy(out, s->suites, s->suiteSz);
+	return s->suiteSz;
+}
+
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32])
 {
 	const byte *k = ssl->options.side == WOLFSSL_CLIENT_END ?
@@ -153,6 +168,13 @@ void tp_wolf_clear_tx_alert(WOLFSSL *ssl)
 void tp_wolf_keyupdate_no_request(WOLFSSL *ssl)
 {
 	(void)ssl;
+}
+int tp_wolf_suites(WOLFSSL *ssl, unsigned char *out, size_t max)
+{
+	(void)ssl;
+	(void)out;
+	(void)max;
+	return -1;
 }
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32])
 {
