@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# Postfix 3.7 smtpd (OpenSSL 3), started by start_postfix
+# (lib/postfix.bash): a plain SMTP port offering STARTTLS and an SMTPS
+# (wrapper mode) port. Postfix answers QUIT and closes at once, so a
+# client that sent close_notify with the QUIT can lose the 221 to a reset
+# (issue 11). Expected results: EXPECTED.md, "Postfix".
+
+# shellcheck disable=SC2034,SC2154 # TP_IN, status, JSON: used by helpers
+bats_require_minimum_version 1.5.0
+load lib/common
+load lib/postfix
+
+setup_file() {
+	ic_setup_file postfix
+	start_postfix "$CERTS/leaf.pem" "$CERTS/leaf.key"
+}
+
+teardown_file() {
+	stop_postfix
+	ic_teardown_file
+}
+
+teardown() {
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${POSTFIX_DIR:-}" ]; then
+		echo "---- Postfix maillog, last 15 lines ----" >&2
+		tail -n 15 "$POSTFIX_DIR/maillog" >&2 2>/dev/null || true
+	fi
+}
+
+@test "Postfix --starttls smtp: connect and verify, TLS 1.3" {
+	ic_run --starttls smtp --ca-file "$CERTS/ca.pem" \
+		"localhost:$POSTFIX_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .starttls smtp
+	ic_expect_session .connection.protocol TLSv1.3
+	ic_expect_session .connection.verification.ok true
+}
+
+@test "Postfix --starttls smtp: EHLO and QUIT piped, 221 on stdout and exit 0 (10 of 10)" {
+	local i
+	TP_IN=$(tp_input 'EHLO client.test\r\nQUIT\r\n')
+	for i in $(seq 1 10); do
+		echo "# run $i" >&2
+		ic_run --starttls smtp --ca-file "$CERTS/ca.pem" \
+			"localhost:$POSTFIX_PORT"
+		[ "$status" -eq 0 ]
+		ic_stdout_has '250-mail.tlsprobe.test' '221 2.0.0 Bye'
+	done
+}
+
+@test "Postfix --starttls smtp --crlf: LF lines sent as CRLF, 221" {
+	TP_IN=$(tp_input 'EHLO client.test\nQUIT\n')
+	ic_run --starttls smtp --crlf --ca-file "$CERTS/ca.pem" \
+		"localhost:$POSTFIX_PORT"
+	[ "$status" -eq 0 ]
+	ic_stdout_has '221 2.0.0 Bye'
+}
+
+@test "Postfix SMTPS: banner, EHLO and QUIT piped, 221 and exit 0 (10 of 10)" {
+	local i
+	TP_IN=$(tp_input 'EHLO client.test\r\nQUIT\r\n')
+	for i in $(seq 1 10); do
+		echo "# run $i" >&2
+		ic_run --ca-file "$CERTS/ca.pem" "localhost:$POSTFIX_SMTPS_PORT"
+		[ "$status" -eq 0 ]
+		ic_stdout_has '220 mail.tlsprobe.test ESMTP' '221 2.0.0 Bye'
+	done
+}
+
+@test "Postfix: --starttls smtp on the SMTPS port: no banner comes, exit 7 after --timeout" {
+	ic_run --starttls smtp --timeout 2 --ca-file "$CERTS/ca.pem" \
+		"localhost:$POSTFIX_SMTPS_PORT"
+	[ "$status" -eq 7 ]
+	[ "$elapsed" -le 4 ]
+}
+
+@test "Postfix STARTTLS: :reneg mid-stream (TLS 1.2) refused with a warning, NOOP and QUIT still answered" {
+	TP_IN=$(ic_input_paced 'EHLO client.test\r\n:reneg\n' +1 \
+		'NOOP\r\nQUIT\r\n')
+	ic_run --commands --tls1.2 --starttls smtp --ca-file "$CERTS/ca.pem" \
+		"localhost:$POSTFIX_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.renegotiations 0
+	ic_expect_session .connection.renegotiations_refused 1
+	tp_stderr_has 'no_renegotiation'
+	ic_stdout_has '250 2.0.0 Ok' '221 2.0.0 Bye'
+}
+
+@test "Postfix STARTTLS: :keyupdate req (TLS 1.3) is answered" {
+	TP_IN=$(ic_input_paced ':keyupdate req\n' +0.3 'NOOP\r\nQUIT\r\n')
+	ic_run --commands --starttls smtp --ca-file "$CERTS/ca.pem" \
+		"localhost:$POSTFIX_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.key_updates_sent 1
+	ic_expect_session .connection.key_updates_received 1
+	ic_stdout_has '250 2.0.0 Ok'
+}
+
+@test "Postfix SMTPS: probe reneg: rejected (refused, alive), KeyUpdate answered" {
+	ic_probe postfix_smtps "$POSTFIX_SMTPS_PORT" --request 'NOOP\r\n'
+	[ "$status" -eq 0 ]
+	ic_expect_probe .renegotiation.secure_renegotiation.status supported
+	ic_expect_probe .renegotiation.client_initiated.status rejected
+	ic_expect_probe '.renegotiation.client_initiated.attempts[2].outcome' \
+		refused
+	ic_expect_probe .renegotiation.client_initiated.alive_after true
+	ic_expect_probe .tls13.key_update.status answered
+}
