@@ -109,7 +109,7 @@ teardown() {
 }
 
 @test "gnutls-serv --require-client-cert: none, TLS 1.3: certificate_required after the handshake, exit 6" {
-	TP_IN=$(tp_input 'hello\n')
+	TP_IN=$(ic_input_paced +1 'hello\n')
 	ic_run --ca-file "$CERTS/ca.pem" "localhost:$GNUTLS_CC_PORT"
 	[ "$status" -eq 6 ]
 	tp_stderr_has 'certificate_required'

@@ -157,7 +157,7 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 }
 
 @test "HAProxy verify required: none, TLS 1.3: certificate_required after the handshake, exit 6" {
-	TP_IN=$(tp_input "$GET_CLOSE")
+	TP_IN=$(ic_input_paced +1 "$GET_CLOSE")
 	ic_run --ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_CC_PORT"
 	[ "$status" -eq 6 ]
 	tp_stderr_has 'certificate_required'
@@ -172,7 +172,7 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 }
 
 @test "HAProxy verify required: certificate of an unknown CA: unknown_ca, exit 6" {
-	TP_IN=$(tp_input "$GET_CLOSE")
+	TP_IN=$(ic_input_paced +1 "$GET_CLOSE")
 	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
 		--ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_CC_PORT"
 	[ "$status" -eq 6 ]

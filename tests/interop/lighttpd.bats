@@ -119,7 +119,7 @@ GET_CLOSE='GET /index.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r
 }
 
 @test "lighttpd verifyclient: none, TLS 1.3: certificate_required after the handshake, exit 6" {
-	TP_IN=$(tp_input "$GET_CLOSE")
+	TP_IN=$(ic_input_paced +1 "$GET_CLOSE")
 	ic_run --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
 	[ "$status" -eq 6 ]
 	tp_stderr_has 'certificate_required'
@@ -134,7 +134,7 @@ GET_CLOSE='GET /index.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r
 }
 
 @test "lighttpd verifyclient: certificate of an unknown CA: unknown_ca, exit 6" {
-	TP_IN=$(tp_input "$GET_CLOSE")
+	TP_IN=$(ic_input_paced +1 "$GET_CLOSE")
 	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
 		--ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
 	[ "$status" -eq 6 ]

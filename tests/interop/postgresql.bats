@@ -163,7 +163,7 @@ teardown() {
 }
 
 @test "PostgreSQL clientcert=verify-ca: certificate of an unknown CA: unknown_ca, exit 6" {
-	TP_IN=$TP_DIR/pg-query-t1.bin
+	TP_IN=$(ic_input_paced +1 "@$TP_DIR/pg-query-t1.bin")
 	ic_run --starttls postgres --cert "$CERTS/selfclient.pem" \
 		--key "$CERTS/selfclient.key" --ca-file "$CERTS/ca.pem" \
 		"localhost:$PG_PORT"

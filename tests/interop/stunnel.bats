@@ -150,18 +150,19 @@ teardown() {
 }
 
 @test "stunnel requireCert: none, TLS 1.3: certificate_required, exit 6; TLS 1.2: handshake_failure, exit 4" {
-	TP_IN=$(tp_input 'hello\n')
+	TP_IN=$(ic_input_paced +1 'hello\n')
 	ic_run --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_CC_PORT"
 	[ "$status" -eq 6 ]
 	tp_stderr_has 'certificate_required'
 	tp_stdout_is ''
+	TP_IN=$(tp_input 'hello\n')
 	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_CC_PORT"
 	[ "$status" -eq 4 ]
 	tp_stderr_has 'handshake_failure'
 }
 
 @test "stunnel requireCert: certificate of an unknown CA: unknown_ca, exit 6" {
-	TP_IN=$(tp_input 'hello\n')
+	TP_IN=$(ic_input_paced +1 'hello\n')
 	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
 		--ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_CC_PORT"
 	[ "$status" -eq 6 ]

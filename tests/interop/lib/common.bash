@@ -202,11 +202,15 @@ ic_stdout_lacks() {
 
 # ic_input_paced STEP...: print the name of a fifo for TP_IN that yields
 # the STEPs in order: a STEP of the form +SECS pauses that long, @FILE
-# copies FILE (binary data), any other is a printf format written at once. For a client that must act at a
-# moment the server can tell apart (a request after the server has had time
-# to act on a renegotiation), not for waiting on the server. The writer is
-# bounded by `timeout` and lets go of stdout and fd 3 (see
-# tp_input_then_wait in peers.bash).
+# copies FILE (binary data), any other is a printf format written at once.
+# For a client that must act at a moment the server can tell apart (a
+# request after the server has had time to act on a renegotiation; data
+# only after a TLS 1.3 server's alert about the client certificate has
+# been read, since a server that closes with our data unread resets the
+# connection, and the reset can overtake its alert), not for waiting on
+# the server. The fifo is read once: one per run. The writer is bounded
+# by `timeout` and lets go of stdout and fd 3 (see tp_input_then_wait in
+# peers.bash).
 ic_input_paced() {
 	local f
 	f=$(mktemp -u "$BATS_TEST_TMPDIR/paced.XXXXXX")
