@@ -43,6 +43,10 @@ set(_wolf_defines
   -DWOLFSSL_ALWAYS_VERIFY_CB -DWOLFSSL_VERIFY_CB_ALL_CERTS
   -DWOLFSSL_ALLOW_TLSV10
   -DWOLFSSL_ALT_NAMES -DHAVE_EX_DATA
+  # Verify the peer's path, not every certificate it sends: an extra CA or
+  # a cross-sign to an untrusted or expired root (ISRG X1 / DST X3) is
+  # skipped, as OpenSSL and GnuTLS do (patches 0003, 0004; lib/info.c).
+  -DWOLFSSL_ALT_CERT_CHAINS
   -DHAVE_FFDHE_3072 -DHAVE_FFDHE_4096)
 # Single-precision math with x86_64 assembly for RSA, DH and ECC (P-256):
 # faster handshakes. 5.5.4's CMake only picks the sources (sp_x86_64.c,

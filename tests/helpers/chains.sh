@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Generates certificate chains built the way public CAs build them, for
+# tests/cli/chains.bats, with the openssl CLI, into DIR:
+#
+#   root-a.pem            "Root A", an old root the client does not trust
+#                         (the DST Root CA X3 of the pattern)
+#   root-b.pem            "Root B", the root the client trusts (ISRG Root X1)
+#   b-by-a.pem            Root B's name and key, cross-signed by Root A
+#   b-by-a-expired.pem    the same cross-sign, valid only in 2020
+#   int.pem               "Intermediate", signed by Root B (R3)
+#   leaf.pem leaf.key     localhost and 127.0.0.1, signed by Intermediate
+#   int1.pem int2.pem     "Intermediate 1" under Root B, "Intermediate 2"
+#                         under Intermediate 1
+#   leaf2.pem leaf2.key   localhost and 127.0.0.1, signed by Intermediate 2
+#   other-root.pem        "Unrelated Root", trusted by nobody
+#   other-int.pem         "Unrelated Intermediate", under Unrelated Root
+#   rogue.pem rogue.key   localhost and 127.0.0.1, signed by Unrelated
+#                         Intermediate
+#   expired-int.pem       "Intermediate", Root B's signature, valid only in
+#                         2020 (same name and key as int.pem)
+#
+# plus the chains a server sends after its leaf (chain-*.pem, in the order
+# sent, for s_server -cert_chain): see the list at the end. Keys are EC
+# P-256. Nothing here is committed: run it into a per-run temporary
+# directory.
+#
+# usage: tests/helpers/chains.sh DIR
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 DIR" >&2
+	exit 2
+fi
+dir=$1
+mkdir -p "$dir"
+cd "$dir"
+
+log=chains.log
+: >"$log"
+trap 'echo "chains.sh: failed in $dir; openssl said:" >&2; cat "$log" >&2' ERR
+
+newkey() {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		-out "$1" 2>>"$log"
+}
+
+cat >openssl.cnf <<'CNF'
+[ ca ]
+default_ca = chains
+
+[ chains ]
+dir = .
+database = index.txt
+new_certs_dir = newcerts
+serial = serial
+default_md = sha256
+policy = anything
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+
+[ anything ]
+commonName = supplied
+
+[ req ]
+distinguished_name = dn
+prompt = no
+
+[ dn ]
+CN = unused
+
+[ v3_ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ v3_leaf ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost, IP:127.0.0.1
+CNF
+
+rm -rf newcerts index.txt* serial*
+mkdir newcerts
+: >index.txt
+echo 1000 >serial
+
+# root NAME CN: a self-signed CA.
+root() {
+	newkey "$1.key"
+	openssl req -config openssl.cnf -new -x509 -key "$1.key" \
+		-subj "/CN=$2" -days 2 -extensions v3_ca -out "$1.pem" 2>>"$log"
+}
+
+# sign NAME KEY CN ISSUER EXTENSIONS [openssl ca date options...]: NAME.pem
+# for KEY.key (made when missing), signed by ISSUER.
+sign() {
+	local name=$1 key=$2 cn=$3 issuer=$4 ext=$5
+	shift 5
+	[ -e "$key.key" ] || newkey "$key.key"
+	openssl req -config openssl.cnf -new -key "$key.key" -subj "/CN=$cn" \
+		-out "$name.csr" 2>>"$log"
+	openssl ca -batch -config openssl.cnf -notext -cert "$issuer.pem" \
+		-keyfile "$issuer.key" -extensions "$ext" -in "$name.csr" \
+		-out "$name.pem" "$@" >>"$log" 2>&1
+	rm -f "$name.csr"
+}
+
+old=(-startdate 20200101000000Z -enddate 20200102000000Z)
+
+root root-a "tlsprobe chains Root A"
+root root-b "tlsprobe chains Root B"
+root other-root "tlsprobe chains Unrelated Root"
+# Cross-signs reuse Root B's name and key: the same CA, two issuers.
+sign b-by-a root-b "tlsprobe chains Root B" root-a v3_ca -days 2
+sign b-by-a-expired root-b "tlsprobe chains Root B" root-a v3_ca "${old[@]}"
+sign int int "tlsprobe chains Intermediate" root-b v3_ca -days 2
+sign expired-int int "tlsprobe chains Intermediate" root-b v3_ca "${old[@]}"
+sign leaf leaf localhost int v3_leaf -days 2
+sign int1 int1 "tlsprobe chains Intermediate 1" root-b v3_ca -days 2
+sign int2 int2 "tlsprobe chains Intermediate 2" int1 v3_ca -days 2
+sign leaf2 leaf2 localhost int2 v3_leaf -days 2
+sign other-int other-int "tlsprobe chains Unrelated Intermediate" \
+	other-root v3_ca -days 2
+sign rogue rogue localhost other-int v3_leaf -days 2
+
+# What servers send after their leaf, in order.
+cat int.pem >chain-plain.pem
+cat int.pem other-root.pem >chain-extra.pem
+cat other-root.pem int.pem >chain-extra-first.pem
+cat int.pem other-int.pem other-root.pem >chain-extra-path.pem
+cat int.pem root-b.pem >chain-anchor.pem
+cat root-b.pem int.pem >chain-anchor-first.pem
+cat int2.pem int1.pem >chain2-plain.pem
+cat int1.pem int2.pem >chain2-reversed.pem
+cat int1.pem root-b.pem int2.pem >chain2-shuffled.pem
+cat int.pem b-by-a.pem >chain-cross.pem
+cat int.pem b-by-a.pem root-a.pem >chain-cross-full.pem
+cat int.pem b-by-a-expired.pem >chain-cross-expired.pem
+cat expired-int.pem int.pem >chain-expired-int-first.pem
+cat expired-int.pem >chain-expired-int.pem
+cat other-int.pem other-root.pem >chain-rogue.pem
+cat other-int.pem int.pem root-b.pem >chain-rogue-mixed.pem
+: >chain-none.pem
+
+# Sanity: the paths the tests rely on verify (or not) as intended. (Not
+# "! cmd": set -e ignores it.)
+{
+	openssl verify -CAfile root-b.pem -untrusted chain-plain.pem leaf.pem
+	openssl verify -CAfile root-b.pem -untrusted chain2-plain.pem leaf2.pem
+	openssl verify -CAfile root-a.pem -untrusted chain-cross.pem leaf.pem
+} >>"$log" 2>&1
+for bad in b-by-a-expired expired-int; do
+	if openssl verify -CAfile root-a.pem -CAfile root-b.pem "$bad.pem" \
+		>>"$log" 2>&1; then
+		echo "chains.sh: $bad.pem verifies but must not" >&2
+		exit 1
+	fi
+done
+rm -rf newcerts index.txt* serial*
+trap - ERR
