@@ -25,6 +25,10 @@ setup_file() {
 	export S12LEGACYACCEPT_PORT=$TP_PORT
 	tp_start_s_server s13 -tls1_3 -rev
 	export S13_PORT=$TP_PORT
+	# A byte-exact echo (s_server -quiet feeding itself through a fifo)
+	# that allows client renegotiation: the mid-stream tests.
+	tp_start_s_server_echo s12echo -tls1_2 -client_renegotiation
+	export S12ECHO_PORT=$TP_PORT
 }
 
 teardown_file() {
@@ -110,6 +114,33 @@ reneg_completed() {
 	ic_expect_probe .renegotiation.client_initiated.attempts_completed 3
 	# -rev is no echo: the mid-stream test cannot run.
 	ic_expect_probe .renegotiation.midstream.stream_ok not_tested
+}
+
+@test "s_server -quiet echo -tls1_2 -client_renegotiation: :reneg in the middle of 512 KiB, echoed byte for byte" {
+	# base64 lines: no line of the data starts with ':'.
+	head -c 196608 /dev/urandom | base64 >"$BATS_TEST_TMPDIR/p1"
+	head -c 196608 /dev/urandom | base64 >"$BATS_TEST_TMPDIR/p2"
+	cat "$BATS_TEST_TMPDIR/p1" "$BATS_TEST_TMPDIR/p2" >"$BATS_TEST_TMPDIR/want"
+	{
+		cat "$BATS_TEST_TMPDIR/p1"
+		echo ':reneg'
+		cat "$BATS_TEST_TMPDIR/p2"
+	} >"$BATS_TEST_TMPDIR/in"
+	TP_IN=$BATS_TEST_TMPDIR/in
+	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$S12ECHO_PORT"
+	[ "$status" -eq 0 ]
+	cmp "$BATS_TEST_TMPDIR/want" "$OUT"
+	ic_expect_session .connection.renegotiations 1
+}
+
+@test "s_server -quiet echo -tls1_2 -client_renegotiation: probe reneg: accepted, mid-stream stream_ok with 3 renegotiations" {
+	ic_probe s12echo "$S12ECHO_PORT"
+	[ "$status" -eq 0 ]
+	ic_expect_probe .renegotiation.client_initiated.status accepted
+	ic_expect_probe .renegotiation.midstream.echo_detected true
+	ic_expect_probe .renegotiation.midstream.stream_ok true
+	ic_expect_probe .renegotiation.midstream.renegotiations_completed 3
+	ic_expect_probe .renegotiation.midstream.bytes_received 262144
 }
 
 @test "s_server -tls1_2 -no_renegotiation: :reneg refused, session goes on" {
