@@ -16,7 +16,7 @@ setup_file() {
 }
 
 teardown_file() {
-	stop_apache
+	stop_apache || true
 	ic_teardown_file
 }
 

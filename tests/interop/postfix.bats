@@ -16,7 +16,7 @@ setup_file() {
 }
 
 teardown_file() {
-	stop_postfix
+	stop_postfix || true
 	ic_teardown_file
 }
 
