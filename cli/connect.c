@@ -48,8 +48,7 @@ static void session_free(struct session *s)
 	pthread_cond_destroy(&s->cv);
 }
 
-/* Loud notes about options that weaken or expose the connection. */
-static void warn_options(const struct cli_options *o)
+void connect_warn_options(const struct cli_options *o)
 {
 	const char *keylog = setup_keylog_path(o);
 
@@ -82,7 +81,7 @@ static enum cli_status run(struct session *s)
 {
 	enum cli_status st = CLI_OK;
 
-	warn_options(s->opt);
+	connect_warn_options(s->opt);
 	s->cfg = setup_config(s, &st);
 	if (s->cfg == NULL)
 		return st;

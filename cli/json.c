@@ -14,6 +14,8 @@ static void indent(struct json_writer *w)
 {
 	int i;
 
+	if (w->compact)
+		return;
 	fputc('\n', w->fp);
 	for (i = 0; i < w->depth; i++)
 		fputs("  ", w->fp);

@@ -18,6 +18,7 @@ struct json_writer {
 	int depth;
 	int err;
 	int after_key; /* a key was written; the value follows */
+	int compact; /* one line, no indentation (JSON Lines) */
 	unsigned char count[JSON_MAX_DEPTH]; /* values so far, saturating */
 };
 

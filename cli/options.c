@@ -258,21 +258,33 @@ static int parse_version_arg(const char *arg, enum tp_version *out, char *err,
 	return 0;
 }
 
-static int parse_starttls(const char *arg, struct cli_options *o, char *err,
-			  size_t errlen)
+int cli_starttls_parse(const char *arg, enum cli_starttls *p)
 {
 	size_t i;
 
 	for (i = 1; i < NELEM(starttls_names); i++) {
 		if (strcmp(arg, starttls_names[i]) == 0) {
-			o->starttls = (enum cli_starttls)i;
+			*p = (enum cli_starttls)i;
 			return 0;
 		}
 	}
+	return -1;
+}
+
+int cli_starttls_error(const char *arg, char *err, size_t errlen)
+{
 	return fail(err, errlen,
 		    "invalid --starttls protocol '%s' (want smtp, imap, pop3, "
 		    "ftp, xmpp or postgres)",
 		    arg);
+}
+
+static int parse_starttls(const char *arg, struct cli_options *o, char *err,
+			  size_t errlen)
+{
+	if (cli_starttls_parse(arg, &o->starttls) == -1)
+		return cli_starttls_error(arg, err, errlen);
+	return 0;
 }
 
 static int pin_version(struct cli_options *o, enum tp_version v, int *pinned,
@@ -472,6 +484,21 @@ static int getopt_error(int ch, char **argv, char *err, size_t errlen)
 		    long_matches(arg) > 1 ? "ambiguous" : "unrecognized", arg);
 }
 
+int cli_options_check_conn(const struct cli_options *o, char *err,
+			   size_t errlen)
+{
+	if (o->servername != NULL && o->no_servername)
+		return fail(err, errlen, "%s",
+			    "--servername and --noservername conflict");
+	if (o->key != NULL && o->cert == NULL)
+		return fail(err, errlen, "%s", "--key needs --cert");
+	if (o->servername != NULL && o->servername[0] == '\0')
+		return fail(err, errlen, "%s",
+			    "empty --servername (use --noservername to send "
+			    "no SNI)");
+	return 0;
+}
+
 static int check_combinations(const struct cli_options *o,
 			      const struct parse_state *ps, char *err,
 			      size_t errlen)
@@ -483,16 +510,7 @@ static int check_combinations(const struct cli_options *o,
 	if (o->min_tls != TP_VERSION_ANY && o->max_tls != TP_VERSION_ANY &&
 	    o->min_tls > o->max_tls)
 		return fail(err, errlen, "%s", "--min-tls is above --max-tls");
-	if (o->servername != NULL && o->no_servername)
-		return fail(err, errlen, "%s",
-			    "--servername and --noservername conflict");
-	if (o->key != NULL && o->cert == NULL)
-		return fail(err, errlen, "%s", "--key needs --cert");
-	if (o->servername != NULL && o->servername[0] == '\0')
-		return fail(err, errlen, "%s",
-			    "empty --servername (use --noservername to send "
-			    "no SNI)");
-	return 0;
+	return cli_options_check_conn(o, err, errlen);
 }
 
 static int parse_positional(int argc, char **argv, struct cli_options *o,

@@ -69,5 +69,15 @@ void cli_options_usage(FILE *fp);
 
 /* Name of a STARTTLS protocol ("smtp"...). */
 const char *cli_starttls_name(enum cli_starttls p);
+/* The protocol named arg into *p; -1 when there is none. */
+int cli_starttls_parse(const char *arg, enum cli_starttls *p);
+/* The usage error for a bad --starttls arg, in err; returns -1. */
+int cli_starttls_error(const char *arg, char *err, size_t errlen);
+
+/* The connection options' own rules (--servername against
+ * --noservername, --key needs --cert...). Returns 0, or -1 with the
+ * usage error in err. */
+int cli_options_check_conn(const struct cli_options *o, char *err,
+			   size_t errlen);
 
 #endif

@@ -55,6 +55,9 @@ struct session {
 
 /* Entry point of `tlsprobe connect` (argv[0]: program or subcommand). */
 int cli_connect_main(int argc, char **argv);
+/* Loud notes on stderr about options that weaken or expose connections
+ * (--insecure, --noservername, a key log), unless --quiet. */
+void connect_warn_options(const struct cli_options *o);
 
 /* Snapshot of what c negotiated into *buf; NULL before the first
  * handshake completed. */

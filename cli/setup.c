@@ -35,9 +35,8 @@ static int config_fail(struct tp_config *cfg, const char *what, const char *arg,
 	return -1;
 }
 
-/* Trust, client certificate, key log: things read from files. */
-static int config_files(struct tp_config *cfg, const struct cli_options *o,
-			enum cli_status *st)
+int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
+		       enum cli_status *st)
 {
 	const char *keylog = setup_keylog_path(o);
 
@@ -104,7 +103,7 @@ struct tp_config *setup_config(struct session *s, enum cli_status *st)
 	tp_config_insecure(cfg, o->insecure);
 	tp_config_set_reneg_policy(cfg, TP_RENEG_ACCEPT, 0);
 	tp_config_set_event_cb(cfg, session_event, s);
-	if (config_files(cfg, o, st) == -1 ||
+	if (setup_config_files(cfg, o, st) == -1 ||
 	    config_protocol(cfg, o, st) == -1) {
 		tp_config_free(cfg);
 		return NULL;
@@ -112,49 +111,64 @@ struct tp_config *setup_config(struct session *s, enum cli_status *st)
 	return cfg;
 }
 
-/* The name for SNI and verification: --servername, else HOST. With
- * --noservername, "" asks the library to send no SNI (see the report). */
-static const char *conn_servername(const struct cli_options *o)
+const char *setup_servername(const struct cli_options *o)
 {
+	/* "" asks the library to send no SNI (see the report). */
 	if (o->no_servername)
 		return "";
 	return o->servername ? o->servername : o->target.host;
 }
 
-static int conn_fail(struct tp_conn *c, enum cli_status *st)
+/* The error line for a failed call on c, and the status it means. */
+static int conn_error(struct tp_conn *c, char *err, size_t errlen,
+		      enum cli_status *st)
 {
-	char line[512];
 	enum tp_errcode e = tp_conn_errcode(c);
 
-	cli_format_error(line, sizeof(line), e, 0, tp_conn_error(c));
-	console_error("%s", line);
+	cli_format_error(err, errlen, e, 0, tp_conn_error(c));
 	*st = cli_status_from_errcode(e, 0);
 	if (*st == CLI_EOTHER && e == TP_ERR_NONE)
 		*st = CLI_ECONNECT;
 	return -1;
 }
 
-/* --starttls: our own TCP connect and preamble, then the library takes
- * the socket. */
-static int connect_starttls(struct tp_conn *c, const struct cli_options *o,
-			    enum cli_status *st)
+int setup_plain_connect(const struct cli_options *o, char *err, size_t errlen,
+			enum cli_status *st)
 {
 	int tmo = o->timeout >= 0 ? o->timeout * 1000 : DEFAULT_TIMEOUT_MS;
+	/* XMPP's to= names the service even with --noservername. */
 	const char *name = o->servername ? o->servername : o->target.host;
-	char err[512];
 	int fd;
 
 	fd = net_connect(o->target.host, o->target.port, o->family, tmo, err,
-			 sizeof(err), st);
-	if (fd == -1 || starttls_run(fd, o->starttls, name, tmo, err,
-				     sizeof(err), st) == -1) {
-		if (fd != -1)
-			close(fd);
-		console_error("%s", err);
+			 errlen, st);
+	if (fd == -1 || o->starttls == CLI_STARTTLS_NONE)
+		return fd;
+	if (starttls_run(fd, o->starttls, name, tmo, err, errlen, st) == -1) {
+		close(fd);
 		return -1;
 	}
-	if (tp_conn_attach_fd(c, fd, conn_servername(o)) == -1)
-		return conn_fail(c, st);
+	return fd;
+}
+
+int setup_connect(struct tp_conn *c, const struct cli_options *o, char *err,
+		  size_t errlen, enum cli_status *st)
+{
+	int fd;
+
+	if (o->starttls == CLI_STARTTLS_NONE) {
+		if (tp_conn_connect(c, o->target.host, o->target.port,
+				    setup_servername(o), o->family) == -1)
+			return conn_error(c, err, errlen, st);
+		return 0;
+	}
+	/* Our own TCP connect and preamble, then the library takes the
+	 * socket. */
+	fd = setup_plain_connect(o, err, errlen, st);
+	if (fd == -1)
+		return -1;
+	if (tp_conn_attach_fd(c, fd, setup_servername(o)) == -1)
+		return conn_error(c, err, errlen, st);
 	return 0;
 }
 
@@ -183,7 +197,7 @@ struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
 {
 	const struct cli_options *o = s->opt;
 	struct tp_conn *c = tp_conn_new(s->cfg);
-	int rv;
+	char err[512];
 
 	if (c == NULL) {
 		console_error("out of memory");
@@ -194,14 +208,8 @@ struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
 		tp_conn_free(c);
 		return NULL;
 	}
-	if (o->starttls != CLI_STARTTLS_NONE)
-		rv = connect_starttls(c, o, st);
-	else if (tp_conn_connect(c, o->target.host, o->target.port,
-				 conn_servername(o), o->family) == -1)
-		rv = conn_fail(c, st);
-	else
-		rv = 0;
-	if (rv == -1) {
+	if (setup_connect(c, o, err, sizeof(err), st) == -1) {
+		console_error("%s", err);
 		tp_conn_free(c);
 		return NULL;
 	}
