@@ -4,7 +4,9 @@
  * status), probe_conn.c (one probe connection with its reader thread),
  * probe_reneg.c (client- and server-initiated renegotiation),
  * probe_stream.c (mid-stream renegotiation, TLS 1.3 KeyUpdate),
- * probe_report.c (verdict rules, findings, text and JSON).
+ * probe_report.c (verdict rules, text and JSON), probe_verdict.c (the
+ * verdict names and the one table of findings and --fail-on bits),
+ * probe_batch.c (--targets: many targets, concurrent probes, JSON Lines).
  */
 #ifndef CLI_PROBE_H
 #define CLI_PROBE_H
@@ -15,12 +17,18 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "options.h"
 #include "parse.h"
+#include "status.h"
 #include "tlsprobe.h"
 
 #define PROBE_MAX_ATTEMPTS 1000
 #define PROBE_CAPTURE 512
 #define PROBE_STREAM_RENEGS 3
+#define PROBE_MAX_JOBS 256
+/* --targets: no --fail-on verdict held, but a target could not be probed
+ * (its line says why). */
+#define PROBE_EXIT_UNPROBED 8
 
 /* --fail-on bits */
 enum {
@@ -35,12 +43,52 @@ enum {
 	FAIL_SERVER_RENEG = 1 << 8 /* a HelloRequest was seen */
 };
 
+/* The verdicts: each field's values, named in probe_verdict.c. */
+enum sr_status {
+	SR_NOT_APPLICABLE,
+	SR_SUPPORTED,
+	SR_NOT_SUPPORTED
+};
+enum sig_status {
+	SIG_SUPPORTED,
+	SIG_NOT_SUPPORTED,
+	SIG_NOT_ACCEPTED,
+	SIG_INCONCLUSIVE
+};
+enum ci_status {
+	CI_NOT_APPLICABLE,
+	CI_ACCEPTED,
+	CI_LIMITED,
+	CI_REJECTED,
+	CI_IGNORED,
+	CI_INCONCLUSIVE
+};
+enum srv_status {
+	SRV_NOT_APPLICABLE,
+	SRV_COMPLETED,
+	SRV_FAILED,
+	SRV_NOT_OBSERVED,
+	SRV_INCONCLUSIVE
+};
+enum stream_status {
+	STREAM_NOT_TESTED,
+	STREAM_OK,
+	STREAM_BROKEN
+};
+enum ku_status {
+	KU_NOT_APPLICABLE,
+	KU_ANSWERED,
+	KU_NOT_ANSWERED,
+	KU_NO_REPLY,
+	KU_CLOSED,
+	KU_ERROR
+};
+
 struct probe_opts {
-	struct cli_hostport target;
-	const char *servername;
-	const char *ca_file;
-	int insecure;
-	int family;
+	/* What a connection needs, as the connect command has it (target,
+	 * names, trust, client certificate, key log, STARTTLS, family), so
+	 * that setup.c's helpers make the probe's connections too. */
+	struct cli_options conn;
 	int timeout_ms;
 	int attempts;
 	int interval_ms;
@@ -74,6 +122,9 @@ struct probe_conn {
 	int key_updates_rx;
 	int64_t first_hello_ms; /* since open, -1 before */
 	int64_t opened_ms;
+	/* What the probe's own wait predicates compare with: kept on the
+	 * connection so that concurrent probes share nothing. */
+	uint64_t want;
 };
 
 /* tlsprobe probe SUBCOMMAND ...; argv[0] is "probe". Returns the exit
@@ -90,10 +141,10 @@ uint64_t probe_fnv(uint64_t h, const void *p, size_t n);
  * 0, or -1 with *err the library's category and msg its message (the
  * struct is then cleaned up). */
 /* Sends a ClientHello signalling secure renegotiation only by the SCSV
- * (scsv 1) or only by the extension; returns "supported", "not_supported",
- * "not_accepted" or "inconclusive", with the reason in why. */
-const char *probe_signalling(const struct probe_opts *o, int scsv, char *why,
-			     size_t whylen);
+ * (scsv 1) or only by the extension; returns the verdict, with the reason
+ * in why. */
+enum sig_status probe_signalling(const struct probe_opts *o, int scsv,
+				 char *why, size_t whylen);
 
 int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
@@ -136,18 +187,18 @@ struct reneg_result {
 	char version[16], cipher[80];
 	int secure_reneg;
 	/* RFC 5746 signalling, each tried alone (probe_hello.c) */
-	const char *sig_ext, *sig_scsv;
+	enum sig_status sig_ext, sig_scsv;
 	char sig_ext_why[96], sig_scsv_why[96];
 	/* client-initiated */
 	struct attempt *att;
 	int n_att, n_completed;
 	int stopped_early; /* the connection ended, or repeated timeouts */
 	int alive_after; /* after the last attempt: 1, 0, -1 unknown */
-	const char *ci_status;
+	enum ci_status ci_status;
 	int ci_limit;
 	char ci_reason[256];
 	/* server-initiated */
-	const char *srv_status;
+	enum srv_status srv_status;
 	int srv_hello_requests, srv_completed, srv_refused, srv_request_sent;
 	int64_t srv_first_ms;
 	int srv_wait_ms;
@@ -181,6 +232,11 @@ struct probe_result {
 	struct reneg_result r;
 	struct stream_result s;
 	struct tls13_result t;
+	/* Verdicts not kept in r: derived once the probes are done
+	 * (probe_settle_verdicts). */
+	enum sr_status sr;
+	enum stream_status stream;
+	enum ku_status ku;
 };
 
 /* ---- probe_reneg.c ---- */
@@ -198,14 +254,64 @@ void probe_midstream(const struct probe_opts *o, enum tp_version v,
 void probe_key_update(struct probe_conn *pc, const struct probe_opts *o,
 		      struct tls13_result *t);
 
+/* ---- probe_main.c ---- */
+
+/* Runs every probe against o's target into *pr (set up here; free with
+ * probe_result_free). Prints nothing, so that concurrent probes can run
+ * it. Returns CLI_OK when the probe ran, whatever the verdicts, else the
+ * exit status a single probe ends with (3, 4, 5, 7...) and the error line
+ * in err. */
+enum cli_status probe_run(const struct probe_opts *o, struct probe_result *pr,
+			  char *err, size_t errlen);
+void probe_result_free(struct probe_result *pr);
+
+/* ---- probe_batch.c ---- */
+
+/* --targets FILE ('-': stdin) with --jobs concurrent probes; o holds the
+ * options common to every target. Returns the exit status. */
+int probe_batch(const struct probe_opts *o, const char *path, int jobs);
+
 /* ---- probe_report.c ---- */
 
 /* The client-initiated verdict from the attempts (sets ci_status,
  * ci_limit, ci_reason). */
 void probe_ci_verdict(struct reneg_result *r);
 void probe_report_text(FILE *fp, const struct probe_result *pr);
-int probe_report_json(FILE *fp, const struct probe_result *pr);
+/* The JSON report, pretty (compact 0) or on one line (JSON Lines). */
+int probe_report_json(FILE *fp, const struct probe_result *pr, int compact);
+/* The JSON Lines object for a target that could not be probed. */
+int probe_report_json_error(FILE *fp, const struct probe_opts *o,
+			    enum cli_status st, const char *msg);
+
+/* ---- probe_verdict.c ---- */
+
+const char *probe_sr_name(enum sr_status v);
+const char *probe_sig_name(enum sig_status v);
+const char *probe_ci_name(enum ci_status v);
+const char *probe_srv_name(enum srv_status v);
+const char *probe_stream_name(enum stream_status v);
+const char *probe_ku_name(enum ku_status v);
+/* Sets pr->sr, pr->stream and pr->ku from the probes' results. */
+void probe_settle_verdicts(struct probe_result *pr);
+
+/* One finding of the report: a row of the verdict table that holds. */
+struct probe_finding {
+	const char *severity, *id;
+	char text[400];
+};
+
+#define PROBE_MAX_FINDINGS 16
+/* The findings, in the table's order; returns how many. */
+int probe_findings(const struct probe_result *pr,
+		   struct probe_finding f[PROBE_MAX_FINDINGS]);
 /* The --fail-on bits that the result matches. */
 unsigned probe_verdict_bits(const struct probe_result *pr);
+/* "accepted,rejected,..." into bits (added to *bits); -1 on an unknown
+ * name or an empty list. */
+int probe_parse_fail_on(const char *list, unsigned *bits);
+/* The --fail-on name of one bit. */
+const char *probe_fail_on_name(unsigned bit);
+/* Every --fail-on name, wrapped for --help with indent columns. */
+void probe_print_fail_on_names(FILE *fp, int indent);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "probe.h"
+#include "setup.h"
 
 int64_t probe_now_ms(void)
 {
@@ -106,10 +107,13 @@ static int configure(struct probe_conn *pc, const struct probe_opts *o,
 		     enum tp_version min, enum tp_version max)
 {
 	struct tp_config *cfg = pc->cfg;
+	enum cli_status st;
 
-	if (o->ca_file != NULL && tp_config_set_ca_file(cfg, o->ca_file) < 0)
+	/* Trust, client certificate and key log as the connect command
+	 * loads them (probe_main checked them once already). */
+	if (setup_config_files(cfg, &o->conn, &st) < 0)
 		return -1;
-	tp_config_insecure(cfg, o->insecure);
+	tp_config_insecure(cfg, o->conn.insecure);
 	if (tp_config_set_versions(cfg, min, max) < 0)
 		return -1;
 	tp_config_set_timeouts(cfg, o->timeout_ms, o->timeout_ms);
@@ -118,10 +122,28 @@ static int configure(struct probe_conn *pc, const struct probe_opts *o,
 	return 0;
 }
 
+/* The library's category for a connect failure that happened outside it
+ * (our STARTTLS preamble): probe_main judges errors by it. */
+static enum tp_errcode errcode_of(enum cli_status st)
+{
+	switch (st) {
+	case CLI_ETIMEOUT:
+		return TP_ERR_TIMEOUT;
+	case CLI_EHANDSHAKE:
+		return TP_ERR_HANDSHAKE;
+	case CLI_EUSAGE:
+		return TP_ERR_USAGE;
+	default:
+		return TP_ERR_CONNECT;
+	}
+}
+
 int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
 	       char *msg, size_t msglen)
 {
+	enum cli_status st;
+
 	memset(pc, 0, sizeof(*pc));
 	init_sync(pc);
 	pc->first_hello_ms = -1;
@@ -140,9 +162,13 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 		goto fail;
 	}
 	pc->opened_ms = probe_now_ms();
-	if (tp_conn_connect(pc->c, o->target.host, o->target.port,
-			    o->servername, o->family) < 0 ||
-	    tp_conn_handshake(pc->c) < 0) {
+	if (setup_connect(pc->c, &o->conn, msg, msglen, &st) < 0) {
+		*err = tp_conn_errcode(pc->c);
+		if (*err == TP_ERR_NONE)
+			*err = errcode_of(st);
+		goto fail;
+	}
+	if (tp_conn_handshake(pc->c) < 0) {
 		*err = tp_conn_errcode(pc->c);
 		snprintf(msg, msglen, "%s", tp_conn_error(pc->c));
 		goto fail;
@@ -206,17 +232,17 @@ int probe_wait(struct probe_conn *pc, int (*pred)(struct probe_conn *),
 	return ok;
 }
 
-static uint64_t want_rx;
-
 static int rx_grew(struct probe_conn *pc)
 {
-	return pc->rx_bytes > want_rx || pc->rx_done;
+	return pc->rx_bytes > pc->want || pc->rx_done;
 }
 
-/* The probe's main thread is the only waiter, so a static is enough. */
 int probe_wait_rx(struct probe_conn *pc, uint64_t have, int64_t deadline_ms)
 {
-	want_rx = have;
+	/* Only the thread that waits sets want, and only between waits. */
+	pthread_mutex_lock(&pc->m);
+	pc->want = have;
+	pthread_mutex_unlock(&pc->m);
 	probe_wait(pc, rx_grew, deadline_ms);
 	pthread_mutex_lock(&pc->m);
 	int grew = pc->rx_bytes > have;

@@ -18,6 +18,7 @@
 
 #include "netconnect.h"
 #include "probe.h"
+#include "setup.h"
 
 struct hello_buf {
 	unsigned char b[1024];
@@ -183,8 +184,8 @@ static int server_hello_has_ri(const unsigned char *p, size_t n)
 }
 
 /* Reads records until the ServerHello; the verdict for one signal. */
-static const char *read_answer(int fd, long long deadline, char *why,
-			       size_t whylen)
+static enum sig_status read_answer(int fd, long long deadline, char *why,
+				   size_t whylen)
 {
 	unsigned char hdr[5], *body;
 	size_t len;
@@ -192,54 +193,59 @@ static const char *read_answer(int fd, long long deadline, char *why,
 
 	if (read_full(fd, hdr, sizeof(hdr), deadline) < 0) {
 		snprintf(why, whylen, "no answer to the ClientHello");
-		return "inconclusive";
+		return SIG_INCONCLUSIVE;
 	}
 	len = (size_t)hdr[3] << 8 | hdr[4];
 	if (hdr[0] == 21) {
 		snprintf(why, whylen, "the server answered with an alert");
-		return "not_accepted";
+		return SIG_NOT_ACCEPTED;
 	}
 	body = malloc(len ? len : 1);
 	if (hdr[0] != 22 || body == NULL ||
 	    read_full(fd, body, len, deadline) < 0 || len < 4 || body[0] != 2) {
 		free(body);
 		snprintf(why, whylen, "no ServerHello in the first record");
-		return "inconclusive";
+		return SIG_INCONCLUSIVE;
 	}
 	r = server_hello_has_ri(body + 4, len - 4);
 	free(body);
 	if (r < 0) {
 		snprintf(why, whylen, "malformed ServerHello");
-		return "inconclusive";
+		return SIG_INCONCLUSIVE;
 	}
 	snprintf(why, whylen, "%s",
 		 r ? "ServerHello has renegotiation_info" :
 		     "ServerHello without "
 		     "renegotiation_info");
-	return r ? "supported" : "not_supported";
+	return r ? SIG_SUPPORTED : SIG_NOT_SUPPORTED;
 }
 
-const char *probe_signalling(const struct probe_opts *o, int scsv, char *why,
-			     size_t whylen)
+enum sig_status probe_signalling(const struct probe_opts *o, int scsv,
+				 char *why, size_t whylen)
 {
-	const char *name = o->servername ? o->servername : o->target.host;
-	long long deadline = net_now_ms() + o->timeout_ms;
+	/* The SNI the library would send: none with --noservername. */
+	const char *name = setup_servername(&o->conn);
 	enum cli_status st;
 	struct hello_buf h;
-	const char *verdict;
+	enum sig_status verdict;
+	long long deadline;
 	int fd;
 
-	fd = net_connect(o->target.host, o->target.port, o->family,
-			 o->timeout_ms, why, whylen, &st);
+	/* TCP, and the STARTTLS preamble if any, as for every connection. */
+	fd = setup_plain_connect(&o->conn, why, whylen, &st);
 	if (fd < 0)
-		return "inconclusive";
+		return SIG_INCONCLUSIVE;
+	deadline = net_now_ms() + o->timeout_ms;
 	/* No SNI for IP literals (RFC 6066). */
 	build_hello(&h,
-		    strspn(name, "0123456789.:") == strlen(name) ? NULL : name,
+		    name[0] == '\0' || strspn(name, "0123456789.:") ==
+					       strlen(name) ?
+			    NULL :
+			    name,
 		    scsv);
 	if (send(fd, h.b, h.n, MSG_NOSIGNAL) != (ssize_t)h.n) {
 		snprintf(why, whylen, "cannot send the ClientHello");
-		verdict = "inconclusive";
+		verdict = SIG_INCONCLUSIVE;
 	} else {
 		verdict = read_answer(fd, deadline, why, whylen);
 	}

@@ -167,13 +167,13 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 	r->srv_wait_ms = o->hello_wait_ms;
 	r->srv_first_ms = -1;
 	if (probe_open(&pc, o, v, v, &err, msg, sizeof(msg)) < 0) {
-		r->srv_status = "inconclusive";
+		r->srv_status = SRV_INCONCLUSIVE;
 		snprintf(r->srv_reason, sizeof(r->srv_reason),
 			 "could not connect again: %s", msg);
 		return;
 	}
 	if (probe_start_reader(&pc) < 0) {
-		r->srv_status = "inconclusive";
+		r->srv_status = SRV_INCONCLUSIVE;
 		snprintf(r->srv_reason, sizeof(r->srv_reason), "no thread");
 		probe_close(&pc);
 		return;
@@ -191,14 +191,14 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 	r->srv_first_ms = pc.first_hello_ms;
 	pthread_mutex_unlock(&pc.m);
 	if (r->srv_hello_requests == 0) {
-		r->srv_status = "not_observed";
+		r->srv_status = SRV_NOT_OBSERVED;
 		snprintf(r->srv_reason, sizeof(r->srv_reason),
 			 "no HelloRequest within %d ms%s", o->hello_wait_ms,
 			 r->srv_request_sent ? " of the request" : "");
 	} else if (r->srv_completed == r->srv_hello_requests) {
-		r->srv_status = "completed";
+		r->srv_status = SRV_COMPLETED;
 	} else {
-		r->srv_status = "failed";
+		r->srv_status = SRV_FAILED;
 		snprintf(r->srv_reason, sizeof(r->srv_reason), "%s",
 			 r->srv_refused ? "the client could not renegotiate "
 					  "(no secure renegotiation)" :

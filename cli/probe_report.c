@@ -1,5 +1,6 @@
 /*
- * Verdict rules, findings, and the two outputs: readable text and JSON
+ * The client-initiated verdict rules, and the two outputs: readable text
+ * and JSON
  * (observed facts beside the verdicts derived from them; the schema is in
  * tlsprobe-probe(1)).
  */
@@ -9,6 +10,7 @@
 
 #include "json.h"
 #include "probe.h"
+#include "setup.h"
 
 static int is_no(enum attempt_outcome o)
 {
@@ -28,14 +30,14 @@ void probe_ci_verdict(struct reneg_result *r)
 
 	r->ci_limit = -1;
 	if (!r->tested) {
-		r->ci_status = "not_applicable";
+		r->ci_status = CI_NOT_APPLICABLE;
 		snprintf(r->ci_reason, sizeof(r->ci_reason),
 			 "the server speaks only TLS 1.3, which has no "
 			 "renegotiation");
 		return;
 	}
 	if (!r->secure_reneg) {
-		r->ci_status = "inconclusive";
+		r->ci_status = CI_INCONCLUSIVE;
 		snprintf(r->ci_reason, sizeof(r->ci_reason),
 			 "no secure renegotiation (RFC 5746); insecure "
 			 "renegotiation is never attempted");
@@ -53,136 +55,23 @@ void probe_ci_verdict(struct reneg_result *r)
 			tail_ok = 0;
 	}
 	if (r->n_att == 0) {
-		r->ci_status = "inconclusive";
+		r->ci_status = CI_INCONCLUSIVE;
 		snprintf(r->ci_reason, sizeof(r->ci_reason),
 			 "no attempt was made");
 	} else if (k == r->n_att && !r->stopped_early) {
-		r->ci_status = "accepted";
+		r->ci_status = CI_ACCEPTED;
 	} else if (k > 0 && tail_ok) {
-		r->ci_status = "limited_after_n";
+		r->ci_status = CI_LIMITED;
 		r->ci_limit = k;
 	} else if (k == 0 && all_no) {
-		r->ci_status = "rejected";
+		r->ci_status = CI_REJECTED;
 	} else if (all_ignored) {
-		r->ci_status = "ignored";
+		r->ci_status = CI_IGNORED;
 	} else {
-		r->ci_status = "inconclusive";
+		r->ci_status = CI_INCONCLUSIVE;
 		snprintf(r->ci_reason, sizeof(r->ci_reason),
 			 "the attempts do not follow one policy");
 	}
-}
-
-static const char *sr_status(const struct probe_result *pr)
-{
-	if (!pr->r.tested)
-		return "not_applicable";
-	return pr->r.secure_reneg ? "supported" : "not_supported";
-}
-
-unsigned probe_verdict_bits(const struct probe_result *pr)
-{
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} ci[] = {
-		{ "accepted", FAIL_ACCEPTED },
-		{ "limited_after_n", FAIL_LIMITED },
-		{ "rejected", FAIL_REJECTED },
-		{ "ignored", FAIL_IGNORED },
-		{ "inconclusive", FAIL_INCONCLUSIVE },
-	};
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < sizeof(ci) / sizeof(ci[0]); i++)
-		if (strcmp(pr->r.ci_status, ci[i].name) == 0)
-			bits |= ci[i].bit;
-	if (strcmp(sr_status(pr), "not_supported") == 0)
-		bits |= FAIL_NOT_SUPPORTED;
-	if (strcmp(pr->s.status, "broken") == 0)
-		bits |= FAIL_STREAM_BROKEN;
-	if (strcmp(pr->t.ku_status, "not_answered") == 0 ||
-	    strcmp(pr->t.ku_status, "closed") == 0)
-		bits |= FAIL_KU_UNANSWERED;
-	if (pr->r.srv_hello_requests > 0)
-		bits |= FAIL_SERVER_RENEG;
-	return bits;
-}
-
-/* ---- findings ---- */
-
-struct finding {
-	const char *severity, *id;
-	char text[400];
-};
-
-static int findings(const struct probe_result *pr, struct finding *f)
-{
-	const struct reneg_result *r = &pr->r;
-	int n = 0;
-
-#define ADD(sev, ident, ...)                                         \
-	do {                                                         \
-		f[n].severity = sev;                                 \
-		f[n].id = ident;                                     \
-		snprintf(f[n].text, sizeof(f[n].text), __VA_ARGS__); \
-		n++;                                                 \
-	} while (0)
-
-	if (r->tested && !r->secure_reneg)
-		ADD("high", "secure_renegotiation_not_supported",
-		    "no RFC 5746 secure renegotiation: a server that "
-		    "renegotiates without it is open to CVE-2009-3555");
-	if (r->tested && r->secure_reneg &&
-	    strcmp(r->sig_scsv, "not_supported") == 0)
-		ADD("low", "scsv_not_honoured",
-		    "the server ignores TLS_EMPTY_RENEGOTIATION_INFO_SCSV "
-		    "(%s); clients that signal only by SCSV see no secure "
-		    "renegotiation",
-		    r->sig_scsv_why);
-	if (strcmp(r->ci_status, "accepted") == 0)
-		ADD("medium", "client_renegotiation_accepted",
-		    "client-initiated renegotiation accepted %d times in a "
-		    "row: any client can make the server do handshakes at will "
-		    "(CVE-2011-1473)",
-		    r->n_completed);
-	else if (strcmp(r->ci_status, "limited_after_n") == 0)
-		ADD("low", "client_renegotiation_limited",
-		    "client-initiated renegotiation accepted %d times, then "
-		    "refused",
-		    r->ci_limit);
-	else if (strcmp(r->ci_status, "ignored") == 0)
-		ADD("low", "client_renegotiation_ignored",
-		    "renegotiation requests are silently ignored: clients "
-		    "that renegotiate hang until they time out");
-	else if (strcmp(r->ci_status, "rejected") == 0)
-		ADD("info", "client_renegotiation_rejected",
-		    "client-initiated renegotiation is rejected (%s)",
-		    r->n_att ? attempt_outcome_name(r->att[0].outcome) : "");
-	else if (strcmp(r->ci_status, "inconclusive") == 0)
-		ADD("info", "client_renegotiation_inconclusive", "%s",
-		    r->ci_reason);
-	if (strcmp(r->srv_status, "completed") == 0)
-		ADD("info", "server_renegotiation",
-		    "the server sent HelloRequest; the renegotiation "
-		    "completed");
-	else if (strcmp(r->srv_status, "failed") == 0)
-		ADD("medium", "server_renegotiation_failed",
-		    "the server sent HelloRequest, the renegotiation failed: "
-		    "%s",
-		    r->srv_reason);
-	if (strcmp(pr->s.status, "broken") == 0)
-		ADD("high", "midstream_stream_broken",
-		    "renegotiation with data in flight broke the stream: %s",
-		    pr->s.reason);
-	if (strcmp(pr->t.ku_status, "not_answered") == 0)
-		ADD("medium", "key_update_not_answered",
-		    "KeyUpdate with update_requested was not answered before "
-		    "the peer's next data (RFC 8446 4.6.3)");
-	else if (strcmp(pr->t.ku_status, "closed") == 0)
-		ADD("medium", "key_update_closed",
-		    "the connection ended after a KeyUpdate: %s", pr->t.reason);
-#undef ADD
-	return n;
 }
 
 /* ---- text ---- */
@@ -207,7 +96,7 @@ static void text_attempts(FILE *fp, const struct reneg_result *r)
 
 static void text_ci(FILE *fp, const struct reneg_result *r)
 {
-	fprintf(fp, "client-initiated:     %s", r->ci_status);
+	fprintf(fp, "client-initiated:     %s", probe_ci_name(r->ci_status));
 	if (r->ci_limit >= 0)
 		fprintf(fp, " (n=%d)", r->ci_limit);
 	if (r->n_att > 0)
@@ -224,10 +113,11 @@ static void text_ci(FILE *fp, const struct reneg_result *r)
 				"the connection ended");
 }
 
-static void text_stream(FILE *fp, const struct stream_result *s)
+static void text_stream(FILE *fp, const struct stream_result *s,
+			enum stream_status st)
 {
-	fprintf(fp, "mid-stream:           %s", s->status);
-	if (strcmp(s->status, "not_tested") != 0)
+	fprintf(fp, "mid-stream:           %s", probe_stream_name(st));
+	if (st != STREAM_NOT_TESTED)
 		fprintf(fp,
 			", %" PRIu64 " bytes sent, %" PRIu64 " echoed, "
 			"%d/%d renegotiations completed, %u+%u interleaved "
@@ -244,23 +134,25 @@ void probe_report_text(FILE *fp, const struct probe_result *pr)
 {
 	const struct reneg_result *r = &pr->r;
 	const struct tls13_result *t = &pr->t;
-	struct finding f[16];
-	int nf = findings(pr, f);
+	struct probe_finding f[PROBE_MAX_FINDINGS];
+	int nf = probe_findings(pr, f);
 
 	fprintf(fp, "target:               %s port %s (%s)\n",
-		pr->o->target.host, pr->o->target.port, pr->peer_addr);
+		pr->o->conn.target.host, pr->o->conn.target.port,
+		pr->peer_addr);
 	if (r->tested)
 		fprintf(fp, "protocol tested:      %s %s\n", r->version,
 			r->cipher);
 	else
 		fprintf(fp, "protocol tested:      TLSv1.3 only\n");
-	fprintf(fp, "secure renegotiation: %s", sr_status(pr));
+	fprintf(fp, "secure renegotiation: %s", probe_sr_name(pr->sr));
 	if (r->tested)
 		fprintf(fp, " (extension alone: %s; SCSV alone: %s)",
-			r->sig_ext, r->sig_scsv);
+			probe_sig_name(r->sig_ext),
+			probe_sig_name(r->sig_scsv));
 	fputc('\n', fp);
 	text_ci(fp, r);
-	fprintf(fp, "server-initiated:     %s", r->srv_status);
+	fprintf(fp, "server-initiated:     %s", probe_srv_name(r->srv_status));
 	if (r->srv_hello_requests > 0)
 		fprintf(fp,
 			", %d HelloRequest, %d completed, first after "
@@ -270,9 +162,9 @@ void probe_report_text(FILE *fp, const struct probe_result *pr)
 	if (r->srv_reason[0])
 		fprintf(fp, " (%s)", r->srv_reason);
 	fputc('\n', fp);
-	text_stream(fp, &pr->s);
-	fprintf(fp, "TLS 1.3 KeyUpdate:    %s", t->ku_status);
-	if (strcmp(t->ku_status, "answered") == 0)
+	text_stream(fp, &pr->s, pr->stream);
+	fprintf(fp, "TLS 1.3 KeyUpdate:    %s", probe_ku_name(pr->ku));
+	if (pr->ku == KU_ANSWERED)
 		fprintf(fp, " in %.1f ms%s", t->ku_ms,
 			t->ku_provoked ? ", before its next data" : "");
 	if (t->reason[0])
@@ -334,7 +226,7 @@ static void json_ci(struct json_writer *w, const struct probe_result *pr)
 
 	json_key(w, "client_initiated");
 	json_object_begin(w);
-	json_kv_string(w, "status", r->ci_status);
+	json_kv_string(w, "status", probe_ci_name(r->ci_status));
 	json_key(w, "limit");
 	if (r->ci_limit >= 0)
 		json_int(w, r->ci_limit);
@@ -358,7 +250,7 @@ static void json_si(struct json_writer *w, const struct reneg_result *r)
 {
 	json_key(w, "server_initiated");
 	json_object_begin(w);
-	json_kv_string(w, "status", r->srv_status);
+	json_kv_string(w, "status", probe_srv_name(r->srv_status));
 	json_kv_string(w, "reason", r->srv_reason[0] ? r->srv_reason : NULL);
 	json_kv_int(w, "hello_requests", r->srv_hello_requests);
 	json_kv_int(w, "completed", r->srv_completed);
@@ -373,18 +265,19 @@ static void json_si(struct json_writer *w, const struct reneg_result *r)
 	json_object_end(w);
 }
 
-static void json_stream(struct json_writer *w, const struct stream_result *s)
+static void json_stream(struct json_writer *w, const struct stream_result *s,
+			enum stream_status st)
 {
-	int tested = strcmp(s->status, "not_tested") != 0;
+	int tested = st != STREAM_NOT_TESTED;
 
 	json_key(w, "midstream");
 	json_object_begin(w);
 	json_key(w, "stream_ok");
 	if (tested)
-		json_bool(w, strcmp(s->status, "ok") == 0);
+		json_bool(w, st == STREAM_OK);
 	else
 		json_string(w, "not_tested");
-	json_kv_string(w, "status", s->status);
+	json_kv_string(w, "status", probe_stream_name(st));
 	json_kv_string(w, "reason", s->reason[0] ? s->reason : NULL);
 	json_key(w, "echo_detected");
 	if (s->echo_detected >= 0)
@@ -419,10 +312,13 @@ static void json_reneg(struct json_writer *w, const struct probe_result *pr)
 	json_kv_string(w, "cipher", r->tested ? r->cipher : NULL);
 	json_key(w, "secure_renegotiation");
 	json_object_begin(w);
-	json_kv_string(w, "status", sr_status(pr));
+	json_kv_string(w, "status", probe_sr_name(pr->sr));
 	json_kv_string(w, "extension",
-		       r->tested ? r->sig_ext : "not_applicable");
-	json_kv_string(w, "scsv", r->tested ? r->sig_scsv : "not_applicable");
+		       r->tested ? probe_sig_name(r->sig_ext) :
+				   "not_applicable");
+	json_kv_string(w, "scsv",
+		       r->tested ? probe_sig_name(r->sig_scsv) :
+				   "not_applicable");
 	if (r->tested) {
 		json_kv_string(w, "extension_detail", r->sig_ext_why);
 		json_kv_string(w, "scsv_detail", r->sig_scsv_why);
@@ -430,11 +326,12 @@ static void json_reneg(struct json_writer *w, const struct probe_result *pr)
 	json_object_end(w);
 	json_ci(w, pr);
 	json_si(w, r);
-	json_stream(w, &pr->s);
+	json_stream(w, &pr->s, pr->stream);
 	json_object_end(w);
 }
 
-static void json_tls13(struct json_writer *w, const struct tls13_result *t)
+static void json_tls13(struct json_writer *w, const struct tls13_result *t,
+		       enum ku_status ku)
 {
 	json_key(w, "tls13");
 	json_object_begin(w);
@@ -442,9 +339,9 @@ static void json_tls13(struct json_writer *w, const struct tls13_result *t)
 	json_kv_string(w, "cipher", t->supported ? t->cipher : NULL);
 	json_key(w, "key_update");
 	json_object_begin(w);
-	json_kv_string(w, "status", t->ku_status);
+	json_kv_string(w, "status", probe_ku_name(ku));
 	json_kv_string(w, "reason", t->reason[0] ? t->reason : NULL);
-	if (strcmp(t->ku_status, "answered") == 0)
+	if (ku == KU_ANSWERED)
 		json_double(w, "ms", t->ku_ms);
 	json_kv_bool(w, "data_sent_to_provoke", t->ku_provoked);
 	json_kv_int(w, "sent", t->ku_sent);
@@ -455,16 +352,16 @@ static void json_tls13(struct json_writer *w, const struct tls13_result *t)
 
 static void json_verdicts(struct json_writer *w, const struct probe_result *pr)
 {
-	struct finding f[16];
-	int nf = findings(pr, f);
+	struct probe_finding f[PROBE_MAX_FINDINGS];
+	int nf = probe_findings(pr, f);
 
 	json_key(w, "verdicts");
 	json_object_begin(w);
-	json_kv_string(w, "secure_renegotiation", sr_status(pr));
-	json_kv_string(w, "client_initiated", pr->r.ci_status);
-	json_kv_string(w, "server_initiated", pr->r.srv_status);
-	json_kv_string(w, "midstream", pr->s.status);
-	json_kv_string(w, "tls13_key_update", pr->t.ku_status);
+	json_kv_string(w, "secure_renegotiation", probe_sr_name(pr->sr));
+	json_kv_string(w, "client_initiated", probe_ci_name(pr->r.ci_status));
+	json_kv_string(w, "server_initiated", probe_srv_name(pr->r.srv_status));
+	json_kv_string(w, "midstream", probe_stream_name(pr->stream));
+	json_kv_string(w, "tls13_key_update", probe_ku_name(pr->ku));
 	json_object_end(w);
 	json_key(w, "findings");
 	json_array_begin(w);
@@ -478,24 +375,56 @@ static void json_verdicts(struct json_writer *w, const struct probe_result *pr)
 	json_array_end(w);
 }
 
-int probe_report_json(FILE *fp, const struct probe_result *pr)
+/* The report's opening, the same for a report and for an error line:
+ * which probe, and the target as the connection was made to it. */
+static void json_head(struct json_writer *w, const struct probe_opts *o,
+		      const char *addr)
+{
+	const struct cli_options *c = &o->conn;
+
+	json_object_begin(w);
+	json_kv_string(w, "probe", "reneg");
+	json_kv_int(w, "schema", 1);
+	json_kv_string(w, "tlsprobe", tp_version());
+	json_key(w, "target");
+	json_object_begin(w);
+	json_kv_string(w, "host", c->target.host);
+	json_kv_string(w, "port", c->target.port);
+	json_kv_string(w, "servername",
+		       c->no_servername ? NULL : setup_servername(c));
+	json_kv_string(w, "starttls",
+		       c->starttls == CLI_STARTTLS_NONE ?
+			       NULL :
+			       cli_starttls_name(c->starttls));
+	json_kv_string(w, "address", addr != NULL && addr[0] ? addr : NULL);
+	json_object_end(w);
+}
+
+int probe_report_json_error(FILE *fp, const struct probe_opts *o,
+			    enum cli_status st, const char *msg)
+{
+	struct json_writer w;
+
+	json_init(&w, fp);
+	w.compact = 1;
+	json_head(&w, o, NULL);
+	json_key(&w, "error");
+	json_object_begin(&w);
+	json_kv_int(&w, "exit_status", st);
+	json_kv_string(&w, "message", msg);
+	json_object_end(&w);
+	json_object_end(&w);
+	return json_finish(&w);
+}
+
+int probe_report_json(FILE *fp, const struct probe_result *pr, int compact)
 {
 	const struct probe_opts *o = pr->o;
 	struct json_writer w;
 
 	json_init(&w, fp);
-	json_object_begin(&w);
-	json_kv_string(&w, "probe", "reneg");
-	json_kv_int(&w, "schema", 1);
-	json_kv_string(&w, "tlsprobe", tp_version());
-	json_key(&w, "target");
-	json_object_begin(&w);
-	json_kv_string(&w, "host", o->target.host);
-	json_kv_string(&w, "port", o->target.port);
-	json_kv_string(&w, "servername",
-		       o->servername ? o->servername : o->target.host);
-	json_kv_string(&w, "address", pr->peer_addr[0] ? pr->peer_addr : NULL);
-	json_object_end(&w);
+	w.compact = compact;
+	json_head(&w, o, pr->peer_addr);
 	json_key(&w, "settings");
 	json_object_begin(&w);
 	json_kv_int(&w, "attempts", o->attempts);
@@ -504,10 +433,11 @@ int probe_report_json(FILE *fp, const struct probe_result *pr)
 	json_kv_int(&w, "hello_wait_ms", o->hello_wait_ms);
 	json_kv_int(&w, "stream_bytes", (long long)o->stream_bytes);
 	json_kv_bool(&w, "request", o->request != NULL);
-	json_kv_bool(&w, "insecure", o->insecure);
+	json_kv_bool(&w, "insecure", o->conn.insecure);
+	json_kv_bool(&w, "client_certificate", o->conn.cert != NULL);
 	json_object_end(&w);
 	json_reneg(&w, pr);
-	json_tls13(&w, &pr->t);
+	json_tls13(&w, &pr->t, pr->ku);
 	json_verdicts(&w, pr);
 	json_object_end(&w);
 	return json_finish(&w);

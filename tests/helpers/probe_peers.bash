@@ -110,3 +110,91 @@ probe_testssl_verdict() {
 	*) echo "other:${line##*Renegotiation }" ;;
 	esac
 }
+
+# probe_client_cert: $CERTS/client.pem and client.key, a client
+# certificate (extendedKeyUsage clientAuth) from the test CA, for servers
+# that require one.
+probe_client_cert() {
+	[ -s "$CERTS/client.pem" ] && return 0
+	(
+		cd "$CERTS" &&
+			printf 'extendedKeyUsage = clientAuth\n' >client.ext &&
+			openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+				-nodes -subj '/CN=tlsprobe client' -keyout client.key \
+				-out client.csr 2>/dev/null &&
+			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key \
+				-CAcreateserial -days 2 -extfile client.ext \
+				-out client.pem 2>/dev/null
+	)
+}
+
+# tp_start_starttls_front NAME PROTO BACKEND_PORT: a plaintext front (python3)
+# on 127.0.0.1 that speaks the server's side of PROTO's STARTTLS (smtp or
+# pop3), then relays the connection byte for byte to the TLS server on
+# BACKEND_PORT: what a mail server does, with the TLS of a peer whose
+# renegotiation policy is known. Sets TP_PORT.
+tp_start_starttls_front() {
+	local name=$1 proto=$2 backend=$3 port
+	port=$(tp_free_port)
+	tp_start "$name" "$port" python3 -u -c '
+import socket, sys, threading
+proto, port, backend = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+
+def line(c):
+    # Byte by byte: nothing of the ClientHello may be read here.
+    b = b""
+    while not b.endswith(b"\n"):
+        ch = c.recv(1)
+        if not ch:
+            raise EOFError
+        b += ch
+    return b.upper()
+
+def preamble(c):
+    if proto == "smtp":
+        c.sendall(b"220 front ESMTP\r\n")
+        line(c)
+        c.sendall(b"250-front\r\n250 STARTTLS\r\n")
+        ok = line(c).startswith(b"STARTTLS")
+        c.sendall(b"220 ready\r\n" if ok else b"502 no\r\n")
+    else:
+        c.sendall(b"+OK front\r\n")
+        ok = line(c).startswith(b"STLS")
+        c.sendall(b"+OK begin TLS\r\n" if ok else b"-ERR no\r\n")
+    return ok
+
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    try:
+        b.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+def handle(c):
+    try:
+        if not preamble(c):
+            return c.close()
+    except (EOFError, OSError):
+        return c.close()
+    print("STARTTLS done, relaying", flush=True)
+    b = socket.create_connection(("127.0.0.1", backend))
+    t = threading.Thread(target=pump, args=(b, c), daemon=True)
+    t.start()
+    pump(c, b)
+    t.join()
+    c.close()
+    b.close()
+
+l = socket.create_server(("127.0.0.1", port))
+while True:
+    c, _ = l.accept()
+    threading.Thread(target=handle, args=(c,), daemon=True).start()
+' "$proto" "$port" "$backend"
+}

@@ -1,0 +1,333 @@
+/*
+ * probe reneg --targets FILE --jobs N: one probe per target line, N at a
+ * time on worker threads, one JSON object per target on stdout (JSON
+ * Lines) in the order of the file, and a one-line progress on stderr when
+ * it is a terminal. A target that cannot be probed gets a line with its
+ * error; the others go on. Everything is read and checked before the first
+ * probe, so a typo on line 900 is not found after an hour.
+ *
+ * Probes share nothing mutable: each has its own copy of the options and
+ * its own result, and probe_run prints nothing. The batch's own state is
+ * under b->m.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+struct target {
+	struct probe_opts o; /* the common options, the line's on top */
+	char *line; /* owns the strings o.conn points to */
+	int lineno;
+	/* set by the worker, under b->m */
+	char *json; /* the JSON line, newline included */
+	size_t json_len;
+	int done, failed;
+	unsigned hits; /* --fail-on bits that held */
+};
+
+struct batch {
+	struct target *t;
+	size_t n;
+	pthread_mutex_t m;
+	pthread_cond_t cv; /* a target is done */
+	size_t next; /* the next target a worker takes */
+	size_t finished, failed;
+	int progress; /* stderr is a terminal */
+	int64_t start_ms;
+};
+
+/* ---- the targets file ---- */
+
+static int line_error(const char *path, int lineno, const char *what,
+		      const char *arg)
+{
+	fprintf(stderr, "tlsprobe probe: %s:%d: %s%s%s%s\n", path, lineno, what,
+		arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+	return -1;
+}
+
+/* "--name VALUE" or "--name=VALUE": the value, or NULL when tok is not
+ * --name. *save is strtok_r's, for the separate value. */
+static const char *opt_value(const char *tok, const char *name, char **save,
+			     int *missing)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(tok, name, n) != 0)
+		return NULL;
+	if (tok[n] == '=')
+		return tok + n + 1;
+	if (tok[n] != '\0')
+		return NULL;
+	const char *v = strtok_r(NULL, " \t", save);
+	*missing = v == NULL;
+	return v;
+}
+
+/*
+ * The options a line may add after HOST[:PORT]: the names and STARTTLS,
+ * which differ from one server to the next in a fleet. Everything else
+ * is common to the batch, from the command line.
+ */
+static int line_option(struct cli_options *c, char *tok, char **save,
+		       const char *path, int lineno)
+{
+	const char *v;
+	int missing = 0;
+
+	if (strcmp(tok, "--noservername") == 0) {
+		c->no_servername = 1;
+		c->servername = NULL;
+	} else if ((v = opt_value(tok, "--servername", save, &missing)) !=
+		   NULL) {
+		c->servername = v;
+		c->no_servername = 0;
+	} else if ((v = opt_value(tok, "--starttls", save, &missing)) != NULL) {
+		if (cli_starttls_parse(v, &c->starttls) < 0)
+			return line_error(path, lineno, "bad --starttls", v);
+	} else {
+		return line_error(path, lineno,
+				  missing ? "option needs a value" :
+					    "unknown option (--servername, "
+					    "--noservername, --starttls)",
+				  tok);
+	}
+	return 0;
+}
+
+/* One line into t (not a comment or blank). Returns -1 after printing
+ * the error. */
+static int parse_line(struct target *t, const char *path)
+{
+	struct cli_options *c = &t->o.conn;
+	char *save = NULL, *tok, err[160];
+
+	tok = strtok_r(t->line, " \t", &save);
+	if (cli_parse_hostport(tok, &c->target, err, sizeof(err)) < 0)
+		return line_error(path, t->lineno, err, NULL);
+	while ((tok = strtok_r(NULL, " \t", &save)) != NULL)
+		if (line_option(c, tok, &save, path, t->lineno) < 0)
+			return -1;
+	if (cli_options_check_conn(c, err, sizeof(err)) < 0)
+		return line_error(path, t->lineno, err, NULL);
+	return 0;
+}
+
+/* Cuts a comment and surrounding blanks; returns the start of what is
+ * left ("" for a blank line). */
+static char *trim(char *s)
+{
+	char *end;
+
+	s[strcspn(s, "#\r\n")] = '\0';
+	s += strspn(s, " \t");
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+static int add_target(struct batch *b, size_t *cap, const struct probe_opts *o,
+		      const char *text, int lineno, const char *path)
+{
+	struct target *t;
+
+	if (b->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct target *nt = realloc(b->t, ncap * sizeof(*nt));
+
+		if (nt == NULL)
+			return line_error(path, lineno, "out of memory", NULL);
+		b->t = nt;
+		*cap = ncap;
+	}
+	t = &b->t[b->n];
+	memset(t, 0, sizeof(*t));
+	t->o = *o;
+	t->lineno = lineno;
+	t->line = strdup(text);
+	if (t->line == NULL)
+		return line_error(path, lineno, "out of memory", NULL);
+	b->n++;
+	return parse_line(t, path);
+}
+
+static int read_targets(struct batch *b, const struct probe_opts *o,
+			const char *path)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t len = 0, cap = 0;
+	int lineno = 0, r = 0;
+
+	if (fp == NULL) {
+		fprintf(stderr, "tlsprobe probe: --targets %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	while (r == 0 && getline(&line, &len, fp) != -1) {
+		char *s = trim(line);
+
+		lineno++;
+		if (*s != '\0')
+			r = add_target(b, &cap, o, s, lineno, path);
+	}
+	if (r == 0 && ferror(fp))
+		r = line_error(path, lineno, "read error", NULL);
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	return r;
+}
+
+static void free_targets(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->t[i].line);
+		free(b->t[i].json);
+	}
+	free(b->t);
+}
+
+/* ---- the probes ---- */
+
+/* The target's JSON line, and what it means for the exit status. */
+static void probe_target(struct target *t)
+{
+	struct probe_result pr;
+	char err[400];
+	FILE *mem = open_memstream(&t->json, &t->json_len);
+	enum cli_status st;
+
+	st = probe_run(&t->o, &pr, err, sizeof(err));
+	t->failed = st != CLI_OK;
+	if (!t->failed)
+		t->hits = probe_verdict_bits(&pr) & t->o.fail_on;
+	if (mem != NULL) {
+		if (t->failed)
+			probe_report_json_error(mem, &t->o, st, err);
+		else
+			probe_report_json(mem, &pr, 1);
+		fclose(mem);
+	}
+	probe_result_free(&pr);
+}
+
+static void *worker_main(void *arg)
+{
+	struct batch *b = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&b->m);
+		size_t i = b->next < b->n ? b->next++ : b->n;
+		pthread_mutex_unlock(&b->m);
+		if (i == b->n)
+			return NULL;
+		probe_target(&b->t[i]);
+		pthread_mutex_lock(&b->m);
+		b->t[i].done = 1;
+		b->finished++;
+		b->failed += (size_t)b->t[i].failed;
+		pthread_cond_broadcast(&b->cv);
+		pthread_mutex_unlock(&b->m);
+	}
+}
+
+/* ---- output ---- */
+
+/* "\r12/300 done, 1 failed, 8 running, 4.2 targets/s": overwritten in
+ * place; b->m held. */
+static void show_progress(const struct batch *b, int last)
+{
+	double secs = (double)(probe_now_ms() - b->start_ms) / 1e3;
+
+	if (!b->progress)
+		return;
+	fprintf(stderr,
+		"\rtlsprobe probe: %zu/%zu done, %zu failed, %zu running, "
+		"%.1f targets/s\033[K%s",
+		b->finished, b->n, b->failed, b->next - b->finished,
+		secs > 0 ? (double)b->finished / secs : 0.0, last ? "\n" : "");
+	fflush(stderr);
+}
+
+/* Writes the lines in the file's order as they complete; returns -1 when
+ * stdout fails (the probes still run to the end). */
+static int print_in_order(struct batch *b)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&b->m);
+	for (size_t i = 0; i < b->n; i++) {
+		while (!b->t[i].done) {
+			show_progress(b, 0);
+			pthread_cond_wait(&b->cv, &b->m);
+		}
+		/* The line is the worker's no more: write it unlocked. */
+		pthread_mutex_unlock(&b->m);
+		if (b->t[i].json == NULL ||
+		    fwrite(b->t[i].json, 1, b->t[i].json_len, stdout) !=
+			    b->t[i].json_len ||
+		    fflush(stdout) != 0)
+			r = -1;
+		pthread_mutex_lock(&b->m);
+	}
+	show_progress(b, 1);
+	pthread_mutex_unlock(&b->m);
+	return r;
+}
+
+/* 1 when a --fail-on verdict held anywhere, else 8 when a target could
+ * not be probed, else 0 (see tlsprobe-probe(1)). */
+static int batch_status(const struct batch *b, int out_failed)
+{
+	unsigned hits = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		hits |= b->t[i].hits;
+	if (hits || out_failed)
+		return CLI_EOTHER;
+	return b->failed ? PROBE_EXIT_UNPROBED : CLI_OK;
+}
+
+int probe_batch(const struct probe_opts *o, const char *path, int jobs)
+{
+	struct batch b;
+	pthread_t th[PROBE_MAX_JOBS];
+	int started = 0, r;
+
+	memset(&b, 0, sizeof(b));
+	if (read_targets(&b, o, path) < 0) {
+		free_targets(&b);
+		return CLI_EUSAGE;
+	}
+	pthread_mutex_init(&b.m, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	b.progress = isatty(STDERR_FILENO);
+	b.start_ms = probe_now_ms();
+	for (int i = 0; i < jobs && (size_t)i < b.n; i++)
+		if (pthread_create(&th[started], NULL, worker_main, &b) == 0)
+			started++;
+	if (started == 0 && b.n > 0) {
+		fprintf(stderr, "tlsprobe probe: cannot start a thread\n");
+		r = CLI_EOTHER;
+	} else {
+		r = print_in_order(&b) < 0;
+		if (r)
+			fprintf(stderr, "tlsprobe probe: cannot write the "
+					"report\n");
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (started > 0 || b.n == 0)
+		r = batch_status(&b, r);
+	pthread_cond_destroy(&b.cv);
+	pthread_mutex_destroy(&b.m);
+	free_targets(&b);
+	return r;
+}
