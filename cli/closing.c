@@ -48,6 +48,8 @@ static long idle_ms(const struct session *s)
 
 	if (s->opt->close_idle >= 0)
 		return s->opt->close_idle;
+	if (!s->sent_data)
+		return 0; /* no request, nothing to answer */
 	if (ms < floor)
 		return floor;
 	return ms > CLOSING_IDLE_MAX_MS ? CLOSING_IDLE_MAX_MS : ms;
@@ -96,6 +98,13 @@ void closing_note_event(struct session *s, const struct tp_event *ev)
 	default:
 		break;
 	}
+	pthread_mutex_unlock(&s->mtx);
+}
+
+void closing_note_sent(struct session *s)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->sent_data = 1;
 	pthread_mutex_unlock(&s->mtx);
 }
 

@@ -16,8 +16,10 @@
  * last data written to standard output: CLOSING_IDLE_MS (or twice the
  * handshake's duration, when longer) until the peer has sent data after
  * the end of input, CLOSING_ANSWERED_MS (or the handshake's duration)
- * once it has; --close-idle sets both. Reading goes on after it until the
- * peer closes; --linger bounds the whole wait.
+ * once it has; --close-idle sets both. When no data was sent at all
+ * (stdin empty: a handshake check), there is no request to answer and
+ * close_notify goes at once. Reading goes on after it until the peer
+ * closes; --linger bounds the whole wait.
  */
 #ifndef CLI_CLOSING_H
 #define CLI_CLOSING_H
@@ -38,6 +40,9 @@
 /* Keeps track of the peer: records received, renegotiations it runs, how
  * long the handshake took. From the library's event callback. */
 void closing_note_event(struct session *s, const struct tp_event *ev);
+
+/* Data from standard input went to the peer (a request to answer). */
+void closing_note_sent(struct session *s);
 
 /* The reader thread around writing the peer's data out (on) and after
  * (off): a slow standard output leaves records unread in the socket, where

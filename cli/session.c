@@ -187,6 +187,7 @@ static int write_conn(struct session *s, struct tp_conn *c, const char *buf,
 		session_conn_failed(s, c);
 		return -1;
 	}
+	closing_note_sent(s);
 	return 0;
 }
 

@@ -36,6 +36,7 @@ struct session {
 	int close_sent; /* (M) our close_notify is out, or going */
 	int peer_reneg; /* (M) a renegotiation the peer started runs */
 	int delivering; /* (M) the reader writes peer data out */
+	int sent_data; /* (M) stdin data went to the peer */
 	int answered; /* (M) the peer sent data after stdin EOF */
 	struct timespec last_rx; /* (M) the peer last heard from */
 	struct timespec hs_start; /* (M) the last first handshake began */
