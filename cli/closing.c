@@ -156,11 +156,15 @@ void closing_send(struct session *s, struct tp_conn *c)
 void closing_at_end(struct session *s, struct tp_conn *c)
 {
 	enum tp_close_reason r;
+	int ours;
 
 	if (!conn_handshaken(c))
 		return;
+	pthread_mutex_lock(&s->mtx);
+	ours = s->signal != 0 || s->lingered;
+	pthread_mutex_unlock(&s->mtx);
 	r = tp_conn_close_reason(c);
-	if (r == TP_CLOSE_NONE || r == TP_CLOSE_NOTIFY)
+	if (r == TP_CLOSE_NOTIFY || (ours && r == TP_CLOSE_NONE))
 		closing_send(s, c);
 }
 

@@ -59,9 +59,10 @@ int closing_due_locked(const struct session *s, struct timespec *at);
 void closing_send(struct session *s, struct tp_conn *c);
 
 /* The end of the run: our close_notify, if not out yet, in answer to the
- * peer's or to end a run that ends on our side (a signal, --linger,
- * standard output gone); not after a FIN, a reset or a fatal alert, when
- * nobody reads it. */
+ * peer's, or to end cleanly a run that a signal or --linger ends. Not
+ * after a FIN, a reset or a fatal alert, when nobody reads it, nor after a
+ * local error (standard output gone): a peer that has stopped reading
+ * would hold the exit for the handshake timeout. */
 void closing_at_end(struct session *s, struct tp_conn *c);
 
 /* The error line for a renegotiation the peer started that failed, into

@@ -298,9 +298,8 @@ enum cli_status run_session(struct session *s)
 	wait_end(s);
 	c = session_conn(s);
 	save_results(s, c);
-	/* Whoever ended it (the peer's close_notify, Ctrl-C, --linger), the
-	 * session ends cleanly: close_notify, bounded by the handshake
-	 * timeout. */
+	/* The peer's close_notify, Ctrl-C or --linger end the session
+	 * cleanly: close_notify, bounded by the handshake timeout. */
 	closing_at_end(s, c);
 	tp_conn_abort(c);
 	if (s->reader_started)
