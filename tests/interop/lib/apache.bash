@@ -19,6 +19,9 @@
 #                  renegotiating (HelloRequest) after reading the request
 #   APACHE13_PORT  TLS 1.2 and 1.3: there, /private asks by TLS 1.3
 #                  post-handshake authentication, which a client must offer
+#                  (tlsprobe does not, nor s_client without -enable_pha:
+#                  403 Forbidden, "cannot perform post-handshake
+#                  authentication" in the error log)
 #
 # and on both:
 #
