@@ -191,3 +191,24 @@ teardown() {
 	ic_expect_probe .renegotiation.client_initiated.status rejected
 	ic_expect_probe .tls13.key_update.status answered
 }
+
+@test "Dovecot IMAP: probe reneg --starttls imap: rejected (refused, alive), KeyUpdate answered (no greeting after STARTTLS)" {
+	ic_probe dovecot_imap "$DOVECOT_IMAP_PORT" --starttls imap \
+		--request 'a NOOP\r\n'
+	[ "$status" -eq 0 ]
+	ic_expect_probe .target.starttls imap
+	ic_expect_probe .renegotiation.client_initiated.status rejected
+	ic_expect_probe '.renegotiation.client_initiated.attempts[2].outcome' \
+		refused
+	ic_expect_probe .renegotiation.client_initiated.alive_after true
+	ic_expect_probe .tls13.key_update.status answered
+}
+
+@test "Dovecot POP3: probe reneg --starttls pop3: rejected, KeyUpdate answered" {
+	ic_probe dovecot_pop3 "$DOVECOT_POP3_PORT" --starttls pop3 \
+		--request 'NOOP\r\n'
+	[ "$status" -eq 0 ]
+	ic_expect_probe .target.starttls pop3
+	ic_expect_probe .renegotiation.client_initiated.status rejected
+	ic_expect_probe .tls13.key_update.status answered
+}

@@ -176,8 +176,25 @@ teardown() {
 	[ "$status" -eq 4 ]
 }
 
-@test "PostgreSQL: probe reneg has no STARTTLS, so it cannot handshake: exit 4" {
-	ic_probe postgres "$PG_PORT"
+@test "PostgreSQL: probe reneg without --starttls cannot handshake: exit 4" {
+	ic_probe postgres_plain "$PG_PORT"
 	[ "$status" -eq 4 ]
 	tp_stderr_has 'handshake'
+}
+
+# A StartupMessage (user and database postgres) in probe's \xHH escapes.
+PG_STARTUP='\x00\x00\x00\x29\x00\x03\x00\x00user\x00postgres\x00database\x00postgres\x00\x00'
+
+@test "PostgreSQL: probe reneg --starttls postgres: rejected (refused, alive), KeyUpdate answered before the reply to a StartupMessage" {
+	ic_probe postgres "$PG_PORT" --starttls postgres --attempts 1 \
+		--request "$PG_STARTUP"
+	[ "$status" -eq 0 ]
+	ic_expect_probe .target.starttls postgres
+	ic_expect_probe .renegotiation.secure_renegotiation.status supported
+	ic_expect_probe .renegotiation.client_initiated.status rejected
+	ic_expect_probe '.renegotiation.client_initiated.attempts[0].outcome' \
+		refused
+	ic_expect_probe '.renegotiation.client_initiated.attempts[0].alive' true
+	ic_expect_probe .renegotiation.server_initiated.status not_observed
+	ic_expect_probe .tls13.key_update.status answered
 }
