@@ -120,6 +120,8 @@ struct probe_conn {
 	unsigned interleaved_rx, interleaved_tx;
 	int peer_reneg_requested, peer_reneg_done, peer_reneg_refused;
 	int key_updates_rx;
+	int renegs_ended; /* done or refused, either side */
+	int reader_held; /* probe_hold_reader */
 	int64_t first_hello_ms; /* since open, -1 before */
 	int64_t opened_ms;
 	/* What the probe's own wait predicates compare with: kept on the
@@ -150,6 +152,8 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
 	       char *msg, size_t msglen);
 int probe_start_reader(struct probe_conn *pc);
+/* Holds the reader before its next read (1) or lets it go on (0). */
+void probe_hold_reader(struct probe_conn *pc, int hold);
 /* Waits until pred(pc) holds (m held while it is called) or deadline_ms
  * passes; returns pred's last value. */
 int probe_wait(struct probe_conn *pc, int (*pred)(struct probe_conn *),
@@ -170,7 +174,8 @@ enum attempt_outcome {
 	OUT_FIN,
 	OUT_RESET,
 	OUT_IGNORED, /* no answer until the handshake timeout */
-	OUT_ERROR /* anything else; msg says what */
+	OUT_ERROR, /* anything else; msg says what */
+	OUT_PLAINTEXT /* text instead of TLS (then a close): msg has it */
 };
 
 struct attempt {
@@ -211,6 +216,8 @@ struct stream_result {
 	int echo_detected; /* -1 not checked */
 	uint64_t sent, received, sent_sum, recv_sum;
 	int renegs_tried, renegs_completed;
+	int renegs_in_flight; /* started with sent bytes not yet echoed */
+	int renegs_echo_inside; /* echoed records arrived while it ran */
 	unsigned interleaved_rx, interleaved_tx;
 	double ms;
 };

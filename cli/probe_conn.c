@@ -65,11 +65,13 @@ static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 		break;
 	case TP_EV_RENEG_DONE:
 		pc->in_reneg = 0;
+		pc->renegs_ended++;
 		if (peer)
 			pc->peer_reneg_done++;
 		break;
 	case TP_EV_RENEG_REFUSED:
 		pc->in_reneg = 0;
+		pc->renegs_ended++;
 		/* "policy": we refused a peer's HelloRequest */
 		if (ev->detail != NULL && strcmp(ev->detail, "policy") == 0)
 			pc->peer_reneg_refused++;
@@ -179,13 +181,33 @@ fail:
 	return -1;
 }
 
+/* tp_conn_read, once the mid-stream probe lets the reader go on: while
+ * it holds the reader back, echoed records stay for its renegotiation to
+ * meet (probe_stream.c). Woken by probe_hold_reader. */
+static ssize_t read_when_allowed(struct probe_conn *pc, char *buf, size_t len)
+{
+	pthread_mutex_lock(&pc->m);
+	while (pc->reader_held)
+		pthread_cond_wait(&pc->cv, &pc->m);
+	pthread_mutex_unlock(&pc->m);
+	return tp_conn_read(pc->c, buf, len);
+}
+
+void probe_hold_reader(struct probe_conn *pc, int hold)
+{
+	pthread_mutex_lock(&pc->m);
+	pc->reader_held = hold;
+	pthread_cond_broadcast(&pc->cv);
+	pthread_mutex_unlock(&pc->m);
+}
+
 static void *reader_main(void *arg)
 {
 	struct probe_conn *pc = arg;
 	char buf[16384];
 	ssize_t n;
 
-	while ((n = tp_conn_read(pc->c, buf, sizeof(buf))) > 0) {
+	while ((n = read_when_allowed(pc, buf, sizeof(buf))) > 0) {
 		pthread_mutex_lock(&pc->m);
 		pc->rx_bytes += (uint64_t)n;
 		pc->rx_sum = probe_fnv(pc->rx_sum, buf, (size_t)n);

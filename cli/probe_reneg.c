@@ -13,8 +13,8 @@
 const char *attempt_outcome_name(enum attempt_outcome out)
 {
 	static const char *const names[] = {
-		"completed", "refused", "fatal_alert", "close_notify",
-		"fin",	     "reset",	"ignored",     "error",
+		"completed", "refused", "fatal_alert", "close_notify", "fin",
+		"reset",     "ignored", "error",       "plaintext",
 	};
 
 	return names[out];
@@ -47,6 +47,9 @@ static void classify_dead(struct tp_conn *c, struct attempt *a)
 		return;
 	case TP_CLOSE_RESET:
 		a->outcome = OUT_RESET;
+		return;
+	case TP_CLOSE_PLAINTEXT:
+		a->outcome = OUT_PLAINTEXT;
 		return;
 	case TP_CLOSE_NONE:
 		break;

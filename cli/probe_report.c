@@ -15,7 +15,8 @@
 static int is_no(enum attempt_outcome o)
 {
 	return o == OUT_REFUSED || o == OUT_FATAL_ALERT ||
-	       o == OUT_CLOSE_NOTIFY || o == OUT_FIN || o == OUT_RESET;
+	       o == OUT_CLOSE_NOTIFY || o == OUT_FIN || o == OUT_RESET ||
+	       o == OUT_PLAINTEXT;
 }
 
 /*
@@ -65,6 +66,10 @@ void probe_ci_verdict(struct reneg_result *r)
 		r->ci_limit = k;
 	} else if (k == 0 && all_no) {
 		r->ci_status = CI_REJECTED;
+		if (r->att[r->n_att - 1].outcome == OUT_PLAINTEXT)
+			snprintf(r->ci_reason, sizeof(r->ci_reason),
+				 "refused by closing: %s",
+				 r->att[r->n_att - 1].msg);
 	} else if (all_ignored) {
 		r->ci_status = CI_IGNORED;
 	} else {
@@ -88,7 +93,7 @@ static void text_attempts(FILE *fp, const struct reneg_result *r)
 				a->alert);
 		if (a->alive >= 0)
 			fprintf(fp, "  %s", a->alive ? "alive" : "dead");
-		if (a->outcome == OUT_ERROR)
+		if (a->outcome == OUT_ERROR || a->outcome == OUT_PLAINTEXT)
 			fprintf(fp, "  %s", a->msg);
 		fputc('\n', fp);
 	}
@@ -120,11 +125,13 @@ static void text_stream(FILE *fp, const struct stream_result *s,
 	if (st != STREAM_NOT_TESTED)
 		fprintf(fp,
 			", %" PRIu64 " bytes sent, %" PRIu64 " echoed, "
-			"%d/%d renegotiations completed, %u+%u interleaved "
+			"%d/%d renegotiations completed (%d with data in "
+			"flight, %d with echo inside), %u+%u interleaved "
 			"records, %.0f ms",
 			s->sent, s->received, s->renegs_completed,
-			s->renegs_tried, s->interleaved_rx, s->interleaved_tx,
-			s->ms);
+			s->renegs_tried, s->renegs_in_flight,
+			s->renegs_echo_inside, s->interleaved_rx,
+			s->interleaved_tx, s->ms);
 	if (s->reason[0])
 		fprintf(fp, " (%s)", s->reason);
 	fputc('\n', fp);
@@ -293,6 +300,10 @@ static void json_stream(struct json_writer *w, const struct stream_result *s,
 		json_hex(w, "fnv1a64_received", s->recv_sum);
 		json_kv_int(w, "renegotiations_tried", s->renegs_tried);
 		json_kv_int(w, "renegotiations_completed", s->renegs_completed);
+		json_kv_int(w, "renegotiations_with_data_in_flight",
+			    s->renegs_in_flight);
+		json_kv_int(w, "renegotiations_with_echo_inside",
+			    s->renegs_echo_inside);
 		json_kv_int(w, "interleaved_records_received",
 			    s->interleaved_rx);
 		json_kv_int(w, "interleaved_records_sent", s->interleaved_tx);

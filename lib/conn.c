@@ -751,7 +751,9 @@ enum tp_close_reason tp_conn_close_reason(struct tp_conn *c)
 	enum tp_close_reason r = TP_CLOSE_NONE;
 
 	TP_LOCK(c);
-	if (c->last_rx_alert == 0)
+	if (c->saw_plaintext)
+		r = TP_CLOSE_PLAINTEXT;
+	else if (c->last_rx_alert == 0)
 		r = TP_CLOSE_NOTIFY;
 	else if (c->last_rx_level == 2)
 		r = TP_CLOSE_FATAL_ALERT;

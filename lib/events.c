@@ -131,6 +131,11 @@ void tp_trace_bytes(struct tp_conn *c, struct tp_rec_tracer *t, int sent,
 	/* Always followed, even without a callback: the renegotiation
 	 * policy filter needs to know where records start (io.c). */
 	while (n > 0) {
+		if (!sent && t->have == 0 && t->body_left == 0) {
+			t->start_len =
+				n < sizeof(t->start) ? n : sizeof(t->start);
+			memcpy(t->start, p, t->start_len);
+		}
 		if (t->body_left > 0) {
 			size_t k = n < t->body_left ? n : t->body_left;
 

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "internal.h"
@@ -102,12 +103,49 @@ static const char *wolf_reason(int err, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The peer wrote text where a TLS record belongs: a server that gave up on
+ * TLS and said so in plaintext before closing (Exim's "421 ... lost input
+ * connection" after a renegotiation it does not allow). Returns 1 with the
+ * first line, non-printable bytes escaped, in out.
+ */
+static int peer_plaintext(struct tp_conn *c, int err, char *out, size_t len)
+{
+	const struct tp_rec_tracer *t = &c->trace_in;
+	unsigned char text[sizeof(t->start) + 80];
+	size_t n = t->start_len, o = 0;
+	ssize_t more;
+
+	if ((err != UNKNOWN_RECORD_TYPE && err != VERSION_ERROR) || n < 5)
+		return 0;
+	for (size_t i = 0; i < 5; i++)
+		if (t->start[i] < 0x20 || t->start[i] > 0x7e)
+			return 0;
+	memcpy(text, t->start, n);
+	/* wolfSSL read only the "header": the rest of the line is unread. */
+	more = recv(c->fd, text + n, sizeof(text) - n, MSG_PEEK | MSG_DONTWAIT);
+	if (more > 0)
+		n += (size_t)more;
+	for (size_t i = 0; i < n && o + 5 < len; i++) {
+		unsigned char ch = text[i];
+
+		if (ch == '\r' || ch == '\n')
+			break;
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, len - o, "\\x%02X", ch);
+	}
+	out[o] = '\0';
+	return 1;
+}
+
 /* Turns a failed wolfSSL call into a sticky error with a category. */
 void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what)
 {
 	int err = wolfSSL_get_error(c->ssl, ret);
 	WOLFSSL_ALERT_HISTORY h;
-	char reason[80];
+	char reason[80], text[100];
 
 	if (c->failed)
 		return;
@@ -137,6 +175,16 @@ void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what)
 						      TP_ERR_ALERT,
 			     "%s: peer sent fatal alert %s (%d)", what,
 			     tp_alert_name(h.last_rx.code), h.last_rx.code);
+		return;
+	}
+	if (peer_plaintext(c, err, text, sizeof(text))) {
+		c->saw_plaintext = 1;
+		tp_conn_fail(c,
+			     c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE :
+						      TP_ERR_IO,
+			     "%s: the peer answered in plaintext, not TLS: "
+			     "\"%s\"",
+			     what, text);
 		return;
 	}
 	tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE : TP_ERR_IO,

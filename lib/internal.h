@@ -113,6 +113,10 @@ struct tp_rec_tracer {
 	unsigned char hdr[5];
 	int have;
 	size_t body_left;
+	/* The first bytes of the last record received, as they came: when
+	 * they are not TLS, they say what the peer wrote instead. */
+	unsigned char start[80];
+	size_t start_len;
 };
 
 /* A thread asleep in tp_io_wait's poll(). Whoever changes what it waits
@@ -159,6 +163,7 @@ struct tp_conn {
 	int scr_negotiated; /* the peer signalled RFC 5746 support */
 	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
 	int saw_fin, saw_reset; /* set by the receive callback */
+	int saw_plaintext; /* text where a TLS record belongs */
 	size_t drop_left; /* of a renegotiation record the policy drops */
 	struct tp_policy_hdr pol_hdr;
 	int refusal_pending; /* send no_renegotiation after this read */
@@ -187,6 +192,9 @@ struct tp_conn {
 	char verify_log[2048];
 	int verify_failures;
 	char first_verify_error[200];
+	/* failures of chain certificates, held until the leaf tells whether
+	 * they were on the path (info.c, tp_verify_cb) */
+	char verify_held[1024];
 
 	/* alerts already reported */
 	int last_rx_alert, last_rx_level;

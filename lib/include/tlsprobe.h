@@ -203,7 +203,9 @@ enum tp_close_reason {
 	TP_CLOSE_NOTIFY, /* close_notify alert */
 	TP_CLOSE_FATAL_ALERT,
 	TP_CLOSE_FIN, /* TCP close without close_notify */
-	TP_CLOSE_RESET /* TCP reset */
+	TP_CLOSE_RESET, /* TCP reset */
+	TP_CLOSE_PLAINTEXT /* text where a TLS record belongs, then the
+			      connection ended or was failed by us */
 };
 enum tp_close_reason tp_conn_close_reason(struct tp_conn *c);
 /* The last alert received: *level 1 warning, 2 fatal; returns -1 when

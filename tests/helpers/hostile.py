@@ -62,6 +62,16 @@ Modes (CH: the client's ClientHello; SH: the ServerHello record):
                     2^14 + 2048 + 1 bytes and that many random bytes, hold
     data-alerts     payload, --alerts plaintext warning alerts, hold
 
+  Mail-server-like dialogues (no payload first)
+    greet-lines     send "220 ..." at once after the handshake, as SMTP,
+                    IMAP and POP3 servers do, then answer each line with
+                    "250 ok" until the client closes (KeyUpdates are
+                    answered by OpenSSL, before the next reply)
+    reneg-plaintext answer lines with "250 ok"; a handshake record from
+                    the client (a renegotiation) gets a plaintext
+                    "421 ... lost input connection" and a close, as Exim
+                    with GnuTLS does
+
 Every connection is logged on stdout, one line per step.
 """
 
@@ -89,7 +99,7 @@ PRE_MODES = {
 POST_MODES = {
     "stall-after", "data-stall", "data-close", "data-fin", "data-rst",
     "data-garbage", "data-records", "data-truncated", "data-oversize",
-    "data-alerts",
+    "data-alerts", "greet-lines", "reneg-plaintext",
 }
 
 log_lock = threading.Lock()
@@ -226,6 +236,50 @@ class Conn:
         self.obj.write(data)
         return self.out.read()
 
+    def client_records(self):
+        """Yields each whole record the client sends until it closes."""
+        buf = self.pending
+        self.pending = b""
+        self.sock.settimeout(self.args.hold)
+        while True:
+            while len(buf) >= 5 and \
+                    len(buf) >= 5 + struct.unpack("!H", buf[3:5])[0]:
+                n = 5 + struct.unpack("!H", buf[3:5])[0]
+                yield buf[:n]
+                buf = buf[n:]
+            b = self.sock.recv(65536)
+            if not b:
+                return
+            buf += b
+
+    def answer_lines(self, rec):
+        """Feeds one record to TLS; answers each complete line."""
+        self.inc.write(rec)
+        got = b""
+        try:
+            while True:
+                got += self.obj.read(65536)
+        except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
+            pass
+        for _ in range(got.count(b"\n")):
+            self.obj.write(b"250 ok\r\n")
+        self.send(self.out.read())
+
+
+def dialogue(conn):
+    """The greet-lines and reneg-plaintext modes."""
+    if conn.args.mode == "greet-lines":
+        conn.send(conn.tls_write(b"220 hostile ESMTP ready\r\n"))
+        conn.log("sent the greeting")
+    for rec in conn.client_records():
+        if rec[0] == REC_HANDSHAKE and conn.args.mode == "reneg-plaintext":
+            conn.send(b"421 4.4.2 hostile lost input connection\r\n")
+            conn.log("renegotiation: answered in plaintext")
+            return conn.fin()
+        conn.answer_lines(rec)
+    conn.log("client closed")
+    conn.sock.close()
+
 
 def serve(conn):
     a = conn.args
@@ -296,6 +350,8 @@ def serve(conn):
     conn.tls_pump()
     if m == "stall-after":
         return conn.hold()
+    if m in ("greet-lines", "reneg-plaintext"):
+        return dialogue(conn)
     payload = conn.tls_write(b"payload\n")
     if m == "data-close":
         try:
