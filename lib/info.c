@@ -210,20 +210,72 @@ static const char *failure_reason(struct tp_conn *c, int err)
 	return verify_reason(err);
 }
 
+/*
+ * A server may send more than its path: an unrelated CA, a cross-sign of
+ * the root to an older root (expired, or whose root we do not trust). With
+ * WOLFSSL_ALT_CERT_CHAINS, wolfSSL skips a chain certificate it cannot
+ * verify instead of failing, and never uses it as an issuer: if the leaf
+ * then verifies, a valid path exists without it, and its failure is none
+ * (OpenSSL and GnuTLS build the path the same way). So failures of chain
+ * certificates are held, one per line, until the leaf (verified last)
+ * tells: dropped when it verifies, recorded before its own when it does
+ * not, since they then explain it (an expired intermediate). Without
+ * WOLFSSL_ALT_CERT_CHAINS, a chain certificate our callback accepted would
+ * be trusted as an issuer: never hold there.
+ */
+#ifdef WOLFSSL_ALT_CERT_CHAINS
+static int hold_failure(struct tp_conn *c, const char *line)
+{
+	size_t used = strlen(c->verify_held);
+
+	if (used + strlen(line) + 2 > sizeof(c->verify_held))
+		return 0; /* no room: record it now rather than lose it */
+	snprintf(c->verify_held + used, sizeof(c->verify_held) - used, "%s\n",
+		 line);
+	return 1;
+}
+#else
+static int hold_failure(struct tp_conn *c, const char *line)
+{
+	(void)c;
+	(void)line;
+	return 0;
+}
+#endif
+
+/* The leaf decided: record the held failures (failed) or drop them. */
+static void settle_held(struct tp_conn *c, int failed)
+{
+	char *line = c->verify_held, *nl;
+
+	while (failed && (nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		tp_verify_record(c, "%s", line);
+		line = nl + 1;
+	}
+	c->verify_held[0] = '\0';
+}
+
 int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 {
 	struct tp_conn *c = store->userCtx;
 	int depth = wolfSSL_X509_STORE_CTX_get_error_depth(store);
 	WOLFSSL_X509 *x = wolfSSL_X509_STORE_CTX_get_current_cert(store);
-	int before = c->verify_failures;
+	int before;
+	char line[200];
 
+	if (depth == 0)
+		settle_held(c, !preverify);
+	before = c->verify_failures;
 	if (!preverify) {
 		char *subj = subject_of(x);
 
-		tp_verify_record(c, "depth %d: %s%s%s", depth,
-				 failure_reason(c, store->error),
-				 subj ? ": " : "", subj ? subj : "");
+		snprintf(line, sizeof(line), "depth %d: %s%s%s", depth,
+			 failure_reason(c, store->error), subj ? ": " : "",
+			 subj ? subj : "");
 		XFREE(subj, NULL, DYNAMIC_TYPE_OPENSSL);
+		if (depth == 0 || !hold_failure(c, line))
+			tp_verify_record(c, "%s", line);
 	}
 	if (depth == 0 && x != NULL)
 		check_name(c, x);
