@@ -44,7 +44,7 @@ int main(void)
 	fprintf(stderr,
 		"test_wolfssl_reneg: wolfSSL %s was built without "
 		"HAVE_SECURE_RENEGOTIATION: it cannot renegotiate "
-		"(see DESIGN.md section 2)\n",
+		"(see docs/DESIGN.md section 2)\n",
 		LIBWOLFSSL_VERSION_STRING);
 	return 1;
 }
