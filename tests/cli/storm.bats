@@ -201,11 +201,13 @@ check_key_updates() {
 # hello_in_handshake WHERE [TLSPROBE ARGS...]: ossl_peer sends a HelloRequest
 # WHERE (before-sh, after-sh) in the first handshake, then 64 KiB. The
 # client ignores it: exit 0, the data, and no renegotiation at either end.
+# The peer accepts renegotiations from the client, so that one the client
+# would start by mistake shows as a second ClientHello and completes.
 hello_in_handshake() {
 	local where=$1
 	shift
 	start_peer "hello_$where" --tls 1.2 --mode source --bytes 64K \
-		"--hello-$where"
+		--client-reneg "--hello-$where"
 	TP_IN=$(open_stdin)
 	run_client "$@"
 	[ "$status" -eq 0 ]
