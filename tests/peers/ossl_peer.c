@@ -79,6 +79,9 @@ struct stats {
 };
 
 static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
 {
 	va_list ap;
 
