@@ -101,7 +101,7 @@ repeat() {
 	repeat 3 'private page' --quiet \
 		--cert "$CERTS/client.pem" --key "$CERTS/client.key" \
 		--ca-file "$CERTS/ca.pem" "localhost:$APACHE_PORT"
-	[ "$ms" -lt 2000 ]
+	[ "$ms" -lt 1000 ]
 }
 
 @test "Apache, client-certificate directory without a certificate: non-zero in under 3 s, naming the renegotiation and the alert" {
