@@ -282,6 +282,24 @@ static int print_in_order(struct batch *b)
 	return r;
 }
 
+/* As a single probe does, names each --fail-on verdict that held: here
+ * with how many targets, for the log of a CI job. */
+static void report_hits(const struct batch *b, unsigned hits)
+{
+	for (unsigned bit = 1; bit != 0 && bit <= hits; bit <<= 1) {
+		size_t n = 0;
+
+		if (!(hits & bit))
+			continue;
+		for (size_t i = 0; i < b->n; i++)
+			n += (b->t[i].hits & bit) != 0;
+		fprintf(stderr,
+			"tlsprobe probe: --fail-on %s matched for %zu of %zu "
+			"targets\n",
+			probe_fail_on_name(bit), n, b->n);
+	}
+}
+
 /* 1 when a --fail-on verdict held anywhere, else 8 when a target could
  * not be probed, else 0 (see tlsprobe-probe(1)). */
 static int batch_status(const struct batch *b, int out_failed)
@@ -290,6 +308,7 @@ static int batch_status(const struct batch *b, int out_failed)
 
 	for (size_t i = 0; i < b->n; i++)
 		hits |= b->t[i].hits;
+	report_hits(b, hits);
 	if (hits || out_failed)
 		return CLI_EOTHER;
 	return b->failed ? PROBE_EXIT_UNPROBED : CLI_OK;

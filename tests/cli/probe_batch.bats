@@ -112,6 +112,7 @@ EOF
 @test "--targets exit status: 1 when a --fail-on verdict held anywhere, 0 when all probed and none held" {
 	batch_run --targets "$TP_DIR/targets" --jobs 4 --fail-on limited_after_n
 	[ "$status" -eq 1 ]
+	tp_stderr_has '--fail-on limited_after_n matched for 1 of 9 targets'
 	grep "localhost:$ALLOW_PORT\|localhost:$REFUSE_PORT" "$TP_DIR/targets" \
 		>"$TP_DIR/good"
 	batch_run --targets "$TP_DIR/good" --jobs 2 --fail-on limited_after_n

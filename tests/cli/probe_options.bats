@@ -4,7 +4,7 @@
 # --servername/--noservername), each against a peer that shows whether it
 # took effect.
 
-# shellcheck disable=SC2034,SC2154 # status, JSON, TP_* are set by helpers
+# shellcheck disable=SC2034,SC2153,SC2154 # status, JSON, TP_* are set by helpers
 bats_require_minimum_version 1.5.0
 load ../helpers/peers
 load ../helpers/probe_peers
