@@ -54,12 +54,15 @@ timed_probe() {
 
 # repeat N WANT ARGS...: N runs of tlsprobe ARGS (stdin $TP_IN), each
 # expected to exit 0 with the fixed string WANT on stdout and no error
-# line; says which failed and fails when any did.
+# line; says which failed and fails when any did. The longest run's ms in
+# $max_ms.
 repeat() {
 	local n=$1 want=$2 i fails=0
 	shift 2
+	max_ms=0
 	for ((i = 1; i <= n; i++)); do
 		timed_probe "$@"
+		[ "$ms" -le "$max_ms" ] || max_ms=$ms
 		if [ "$status" -ne 0 ] || ! grep -qF -- "$want" "$OUT" ||
 			grep -q '^tlsprobe:' "$ERR"; then
 			fails=$((fails + 1))
@@ -101,7 +104,7 @@ repeat() {
 	repeat 3 'private page' --quiet \
 		--cert "$CERTS/client.pem" --key "$CERTS/client.key" \
 		--ca-file "$CERTS/ca.pem" "localhost:$APACHE_PORT"
-	[ "$ms" -lt 1000 ]
+	[ "$max_ms" -lt 1000 ]
 }
 
 @test "Apache, client-certificate directory without a certificate: non-zero in under 3 s, naming the renegotiation and the alert" {
@@ -128,5 +131,5 @@ repeat() {
 	# A quiet time of 5 s: only Apache's close can end these runs early.
 	repeat 5 'public page' --quiet --close-idle 5000 \
 		--ca-file "$CERTS/ca.pem" "localhost:$APACHE_PORT"
-	[ "$ms" -lt 2500 ]
+	[ "$max_ms" -lt 2500 ]
 }
