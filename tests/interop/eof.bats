@@ -29,8 +29,8 @@ setup_file() {
 }
 
 teardown_file() {
-	stop_apache
-	stop_postfix
+	stop_apache || true
+	stop_postfix || true
 	ic_teardown_file
 }
 

@@ -154,4 +154,5 @@ stop_postfix() {
 	/tmp/tlsprobe-postfix.*) rm -rf "$dir" ;;
 	esac
 	unset POSTFIX_DIR POSTFIX_PORT POSTFIX_SMTPS_PORT POSTFIX_PID
+	return 0 # teardown goes on: nothing here is worth failing it
 }
