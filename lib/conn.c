@@ -344,7 +344,10 @@ ssize_t tp_conn_read(struct tp_conn *c, void *buf, size_t len)
 			break;
 		}
 		r = tp_conn_ensure_handshake(c, 1);
-		if (r < 0 && (c->failed || c->hs != TP_HS_DONE)) {
+		/* Plaintext that arrived before an error is delivered
+		 * first: the error comes with the next call. */
+		if (r < 0 && c->rxbuf.len == 0 &&
+		    (c->failed || c->hs != TP_HS_DONE)) {
 			out = -1;
 			break;
 		}

@@ -211,10 +211,10 @@ static int driven_elsewhere(struct tp_conn *c)
 static int wait_for_owner(struct tp_conn *c, int stop_on_data)
 {
 	while (driven_elsewhere(c)) {
-		if (c->failed)
-			return -1;
 		if (stop_on_data && c->rxbuf.len > 0)
 			return 1;
+		if (c->failed)
+			return -1;
 #ifdef TP_TEST_HOOKS
 		tp_conn_unlock(c);
 		tp_hook(c, TP_SP_CV_WAIT);

@@ -21,6 +21,9 @@
  *    record events.
  * 6. tp_conn_abort from a signal handler that interrupted a thread inside
  *    the library (holding its lock) returns, and the connection fails.
+ * 7. Data that another thread's renegotiation stashed just before it
+ *    failed reaches the reader waiting for that renegotiation; the error
+ *    comes with the next read.
  */
 #include <errno.h>
 #include <poll.h>
@@ -51,6 +54,7 @@ static pthread_mutex_t sm = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t scv = PTHREAD_COND_INITIALIZER;
 static int seen[R_COUNT][TP_SP_COUNT];
 static int park_reader; /* hold the reader at its next READ_WAIT */
+static int park_reader_cv; /* hold the reader at its next CV_WAIT */
 static int writer_stuck; /* the writer is about to poll a full socket */
 static int client_fd = -1;
 static __thread enum role my_role = R_OTHER;
@@ -69,6 +73,8 @@ static void hook(struct tp_conn *c, enum tp_sched_point sp, void *arg)
 	pthread_cond_broadcast(&scv);
 	while (my_role == R_READER && sp == TP_SP_READ_WAIT && park_reader)
 		pthread_cond_wait(&scv, &sm);
+	while (my_role == R_READER && sp == TP_SP_CV_WAIT && park_reader_cv)
+		pthread_cond_wait(&scv, &sm);
 	pthread_mutex_unlock(&sm);
 }
 
@@ -76,7 +82,7 @@ static void sched_reset(void)
 {
 	pthread_mutex_lock(&sm);
 	memset(seen, 0, sizeof(seen));
-	park_reader = writer_stuck = 0;
+	park_reader = park_reader_cv = writer_stuck = 0;
 	pthread_mutex_unlock(&sm);
 }
 
@@ -544,6 +550,56 @@ static void test_abort_in_signal_handler(void)
 	printf("ok 6 tp_conn_abort from a signal handler\n");
 }
 
+/* ---- 7. data stashed before an error is delivered first ---------------- */
+
+static void *renegotiate_main(void *arg)
+{
+	my_role = R_WRITER;
+	return tp_conn_renegotiate(arg) == 0 ? arg : NULL;
+}
+
+static void test_data_before_error(void)
+{
+	struct tp_config *ccfg = tu_client_config("1.2");
+	struct tp_config *scfg = tu_server_config("1.2");
+	unsigned char bad[5 + 40] = { 23, 3, 3, 0, 40 };
+	struct tp_conn *client, *server;
+	struct call reader = { 0 };
+	pthread_t reneg;
+	void *ok;
+
+	sched_reset();
+	pair12(ccfg, scfg, &client, &server);
+	/* This thread's renegotiation waits for a ServerHello that never
+	 * comes (nothing reads on the server side)... */
+	CHECK(pthread_create(&reneg, NULL, renegotiate_main, client) == 0);
+	await_seen(R_WRITER, TP_SP_HS_WAIT, 1);
+	/* ...while the reader waits for it to end. */
+	set_flag(&park_reader_cv, 1);
+	call_start(&reader, R_READER, client, NULL, sizeof(reader.buf) - 1);
+	await_seen(R_READER, TP_SP_CV_WAIT, 1);
+	/* Data, then a record that fails: the renegotiation stashes the
+	 * data and fails before the reader looks again. */
+	CHECK_EQ_INT(tp_conn_write(server, "last", 4), 4);
+	CHECK_EQ_INT(send(server->fd, bad, sizeof(bad), 0), sizeof(bad));
+	pthread_join(reneg, &ok);
+	CHECK(ok == NULL);
+	set_flag(&park_reader_cv, 0);
+	CHECK(call_await(&reader));
+	if (reader.ret != 4)
+		tu_fail(__FILE__, __LINE__,
+			"read returned %zd: the data stashed before the error "
+			"was lost",
+			reader.ret);
+	CHECK(memcmp(reader.buf, "last", 4) == 0);
+	pthread_join(reader.t, NULL);
+	CHECK_EQ_INT(tp_conn_read(client, reader.buf, sizeof(reader.buf)), -1);
+	end_pair(client, server, NULL);
+	tp_config_free(ccfg);
+	tp_config_free(scfg);
+	printf("ok 7 data stashed before an error is delivered first\n");
+}
+
 /* With an argument N, only case N runs (to see each fail on old code). */
 int main(int argc, char **argv)
 {
@@ -551,6 +607,7 @@ int main(int argc, char **argv)
 		test_stranded_by_renegotiation, test_paused_renegotiation,
 		test_fail_wakes_writer,		test_policy_split_header,
 		test_no_event_dropped,		test_abort_in_signal_handler,
+		test_data_before_error,
 	};
 	int only = argc > 1 ? atoi(argv[1]) : 0;
 
