@@ -1,10 +1,10 @@
 /*
  * probe reneg --targets FILE --jobs N: one probe per target line, N at a
- * time on worker threads, one JSON object per target on stdout (JSON
- * Lines) in the order of the file, and a one-line progress on stderr when
- * it is a terminal. A target that cannot be probed gets a line with its
- * error; the others go on. Everything is read and checked before the first
- * probe, so a typo on line 900 is not found after an hour.
+ * time on worker threads, one JSON object per target (JSON Lines) on
+ * stdout or --json FILE in the order of the file, and a one-line progress
+ * on stderr when it is a terminal. A target that cannot be probed gets a line
+ * with its error; the others go on. Everything is read and checked before the
+ * first probe, so a typo on line 900 is not found after an hour.
  *
  * Probes share nothing mutable: each has its own copy of the options and
  * its own result, and probe_run prints nothing. The batch's own state is
@@ -39,6 +39,7 @@ struct batch {
 	size_t finished, failed;
 	int progress; /* stderr is a terminal */
 	int64_t start_ms;
+	FILE *out; /* the JSON Lines: stdout, or --json FILE */
 };
 
 /* ---- the targets file ---- */
@@ -256,8 +257,22 @@ static void show_progress(const struct batch *b, int last)
 	fflush(stderr);
 }
 
+/* One target's line, whole and flushed (a reader may follow the file). */
+static int write_line(struct batch *b, const struct target *t)
+{
+	/* On a terminal shared with stdout, the line must not start where
+	 * the progress line ends: clear it, the next wait redraws it. */
+	if (b->progress)
+		fputs("\r\033[K", stderr);
+	if (t->json == NULL ||
+	    fwrite(t->json, 1, t->json_len, b->out) != t->json_len ||
+	    fflush(b->out) != 0)
+		return -1;
+	return 0;
+}
+
 /* Writes the lines in the file's order as they complete; returns -1 when
- * stdout fails (the probes still run to the end). */
+ * the output fails (the probes still run to the end). */
 static int print_in_order(struct batch *b)
 {
 	int r = 0;
@@ -270,10 +285,7 @@ static int print_in_order(struct batch *b)
 		}
 		/* The line is the worker's no more: write it unlocked. */
 		pthread_mutex_unlock(&b->m);
-		if (b->t[i].json == NULL ||
-		    fwrite(b->t[i].json, 1, b->t[i].json_len, stdout) !=
-			    b->t[i].json_len ||
-		    fflush(stdout) != 0)
+		if (write_line(b, &b->t[i]) < 0)
 			r = -1;
 		pthread_mutex_lock(&b->m);
 	}
@@ -314,6 +326,19 @@ static int batch_status(const struct batch *b, int out_failed)
 	return b->failed ? PROBE_EXIT_UNPROBED : CLI_OK;
 }
 
+/* stdout, or the --json file (opened before any probe runs). */
+static FILE *open_output(const struct probe_opts *o)
+{
+	FILE *fp;
+
+	if (o->json_path == NULL || strcmp(o->json_path, "-") == 0)
+		return stdout;
+	if ((fp = fopen(o->json_path, "w")) == NULL)
+		fprintf(stderr, "tlsprobe probe: --json %s: %s\n", o->json_path,
+			strerror(errno));
+	return fp;
+}
+
 int probe_batch(const struct probe_opts *o, const char *path, int jobs)
 {
 	struct batch b;
@@ -324,6 +349,10 @@ int probe_batch(const struct probe_opts *o, const char *path, int jobs)
 	if (read_targets(&b, o, path) < 0) {
 		free_targets(&b);
 		return CLI_EUSAGE;
+	}
+	if ((b.out = open_output(o)) == NULL) {
+		free_targets(&b);
+		return CLI_EOTHER;
 	}
 	pthread_mutex_init(&b.m, NULL);
 	pthread_cond_init(&b.cv, NULL);
@@ -345,6 +374,8 @@ int probe_batch(const struct probe_opts *o, const char *path, int jobs)
 		pthread_join(th[i], NULL);
 	if (started > 0 || b.n == 0)
 		r = batch_status(&b, r);
+	if (b.out != stdout && fclose(b.out) != 0 && r == CLI_OK)
+		r = CLI_EOTHER;
 	pthread_cond_destroy(&b.cv);
 	pthread_mutex_destroy(&b.m);
 	free_targets(&b);

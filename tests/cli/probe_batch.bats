@@ -120,6 +120,11 @@ EOF
 	[ "$(wc -l <"$OUT")" -eq 2 ]
 	batch_run --targets "$TP_DIR/good" --jobs 2 --fail-on accepted
 	[ "$status" -eq 1 ]
+	# --json FILE takes the lines instead of stdout.
+	batch_run --targets "$TP_DIR/good" --jobs 2 --json "$TP_DIR/good.jsonl"
+	[ "$status" -eq 0 ]
+	[ ! -s "$OUT" ]
+	[ "$(wc -l <"$TP_DIR/good.jsonl")" -eq 2 ]
 }
 
 @test "--jobs 6 and --jobs 1 give the same verdicts line by line, and each line the single probe's" {
