@@ -199,15 +199,13 @@ check_key_updates() {
 # ---- HelloRequest inside the first handshake ----
 
 # hello_in_handshake WHERE [TLSPROBE ARGS...]: ossl_peer sends a HelloRequest
-# WHERE (before-sh, after-sh) in the first handshake, then 64 KiB. The
+# WHERE (before-sh) in the first handshake, then 64 KiB. The
 # client ignores it: exit 0, the data, and no renegotiation at either end.
-# The peer accepts renegotiations from the client, so that one the client
-# would start by mistake shows as a second ClientHello and completes.
 hello_in_handshake() {
 	local where=$1
 	shift
 	start_peer "hello_$where" --tls 1.2 --mode source --bytes 64K \
-		--client-reneg "--hello-$where"
+		"--hello-$where"
 	TP_IN=$(open_stdin)
 	run_client "$@"
 	[ "$status" -eq 0 ]
@@ -229,7 +227,38 @@ hello_in_handshake() {
 }
 
 @test "HelloRequest right after the ServerHello: ignored, no renegotiation after the handshake, 0" {
-	hello_in_handshake after-sh --tls1.2
+	# Unpatched, the client starts a renegotiation at its first read
+	# after the handshake. An echo peer reads on until our close_notify,
+	# which goes only after the echoed line is back: any such ClientHello
+	# was sent before it, so the peer (which accepts renegotiations from
+	# the client) is sure to count it.
+	start_peer hello_after --tls 1.2 --mode echo --client-reneg \
+		--hello-after-sh
+	local fifo=$BATS_TEST_TMPDIR/stdin w pid
+	mkfifo "$fifo"
+	OUT=$BATS_TEST_TMPDIR/stdout ERR=$BATS_TEST_TMPDIR/stderr
+	timeout -k 2 30 "$TLSPROBE" --quiet --tls1.2 \
+		--json "$BATS_TEST_TMPDIR/s.json" --ca-file "$CERTS/ca.pem" \
+		"localhost:$(cat "$TP_DIR/$PEER.port")" <"$fifo" >"$OUT" \
+		2>"$ERR" 3>&- &
+	pid=$!
+	# Opened after the fork, so that we hold the only write end.
+	exec {w}>"$fifo"
+	echo hello >&"$w"
+	wait_for 10 grep -qs '^hello$' "$OUT"
+	exec {w}>&- # end of input
+	status=0
+	wait "$pid" || status=$?
+	echo "# tlsprobe exit status $status; stderr:" >&2
+	cat "$ERR" >&2
+	[ "$status" -eq 0 ]
+	[ ! -s "$ERR" ]
+	tp_stdout_is 'hello\n'
+	peer_report
+	[ "$(peer_num raw_hello_requests)" -eq 1 ]
+	[ "$(peer_num client_hellos)" -eq 1 ]
+	[ "$(peer_num renegotiations)" -eq 0 ]
+	[ "$(client_num renegotiations)" -eq 0 ]
 }
 
 # ---- both sides at once ----
