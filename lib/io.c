@@ -61,13 +61,16 @@ static int discard_pending(struct tp_conn *c)
  * start a renegotiation (a HelloRequest, or a ClientHello on a server).
  * Only at a record boundary; TLS 1.3 has no renegotiation, and TLS 1.0
  * chains CBC IVs across records, so a record cannot be skipped there.
+ * After our close_notify, whatever the policy: nothing we send reaches
+ * the wire any more, so a renegotiation could only wait for its timeout.
  */
 static int policy_applies(struct tp_conn *c)
 {
 	int v;
 
-	if (c->hs != TP_HS_DONE || tp_conn_peer_reneg_allowed(c) ||
-	    c->trace_in.have != 0 || c->trace_in.body_left != 0)
+	if (c->hs != TP_HS_DONE || c->trace_in.have != 0 ||
+	    c->trace_in.body_left != 0 ||
+	    (tp_conn_peer_reneg_allowed(c) && !c->close_notify_queued))
 		return 0;
 	v = wolfSSL_version(c->ssl);
 	return v != TLS1_3_VERSION && v != TLS1_VERSION;
@@ -124,7 +127,10 @@ static int drop_record(struct tp_conn *c)
 	c->drop_left = (size_t)h->b[3] << 8 | h->b[4];
 	h->have = 0;
 	tp_wolf_skip_peer_record(c->ssl);
-	if (c->cfg->reneg_policy == TP_RENEG_IGNORE) {
+	if (c->close_notify_queued) {
+		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+			      "ignored: after our close_notify");
+	} else if (c->cfg->reneg_policy == TP_RENEG_IGNORE) {
 		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
 			      "policy: ignored");
 	} else {

@@ -24,6 +24,9 @@
  * 7. Data that another thread's renegotiation stashed just before it
  *    failed reaches the reader waiting for that renegotiation; the error
  *    comes with the next read.
+ * 8. A HelloRequest that arrives after our close_notify is ignored: the
+ *    reader waits for the peer's data and close, not for a renegotiation
+ *    whose messages could never be sent.
  */
 #include <errno.h>
 #include <poll.h>
@@ -600,14 +603,71 @@ static void test_data_before_error(void)
 	printf("ok 7 data stashed before an error is delivered first\n");
 }
 
+/* ---- 8. a HelloRequest after our close_notify --------------------------- */
+
+/* 1 when role reached sp count times within BOUND_S seconds. */
+static int await_seen_bounded(enum role r, enum tp_sched_point sp, int count)
+{
+	struct timespec ts;
+	int ok;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += BOUND_S;
+	pthread_mutex_lock(&sm);
+	while (seen[r][sp] < count &&
+	       pthread_cond_timedwait(&scv, &sm, &ts) == 0)
+		;
+	ok = seen[r][sp] >= count;
+	pthread_mutex_unlock(&sm);
+	return ok;
+}
+
+static void test_hello_request_after_close_notify(void)
+{
+	struct tp_config *ccfg = tu_client_config("1.2");
+	struct tp_config *scfg = tu_server_config("1.2");
+	struct tp_conn *client, *server;
+	struct call reader = { 0 };
+	char rest[8];
+
+	sched_reset();
+	pair12(ccfg, scfg, &client, &server);
+	CHECK_EQ_INT(tp_conn_shutdown_write(client), 0);
+	call_start(&reader, R_READER, client, NULL, sizeof(reader.buf) - 1);
+	await_seen(R_READER, TP_SP_READ_WAIT, 1);
+	CHECK_EQ_INT(tp_conn_request_renegotiation(server), 0);
+	/* The reader takes the HelloRequest and waits for data again; with
+	 * a renegotiation started it would wait for a ServerHello. */
+	if (!await_seen_bounded(R_READER, TP_SP_READ_WAIT, 2))
+		tu_fail(__FILE__, __LINE__,
+			"a HelloRequest after our close_notify started a "
+			"renegotiation (reader at HS_WAIT %d times)",
+			seen_count(R_READER, TP_SP_HS_WAIT));
+	CHECK_EQ_INT(seen_count(R_READER, TP_SP_HS_WAIT), 0);
+	CHECK_EQ_INT(tp_conn_write(server, "bye", 3), 3);
+	CHECK_EQ_INT(tp_conn_shutdown_write(server), 0);
+	CHECK(call_await(&reader));
+	CHECK_EQ_INT(reader.ret, 3);
+	pthread_join(reader.t, NULL);
+	CHECK_EQ_INT(tp_conn_read(client, rest, sizeof(rest)), 0);
+	end_pair(client, server, NULL);
+	tp_config_free(ccfg);
+	tp_config_free(scfg);
+	printf("ok 8 a HelloRequest after our close_notify is ignored\n");
+}
+
 /* With an argument N, only case N runs (to see each fail on old code). */
 int main(int argc, char **argv)
 {
 	static void (*const cases[])(void) = {
-		test_stranded_by_renegotiation, test_paused_renegotiation,
-		test_fail_wakes_writer,		test_policy_split_header,
-		test_no_event_dropped,		test_abort_in_signal_handler,
+		test_stranded_by_renegotiation,
+		test_paused_renegotiation,
+		test_fail_wakes_writer,
+		test_policy_split_header,
+		test_no_event_dropped,
+		test_abort_in_signal_handler,
 		test_data_before_error,
+		test_hello_request_after_close_notify,
 	};
 	int only = argc > 1 ? atoi(argv[1]) : 0;
 
