@@ -1,9 +1,11 @@
 /* Running the in-band commands (:reneg, :keyupdate...). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
 #include "console.h"
+#include "expect.h"
 #include "input.h"
 #include "summary.h"
 
@@ -120,6 +122,54 @@ static void cmd_quit(struct session *s)
 	session_end(s, CLI_OK, NULL);
 }
 
+/* A bad pattern: in a script, what follows would run at the wrong time,
+ * so the run ends (usage error); at the prompt, it can be typed again. */
+static int bad_pattern(struct session *s, const char *pattern, const char *why)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "invalid :expect pattern '%s': %s", pattern,
+		 why);
+	if (s->interactive) {
+		console_msg("%s", msg);
+		return 0;
+	}
+	session_end(s, CLI_EUSAGE, msg);
+	return 1;
+}
+
+/* :expect REGEX: what was sent goes out first (the request whose answer
+ * is awaited), then the wait. Returns 1 when the run has ended. */
+static int cmd_expect(struct session *s, const struct cli_cmd *cmd)
+{
+	char *pattern = strndup(cmd->data, cmd->len), err[256];
+	struct tp_conn *c;
+	regex_t re;
+	int rv = 1;
+
+	if (pattern == NULL) {
+		session_end(s, CLI_EOTHER, "out of memory");
+		return 1;
+	}
+	if (expect_compile(&re, cmd->data, cmd->len, err, sizeof(err)) != 0) {
+		rv = bad_pattern(s, pattern, err);
+		free(pattern);
+		return rv;
+	}
+	c = handshaken_conn(s);
+	if (c != NULL) {
+		console_set_busy(1);
+		if (tp_conn_flush(c) == -1)
+			session_conn_failed(s, c);
+		else
+			rv = expect_wait(s, &re, pattern) == -1;
+		console_set_busy(0);
+	}
+	regfree(&re);
+	free(pattern);
+	return rv;
+}
+
 int input_command(struct session *s, const struct cli_cmd *cmd)
 {
 	switch (cmd->type) {
@@ -140,6 +190,10 @@ int input_command(struct session *s, const struct cli_cmd *cmd)
 	case CLI_CMD_QUIT:
 		cmd_quit(s);
 		return 1;
+	case CLI_CMD_EXPECT:
+		return cmd_expect(s, cmd);
+	case CLI_CMD_SLEEP:
+		return expect_sleep(s, cmd->arg) == -1;
 	case CLI_CMD_INVALID:
 		console_msg("%s (try :help)", cmd->error);
 		return 0;

@@ -16,13 +16,15 @@ enum cli_cmd_type {
 	CLI_CMD_STATUS,
 	CLI_CMD_HELP,
 	CLI_CMD_QUIT,
+	CLI_CMD_EXPECT, /* data[0..len): the pattern (expect.h) */
+	CLI_CMD_SLEEP, /* arg: milliseconds */
 	CLI_CMD_INVALID /* unknown command or bad argument: see error */
 };
 
 struct cli_cmd {
 	enum cli_cmd_type type;
 	int arg;
-	const char *data; /* CLI_CMD_DATA: points into the parsed line */
+	const char *data; /* DATA, EXPECT: points into the parsed line */
 	size_t len;
 	char error[96]; /* CLI_CMD_INVALID: what was wrong */
 };

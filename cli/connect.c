@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "expect.h"
 #include "reconnect.h"
 #include "run.h"
 #include "session.h"
@@ -34,6 +35,9 @@ static int session_init(struct session *s, const struct cli_options *o)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	/* Only lines can hold an :expect; a plain data run keeps none. */
+	if (o->commands || s->interactive)
+		return expect_init(s);
 	return 0;
 }
 
@@ -46,6 +50,24 @@ static void session_free(struct session *s)
 	close(s->stop_fd[1]);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cv);
+	expect_free(s);
+}
+
+/* --script FILE becomes standard input, before anything looks at it
+ * (a script is never a terminal). 0, or -1 with the error line out. */
+static int open_script(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1 || dup2(fd, STDIN_FILENO) == -1) {
+		console_error("--script '%s': %m", path);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return 0;
 }
 
 void connect_warn_options(const struct cli_options *o)
@@ -113,6 +135,10 @@ int cli_connect_main(int argc, char **argv)
 			cli_print_version(stdout);
 		cli_options_free(&o);
 		return fflush(stdout) == 0 ? CLI_OK : CLI_EOTHER;
+	}
+	if (o.script != NULL && open_script(o.script) == -1) {
+		cli_options_free(&o);
+		return CLI_EOTHER;
 	}
 	if (session_init(&s, &o) == -1) {
 		console_error("cannot create a pipe: %m");

@@ -41,6 +41,8 @@ enum {
 	OPT_LINGER,
 	OPT_CLOSEIDLE,
 	OPT_COMMANDS,
+	OPT_EXPECTTIMEOUT,
+	OPT_SCRIPT,
 	OPT_NOTICKETS,
 	OPT_VERSION,
 	OPT_SCLIENT_NOOP
@@ -80,6 +82,8 @@ static const struct option long_opts[] = {
 	{ "linger", required_argument, NULL, OPT_LINGER },
 	{ "close-idle", required_argument, NULL, OPT_CLOSEIDLE },
 	{ "commands", no_argument, NULL, OPT_COMMANDS },
+	{ "expect-timeout", required_argument, NULL, OPT_EXPECTTIMEOUT },
+	{ "script", required_argument, NULL, OPT_SCRIPT },
 	{ "no-tickets", no_argument, NULL, OPT_NOTICKETS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -359,6 +363,10 @@ static int apply_string(struct cli_options *o, int opt, const char *arg)
 	case OPT_JSON:
 		o->json = arg;
 		return 1;
+	case OPT_SCRIPT:
+		o->script = arg; /* stdin from it, with --commands */
+		o->commands = 1;
+		return 1;
 	default:
 		return 0;
 	}
@@ -446,6 +454,9 @@ static int apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 	case OPT_CLOSEIDLE:
 		return parse_int_arg("--close-idle", arg, 0, 3600000,
 				     &o->close_idle, err, errlen);
+	case OPT_EXPECTTIMEOUT:
+		return parse_int_arg("--expect-timeout", arg, 0, 86400,
+				     &o->expect_timeout, err, errlen);
 	case OPT_STARTTLS:
 		return parse_starttls(arg, o, err, errlen);
 	default:
@@ -533,6 +544,7 @@ static void set_defaults(struct cli_options *o)
 	o->timeout = -1;
 	o->linger = -1;
 	o->close_idle = -1;
+	o->expect_timeout = CLI_EXPECT_TIMEOUT;
 	o->min_tls = o->max_tls = TP_VERSION_ANY;
 }
 

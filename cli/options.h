@@ -28,6 +28,9 @@ enum cli_starttls {
 	CLI_STARTTLS_POSTGRES
 };
 
+/* Default --expect-timeout, in seconds. */
+#define CLI_EXPECT_TIMEOUT 10
+
 struct cli_options {
 	struct cli_hostport target;
 	const char *servername; /* NULL: HOST */
@@ -50,6 +53,8 @@ struct cli_options {
 	int close_idle; /* ms of peer quiet before close_notify, -1: auto */
 	int family; /* 0, 4 or 6 */
 	int commands; /* in-band commands from non-terminal stdin */
+	const char *script; /* --script: commands from this file */
+	int expect_timeout; /* seconds an :expect waits */
 	int no_tickets;
 	int help, version; /* --help/--version seen: nothing else runs */
 	char **argv_copy; /* owned: the translated argument vector */

@@ -6,6 +6,7 @@
 
 #include "closing.h"
 #include "console.h"
+#include "expect.h"
 #include "input.h"
 #include "run.h"
 #include "setup.h"
@@ -32,6 +33,8 @@ static void *reader_thread(void *arg)
 		int out;
 
 		session_note_handshake(s, c);
+		/* Before the output, which may block: wakes an :expect. */
+		expect_feed(s, buf, (size_t)n);
 		closing_delivering(s, 1);
 		out = console_data(buf, (size_t)n);
 		closing_delivering(s, 0);

@@ -45,6 +45,7 @@ struct session {
 	int lingered; /* (M) ended by --linger */
 	int signal; /* (M) ended by this signal */
 	char error[512]; /* (M) the error line, if any */
+	struct expect_state *expect; /* (M) :expect's window (expect.h) */
 
 	pthread_t reader;
 	int reader_started;

@@ -15,7 +15,8 @@ enum cli_status {
 	CLI_EHANDSHAKE = 4,
 	CLI_EVERIFY = 5, /* certificate verification */
 	CLI_EPROTO = 6, /* fatal alert, reset... after the handshake */
-	CLI_ETIMEOUT = 7
+	CLI_ETIMEOUT = 7,
+	CLI_EEXPECT = 8 /* an :expect not matched in time (expect.h) */
 };
 
 /* Exit status for a library error. An alert or I/O error before the

@@ -44,6 +44,8 @@ static const char usage_text[] =
 	"\n"
 	"Input and output:\n"
 	"      --commands          read :commands from non-terminal stdin too\n"
+	"      --script FILE       commands and data from FILE (--commands)\n"
+	"      --expect-timeout SECS  how long an :expect waits (default 10)\n"
 	"      --crlf              send LF from stdin as CRLF\n"
 	"      --showcerts         print the peer's chain in PEM\n"
 	"      --msg               trace handshake messages, alerts, records\n"
@@ -59,7 +61,8 @@ static const char usage_text[] =
 	"-crlf, -cipher, -ciphersuites, -groups, -curves.\n"
 	"\n"
 	"Exit status: 0 ok, 1 other error, 2 usage, 3 connect, 4 TLS handshake,\n"
-	"5 certificate verification, 6 error after the handshake, 7 timeout.\n"
+	"5 certificate verification, 6 error after the handshake, 7 timeout,\n"
+	"8 an :expect not matched.\n"
 	"See tlsprobe(1).\n";
 
 void cli_options_usage(FILE *fp)

@@ -252,3 +252,20 @@ exit_status_is() {
 	type_line ':quit'
 	exit_status_is 0
 }
+
+@test ":expect at the prompt waits for the reply; one left unmet exits 8 naming it" {
+	start_client TLSPROBE_HISTORY="$HIST" -- --expect-timeout 2 \
+		--ca-file "$TP_DIR/rev-ca.pem" "localhost:$REV_PORT"
+	ready
+	type_line 'abc'
+	type_line ':expect ^cba$'
+	wait_for_pane '^cba$'
+	wait_for_prompt ''
+	# Matched: still running. The reply is consumed, so the same
+	# pattern again is unmet.
+	[ ! -s "$TM_EXIT" ]
+	type_line ':expect ^cba$'
+	exit_status_is 8
+	wait_for_pane "tlsprobe: :expect '\\^cba\\$' not matched within 2 s"
+	screen_has "last line received: 'cba'"
+}
