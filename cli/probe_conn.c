@@ -72,8 +72,8 @@ static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 	case TP_EV_RENEG_REFUSED:
 		pc->in_reneg = 0;
 		pc->renegs_ended++;
-		/* "policy": we refused a peer's HelloRequest */
-		if (ev->detail != NULL && strcmp(ev->detail, "policy") == 0)
+		/* value 1: we refused or ignored a peer's HelloRequest */
+		if (ev->value == 1)
 			pc->peer_reneg_refused++;
 		break;
 	case TP_EV_KEYUPDATE_RECEIVED:

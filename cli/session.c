@@ -155,9 +155,9 @@ static void note_event(struct session *s, const struct tp_event *ev)
 	if (ev->type == TP_EV_RENEG_REQUESTED && ev->detail != NULL &&
 	    strcmp(ev->detail, "peer") == 0)
 		console_msg("Peer started a renegotiation");
-	else if (ev->type == TP_EV_RENEG_REFUSED && ev->detail != NULL &&
-		 strcmp(ev->detail, "policy") == 0)
-		console_msg("Refused a renegotiation requested by the peer");
+	else if (ev->type == TP_EV_RENEG_REFUSED && ev->value == 1)
+		console_msg("Did not renegotiate as the peer asked (%s)",
+			    ev->detail ? ev->detail : "refused");
 }
 
 void session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)

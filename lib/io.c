@@ -128,14 +128,14 @@ static int drop_record(struct tp_conn *c)
 	h->have = 0;
 	tp_wolf_skip_peer_record(c->ssl);
 	if (c->close_notify_queued) {
-		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 1, 0,
 			      "ignored: after our close_notify");
 	} else if (c->cfg->reneg_policy == TP_RENEG_IGNORE) {
-		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 1, 0,
 			      "policy: ignored");
 	} else {
 		c->refusal_pending = 1;
-		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 1, 0,
 			      "policy: refused");
 	}
 	return discard_pending(c);

@@ -62,7 +62,9 @@ enum tp_event_type {
 	TP_EV_HANDSHAKE_DONE,
 	TP_EV_RENEG_REQUESTED, /* detail: "local" or "peer" */
 	TP_EV_RENEG_DONE,
-	TP_EV_RENEG_REFUSED, /* detail: how (alert name or "policy") */
+	TP_EV_RENEG_REFUSED, /* value: 1 when we refused or ignored the
+				peer's request, 0 when the peer did not go
+				through with ours; detail: how */
 	TP_EV_KEYUPDATE_SENT, /* value: 1 when update_requested */
 	TP_EV_KEYUPDATE_RECEIVED,
 	TP_EV_ALERT_SENT, /* level, value: alert description */

@@ -622,6 +622,19 @@ static int await_seen_bounded(enum role r, enum tp_sched_point sp, int count)
 	return ok;
 }
 
+static int refused_by_us;
+
+static void note_refused(struct tp_conn *c, const struct tp_event *ev,
+			 void *arg)
+{
+	(void)c;
+	(void)arg;
+	if (ev->type == TP_EV_RENEG_REFUSED && ev->value == 1 &&
+	    ev->detail != NULL &&
+	    strcmp(ev->detail, "ignored: after our close_notify") == 0)
+		__atomic_add_fetch(&refused_by_us, 1, __ATOMIC_RELAXED);
+}
+
 static void test_hello_request_after_close_notify(void)
 {
 	struct tp_config *ccfg = tu_client_config("1.2");
@@ -631,6 +644,7 @@ static void test_hello_request_after_close_notify(void)
 	char rest[8];
 
 	sched_reset();
+	tp_config_set_event_cb(ccfg, note_refused, NULL);
 	pair12(ccfg, scfg, &client, &server);
 	CHECK_EQ_INT(tp_conn_shutdown_write(client), 0);
 	call_start(&reader, R_READER, client, NULL, sizeof(reader.buf) - 1);
@@ -650,6 +664,7 @@ static void test_hello_request_after_close_notify(void)
 	CHECK_EQ_INT(reader.ret, 3);
 	pthread_join(reader.t, NULL);
 	CHECK_EQ_INT(tp_conn_read(client, rest, sizeof(rest)), 0);
+	CHECK_EQ_INT(__atomic_load_n(&refused_by_us, __ATOMIC_RELAXED), 1);
 	end_pair(client, server, NULL);
 	tp_config_free(ccfg);
 	tp_config_free(scfg);
