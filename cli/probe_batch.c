@@ -287,6 +287,9 @@ static int print_in_order(struct batch *b)
 		pthread_mutex_unlock(&b->m);
 		if (write_line(b, &b->t[i]) < 0)
 			r = -1;
+		/* Only lines waiting for an earlier, slower one stay held. */
+		free(b->t[i].json);
+		b->t[i].json = NULL;
 		pthread_mutex_lock(&b->m);
 	}
 	show_progress(b, 1);
