@@ -271,6 +271,9 @@ void probe_key_update(struct probe_conn *pc, const struct probe_opts *o,
 enum cli_status probe_run(const struct probe_opts *o, struct probe_result *pr,
 			  char *err, size_t errlen);
 void probe_result_free(struct probe_result *pr);
+/* --request's STRING with \n \r \t \\ \xHH decoded into *request
+ * (malloc'ed, may hold NUL bytes); -1 on a bad escape or when empty. */
+int probe_decode_request(const char *s, char **request, size_t *reqlen);
 
 /* ---- probe_batch.c ---- */
 

@@ -22,6 +22,7 @@
 struct target {
 	struct probe_opts o; /* the common options, the line's on top */
 	char *line; /* owns the strings o.conn points to */
+	char *request; /* the line's own --request, decoded */
 	int lineno;
 	/* set by the worker, under b->m */
 	char *json; /* the JSON line, newline included */
@@ -44,143 +45,198 @@ struct batch {
 
 /* ---- the targets file ---- */
 
-static int line_error(const char *path, int lineno, const char *what,
-		      const char *arg)
+/* One line of the file while it is read. */
+struct line {
+	char *pos; /* what is left to read */
+	const char *path;
+	int lineno;
+	int bad_quote; /* a quote was not closed */
+};
+
+static int line_error(const struct line *l, const char *what, const char *arg)
 {
-	fprintf(stderr, "tlsprobe probe: %s:%d: %s%s%s%s\n", path, lineno, what,
-		arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+	fprintf(stderr, "tlsprobe probe: %s:%d: %s%s%s%s\n", l->path, l->lineno,
+		what, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
 	return -1;
 }
 
-/* "--name VALUE" or "--name=VALUE": the value, or NULL when tok is not
- * --name. *save is strtok_r's, for the separate value. */
-static const char *opt_value(const char *tok, const char *name, char **save,
+/*
+ * The next word of the line, unquoted in place: blanks separate words,
+ * '...' and "..." keep blanks (a --request has them), and a word that
+ * starts with '#' starts a comment. NULL at the end of the line.
+ */
+static char *next_word(struct line *l)
+{
+	char *r = l->pos + strspn(l->pos, " \t\r\n"), *w = r, *start = r;
+	char quote = 0;
+
+	if (*r == '\0' || *r == '#')
+		return NULL;
+	for (; *r != '\0'; r++) {
+		if (quote != 0 && *r == quote)
+			quote = 0;
+		else if (quote != 0)
+			*w++ = *r;
+		else if (*r == '\'' || *r == '"')
+			quote = *r;
+		else if (strchr(" \t\r\n", *r) != NULL)
+			break;
+		else
+			*w++ = *r;
+	}
+	l->bad_quote |= quote != 0;
+	l->pos = *r != '\0' ? r + 1 : r;
+	*w = '\0'; /* w <= r: the rest of the line is untouched */
+	return start;
+}
+
+/* "--name VALUE" or "--name=VALUE": the value, or NULL when word is not
+ * --name (*missing set when the value is). */
+static const char *opt_value(struct line *l, const char *word, const char *name,
 			     int *missing)
 {
 	size_t n = strlen(name);
+	const char *v;
 
-	if (strncmp(tok, name, n) != 0)
+	if (strncmp(word, name, n) != 0)
 		return NULL;
-	if (tok[n] == '=')
-		return tok + n + 1;
-	if (tok[n] != '\0')
+	if (word[n] == '=')
+		return word + n + 1;
+	if (word[n] != '\0')
 		return NULL;
-	const char *v = strtok_r(NULL, " \t", save);
+	v = next_word(l);
 	*missing = v == NULL;
 	return v;
 }
 
-/*
- * The options a line may add after HOST[:PORT]: the names and STARTTLS,
- * which differ from one server to the next in a fleet. Everything else
- * is common to the batch, from the command line.
- */
-static int line_option(struct cli_options *c, char *tok, char **save,
-		       const char *path, int lineno)
+/* The request of this target alone (HTTP here, SMTP there). */
+static int line_request(struct target *t, struct line *l, const char *v)
 {
+	free(t->request);
+	t->request = NULL;
+	if (probe_decode_request(v, &t->request, &t->o.request_len) < 0)
+		return line_error(l, "bad --request", v);
+	t->o.request = t->request;
+	return 0;
+}
+
+/*
+ * The options a line may add after HOST[:PORT]: what differs from one
+ * server to the next in a fleet (names, STARTTLS, the request to send).
+ * Everything else is common to the batch, from the command line.
+ */
+static int line_option(struct target *t, struct line *l, const char *word)
+{
+	struct cli_options *c = &t->o.conn;
 	const char *v;
 	int missing = 0;
 
-	if (strcmp(tok, "--noservername") == 0) {
+	if (strcmp(word, "--noservername") == 0) {
 		c->no_servername = 1;
 		c->servername = NULL;
-	} else if ((v = opt_value(tok, "--servername", save, &missing)) !=
-		   NULL) {
+	} else if ((v = opt_value(l, word, "--servername", &missing)) != NULL) {
 		c->servername = v;
 		c->no_servername = 0;
-	} else if ((v = opt_value(tok, "--starttls", save, &missing)) != NULL) {
+	} else if ((v = opt_value(l, word, "--starttls", &missing)) != NULL) {
 		if (cli_starttls_parse(v, &c->starttls) < 0)
-			return line_error(path, lineno, "bad --starttls", v);
+			return line_error(l, "bad --starttls", v);
+	} else if ((v = opt_value(l, word, "--request", &missing)) != NULL) {
+		return line_request(t, l, v);
 	} else {
-		return line_error(path, lineno,
+		return line_error(l,
 				  missing ? "option needs a value" :
 					    "unknown option (--servername, "
-					    "--noservername, --starttls)",
-				  tok);
+					    "--noservername, --starttls, "
+					    "--request)",
+				  word);
 	}
 	return 0;
 }
 
-/* One line into t (not a comment or blank). Returns -1 after printing
- * the error. */
-static int parse_line(struct target *t, const char *path)
+/* The rest of a target's line, after its first word. Returns -1 after
+ * printing the error. */
+static int parse_target(struct target *t, struct line *l, const char *first)
 {
 	struct cli_options *c = &t->o.conn;
-	char *save = NULL, *tok, err[160];
+	char err[160];
+	const char *word;
 
-	tok = strtok_r(t->line, " \t", &save);
-	if (cli_parse_hostport(tok, &c->target, err, sizeof(err)) < 0)
-		return line_error(path, t->lineno, err, NULL);
-	while ((tok = strtok_r(NULL, " \t", &save)) != NULL)
-		if (line_option(c, tok, &save, path, t->lineno) < 0)
+	if (l->bad_quote)
+		return line_error(l, "unterminated quote", NULL);
+	if (cli_parse_hostport(first, &c->target, err, sizeof(err)) < 0)
+		return line_error(l, err, NULL);
+	while ((word = next_word(l)) != NULL)
+		if (line_option(t, l, word) < 0)
 			return -1;
+	if (l->bad_quote)
+		return line_error(l, "unterminated quote", NULL);
 	if (cli_options_check_conn(c, err, sizeof(err)) < 0)
-		return line_error(path, t->lineno, err, NULL);
+		return line_error(l, err, NULL);
 	return 0;
 }
 
-/* Cuts a comment and surrounding blanks; returns the start of what is
- * left ("" for a blank line). */
-static char *trim(char *s)
+static struct target *new_target(struct batch *b, size_t *cap)
 {
-	char *end;
-
-	s[strcspn(s, "#\r\n")] = '\0';
-	s += strspn(s, " \t");
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	return s;
-}
-
-static int add_target(struct batch *b, size_t *cap, const struct probe_opts *o,
-		      const char *text, int lineno, const char *path)
-{
-	struct target *t;
-
 	if (b->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 64;
 		struct target *nt = realloc(b->t, ncap * sizeof(*nt));
 
 		if (nt == NULL)
-			return line_error(path, lineno, "out of memory", NULL);
+			return NULL;
 		b->t = nt;
 		*cap = ncap;
 	}
-	t = &b->t[b->n];
-	memset(t, 0, sizeof(*t));
-	t->o = *o;
-	t->lineno = lineno;
-	t->line = strdup(text);
-	if (t->line == NULL)
-		return line_error(path, lineno, "out of memory", NULL);
-	b->n++;
-	return parse_line(t, path);
+	memset(&b->t[b->n], 0, sizeof(b->t[b->n]));
+	return &b->t[b->n++];
+}
+
+/* A line of the file: a target, or nothing (blank, comment). */
+static int add_line(struct batch *b, size_t *cap, const struct probe_opts *o,
+		    struct line *l, const char *text)
+{
+	char *copy = strdup(text), *first;
+	struct target *t;
+
+	if (copy == NULL)
+		return line_error(l, "out of memory", NULL);
+	l->pos = copy;
+	if ((first = next_word(l)) == NULL && !l->bad_quote) {
+		free(copy);
+		return 0;
+	}
+	if ((t = new_target(b, cap)) == NULL) {
+		free(copy);
+		return line_error(l, "out of memory", NULL);
+	}
+	t->o = *o; /* the request, unless the line has its own, is shared */
+	t->line = copy;
+	t->lineno = l->lineno;
+	return parse_target(t, l, first != NULL ? first : "");
 }
 
 static int read_targets(struct batch *b, const struct probe_opts *o,
 			const char *path)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
+	struct line l = { .path = path };
+	char *text = NULL;
 	size_t len = 0, cap = 0;
-	int lineno = 0, r = 0;
+	int r = 0;
 
 	if (fp == NULL) {
 		fprintf(stderr, "tlsprobe probe: --targets %s: %s\n", path,
 			strerror(errno));
 		return -1;
 	}
-	while (r == 0 && getline(&line, &len, fp) != -1) {
-		char *s = trim(line);
-
-		lineno++;
-		if (*s != '\0')
-			r = add_target(b, &cap, o, s, lineno, path);
+	while (r == 0 && getline(&text, &len, fp) != -1) {
+		text[strcspn(text, "\r\n")] = '\0';
+		l.lineno++;
+		l.bad_quote = 0;
+		r = add_line(b, &cap, o, &l, text);
 	}
 	if (r == 0 && ferror(fp))
-		r = line_error(path, lineno, "read error", NULL);
-	free(line);
+		r = line_error(&l, "read error", NULL);
+	free(text);
 	if (fp != stdin)
 		fclose(fp);
 	return r;
@@ -190,6 +246,7 @@ static void free_targets(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		free(b->t[i].line);
+		free(b->t[i].request);
 		free(b->t[i].json);
 	}
 	free(b->t);

@@ -75,8 +75,7 @@ static int hexval(int ch)
 	return -1;
 }
 
-/* Decodes \n \r \t \\ \xHH; returns -1 on a bad escape. */
-static int decode_request(const char *s, struct probe_opts *o)
+int probe_decode_request(const char *s, char **request, size_t *reqlen)
 {
 	size_t n = 0, len = strlen(s);
 	char *out = malloc(len + 1);
@@ -114,8 +113,8 @@ static int decode_request(const char *s, struct probe_opts *o)
 	}
 	if (n == 0)
 		goto bad;
-	o->request = out;
-	o->request_len = n;
+	*request = out;
+	*reqlen = n;
 	return 0;
 bad:
 	free(out);
@@ -253,7 +252,7 @@ static int parse_one(struct probe_cmd *cmd, int opt, const char *arg)
 	case P_REQUEST:
 		free(o->request);
 		o->request = NULL;
-		if (decode_request(arg, o) < 0)
+		if (probe_decode_request(arg, &o->request, &o->request_len) < 0)
 			return usage_error("bad --request", arg);
 		break;
 	case P_TIMEOUT:

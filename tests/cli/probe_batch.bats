@@ -147,14 +147,18 @@ EOF
 	grep -v error= "$TP_DIR/jobs6" | diff "$TP_DIR/single.fields" -
 }
 
-@test "per-line options: --servername and --starttls; --targets - reads stdin" {
+@test "per-line options: --servername, --starttls, a quoted --request; --targets - reads stdin" {
 	tp_start_s_server smtp_backend -tls1_2 -client_renegotiation
 	tp_start_starttls_front smtp smtp "$TP_PORT"
 	local smtp=$TP_PORT
-	printf '%s\n' "127.0.0.1:$ALLOW_PORT --servername localhost" \
-		"localhost:$smtp --starttls smtp" \
-		"localhost:$smtp --starttls=pop3" >"$TP_DIR/perline"
-	TP_IN=$TP_DIR/perline batch_run --targets - --jobs 1
+	cat >"$TP_DIR/perline" <<EOF
+127.0.0.1:$ALLOW_PORT --servername localhost
+localhost:$smtp --starttls smtp   # mail, '#' and quotes in a comment
+localhost:$smtp --starttls=pop3
+localhost:$NGINX_PORT --request 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'
+localhost:$NGINX_PORT
+EOF
+	TP_IN=$TP_DIR/perline batch_run --targets - --jobs 2
 	[ "$status" -eq 8 ]
 	batch_fields "$OUT" >&2
 	probe_json_line() { sed -n "${1}p" "$OUT" >"$TP_DIR/line.json"; }
@@ -169,6 +173,13 @@ EOF
 	probe_json_line 3
 	probe_expect target.starttls pop3
 	probe_expect error.exit_status 4
+	# Its own request: nginx answers it after each refusal; the next
+	# line has none.
+	probe_json_line 4
+	probe_expect settings.request true
+	probe_expect renegotiation.client_initiated.attempts.0.alive true
+	probe_json_line 5
+	probe_expect settings.request false
 }
 
 @test "a bad line is a usage error naming FILE:LINE, before any probe" {
@@ -181,6 +192,10 @@ EOF
 	batch_run --targets "$TP_DIR/bad"
 	[ "$status" -eq 2 ]
 	tp_stderr_has "$TP_DIR/bad:1: unknown option"
+	printf 'localhost:%s --request "GET /\n' "$ALLOW_PORT" >"$TP_DIR/bad"
+	batch_run --targets "$TP_DIR/bad"
+	[ "$status" -eq 2 ]
+	tp_stderr_has "$TP_DIR/bad:1: unterminated quote"
 	batch_run --targets "$TP_DIR/nonexistent"
 	[ "$status" -eq 2 ]
 	tp_probe probe reneg --jobs 2 "localhost:$ALLOW_PORT"

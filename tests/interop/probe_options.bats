@@ -52,15 +52,15 @@ teardown_file() {
 	local jobs
 	cat >"$TP_DIR/fleet" <<EOF
 # mail
-localhost:$POSTFIX_PORT --starttls smtp
-localhost:$POSTFIX_SMTPS_PORT
-# web
-localhost:$APACHE_PORT
-localhost:$APACHE13_PORT
+localhost:$POSTFIX_PORT --starttls smtp --request 'NOOP\r\n'
+localhost:$POSTFIX_SMTPS_PORT --request 'NOOP\r\n'
+# web: a request of their own (an SMTP command gets a 400 and a close)
+localhost:$APACHE_PORT --request 'GET /page.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'
+localhost:$APACHE13_PORT --request 'GET /page.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'
 EOF
 	for jobs in 1 4; do
-		TP_LIMIT=120 tp_probe probe reneg --ca-file "$CERTS/ca.pem" --attempts 3 \
-			--timeout 3 --request 'NOOP\r\n' \
+		TP_LIMIT=120 tp_probe probe reneg --ca-file "$CERTS/ca.pem" \
+			--attempts 3 --timeout 3 \
 			--targets "$TP_DIR/fleet" --jobs "$jobs"
 		[ "$status" -eq 0 ]
 		jq -r '[.target.port, .verdicts.client_initiated,
