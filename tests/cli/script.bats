@@ -12,6 +12,8 @@
 # shellcheck disable=SC2034,SC2154 # status, elapsed are set by peers.bash
 bats_require_minimum_version 1.5.0
 load ../helpers/peers
+BATS_LIB_PATH=$TP_TOP/bats
+bats_load_library tlsprobe
 
 setup_file() {
 	tp_setup_file
@@ -166,11 +168,13 @@ push_connected() {
 		"last line received: 'abcdefghijklmnopqrst'"
 }
 
-@test "renegotiation between expectations, TLS 1.2: the session goes on" {
-	TP_IN=$(tp_input 'ping\n:expect ^ping$\n:reneg\npong\n:expect ^pong$\n:quit\n')
-	tp_probe --commands --tls1.2 --expect-timeout 5 --ca-file \
-		"$TP_DIR/echo12-ca.pem" "localhost:$ECHO12_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'ping\npong\n'
-	tp_stderr_has '^Renegotiation done'
+@test "renegotiation between expectations, TLS 1.2: the session goes on (bats library)" {
+	TLS_INPUT=$'ping\n:expect ^ping$\n:reneg\npong\n:expect ^pong$\n:quit\n' \
+		tls_connect --commands --tls1.2 --expect-timeout 5 \
+		--ca-file "$TP_DIR/echo12-ca.pem" "localhost:$ECHO12_PORT"
+	assert_tls_ok
+	[ "$output" = $'ping\npong' ]
+	assert_tls_field connection.protocol TLSv1.2
+	assert_tls_field connection.renegotiations 1
+	[[ $stderr == *"Renegotiation done"* ]]
 }
