@@ -1,0 +1,66 @@
+# `cmake --install BUILD [--prefix P]` and `cpack -G DEB`.
+#
+# Installed: bin/tlsprobe; the man pages (man1, man3); include/tlsprobe.h;
+# the static library libtlsprobe.a with the static wolfSSL it needs; a
+# pkg-config file; the bats library (lib/bats/tlsprobe/load.bash, where
+# Debian's bats-support and bats-assert live and where bats-core's
+# bats_load_library looks by default).
+#
+# wolfSSL: the build's own (patched, with renegotiation) goes to
+# LIBDIR/tlsprobe/libwolfssl.a, a private directory, and libtlsprobe.pc
+# names that file by its path in Libs.private. A plain -lwolfssl could
+# pick Debian's libwolfssl (without renegotiation) from the same
+# directory; the path cannot.
+
+include(GNUInstallDirs)
+
+install(TARGETS tlsprobe RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS tlsprobe_lib ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/lib/include/tlsprobe.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+file(GLOB _tp_man1 ${PROJECT_SOURCE_DIR}/man/*.1)
+file(GLOB _tp_man3 ${PROJECT_SOURCE_DIR}/man/*.3)
+install(FILES ${_tp_man1} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${_tp_man3} DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
+# Not GNUInstallDirs' LIBDIR: bats looks in lib/bats on every architecture.
+install(FILES ${PROJECT_SOURCE_DIR}/bats/tlsprobe/load.bash
+  DESTINATION lib/bats/tlsprobe)
+
+if(TLSPROBE_SYSTEM_WOLFSSL)
+  set(TLSPROBE_PC_REQUIRES_PRIVATE "Requires.private: wolfssl\n")
+  set(TLSPROBE_PC_WOLFSSL "")
+else()
+  install(FILES ${_wolf_lib} DESTINATION ${CMAKE_INSTALL_LIBDIR}/tlsprobe)
+  set(TLSPROBE_PC_REQUIRES_PRIVATE "")
+  set(TLSPROBE_PC_WOLFSSL "\${libdir}/tlsprobe/libwolfssl.a")
+endif()
+# Relocatable: the prefix is found from where the .pc file lies, so
+# --prefix at install time and DESTDIR both work.
+file(RELATIVE_PATH TLSPROBE_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" TLSPROBE_PC_UP "${TLSPROBE_PC_UP}")
+configure_file(${PROJECT_SOURCE_DIR}/pkg/libtlsprobe.pc.in
+  ${CMAKE_BINARY_DIR}/libtlsprobe.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/libtlsprobe.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The Debian package: /usr, runtime dependencies from dpkg-shlibdeps
+# (libc6, libreadline8); what the bats library runs (bats, jq) is a
+# recommendation, since the program does not need it.
+set(CPACK_PACKAGE_NAME tlsprobe)
+set(CPACK_PACKAGE_VENDOR "tlsprobe")
+set(CPACK_PACKAGE_CONTACT "tlsprobe maintainers <tlsprobe@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "TLS diagnostic client on wolfSSL")
+set(CPACK_PACKAGE_DESCRIPTION
+  "A command-line TLS client in the family of openssl s_client for\n\
+debugging servers: verification on by default, renegotiation and\n\
+KeyUpdate probes, scripted dialogues (:expect), a test server, and a\n\
+bats library for regression suites. Includes libtlsprobe (static) with\n\
+its own wolfSSL built with secure renegotiation.")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bats, jq")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "pkg-config")
+set(CPACK_STRIP_FILES bin/tlsprobe)
+include(CPack)
