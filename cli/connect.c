@@ -99,6 +99,19 @@ static void reraise(int sig)
 	raise(sig);
 }
 
+/* A key log that missed a line is an error: the capture it was meant to
+ * decrypt cannot be (the lines are written inside handshakes, where
+ * nothing can be reported). */
+static enum cli_status check_keylog(const struct session *s, enum cli_status st)
+{
+	const char *why = tp_config_keylog_error(s->cfg);
+
+	if (why == NULL)
+		return st;
+	console_error("key log '%s': %s", setup_keylog_path(s->opt), why);
+	return st == CLI_OK ? CLI_EOTHER : st;
+}
+
 static enum cli_status run(struct session *s)
 {
 	enum cli_status st = CLI_OK;
@@ -111,7 +124,7 @@ static enum cli_status run(struct session *s)
 					  setup_conn(s, NULL, &st);
 	if (s->conn == NULL)
 		return st;
-	st = run_session(s);
+	st = check_keylog(s, run_session(s));
 	fflush(stdout);
 	reraise(s->signal);
 	return st;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "tlsprobe.h"
 
 /* A reader waits when this much peer data is queued for the terminal. */
 #define QUEUE_HIGH (1024 * 1024)
@@ -117,12 +118,33 @@ int console_stdout_errno(void)
 	return e;
 }
 
-static void emit_stderr(const char *s, size_t len)
+static void emit_raw(const char *s, size_t len)
 {
 	pthread_mutex_lock(&con.mtx);
 	if (!con.queueing || enqueue(STDERR_FILENO, s, len) == -1)
 		(void)write_all(STDERR_FILENO, s, len);
 	pthread_mutex_unlock(&con.mtx);
+}
+
+/* Everything for stderr passes here, and messages carry peer text (names,
+ * STARTTLS replies, error strings): a control byte left unescaped on the
+ * way would reach the terminal, so none gets through (TP_ESC_TEXT keeps
+ * newlines, tabs and the escapes already made). */
+static void emit_stderr(const char *s, size_t len)
+{
+	size_t need = tp_escape(NULL, 0, s, len, TP_ESC_TEXT);
+	char *esc;
+
+	if (need == len) {
+		emit_raw(s, len);
+		return;
+	}
+	esc = malloc(need + 1);
+	if (esc == NULL)
+		return;
+	tp_escape(esc, need + 1, s, len, TP_ESC_TEXT);
+	emit_raw(esc, need);
+	free(esc);
 }
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)

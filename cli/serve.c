@@ -67,7 +67,7 @@ static void say(const struct serve_conn *sc, const char *fmt, ...)
 
 static void say(const struct serve_conn *sc, const char *fmt, ...)
 {
-	char line[512];
+	char line[512], esc[1024];
 	va_list ap;
 
 	if (sc->o->quiet)
@@ -75,7 +75,10 @@ static void say(const struct serve_conn *sc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "serve: #%d %s: %s\n", sc->id, sc->peer, line);
+	/* Lines carry what the client sent (alerts, errors): no control
+	 * byte of its choosing reaches the terminal. */
+	tp_escape(esc, sizeof(esc), line, strlen(line), TP_ESC_TEXT);
+	fprintf(stderr, "serve: #%d %s: %s\n", sc->id, sc->peer, esc);
 }
 
 /* Events are reported per connection; the config is shared, so the
@@ -627,6 +630,18 @@ static int listen_on(const struct serve_opts *o)
 	return fd;
 }
 
+/* Clients trust what this file holds: written whole, never through a
+ * link or into another user's file (tp_file_write). Not secret: 0644. */
+static int write_ca(const struct tp_pem *ca, const char *path)
+{
+	char why[160];
+
+	if (tp_file_write(path, ca->data, ca->len, 0, why, sizeof(why)) == 0)
+		return 0;
+	fprintf(stderr, "tlsprobe serve: --write-ca '%s': %s\n", path, why);
+	return -1;
+}
+
 static struct tp_config *server_config(const struct serve_opts *o)
 {
 	struct tp_config *cfg = tp_config_new(TP_SERVER);
@@ -642,12 +657,8 @@ static struct tp_config *server_config(const struct serve_opts *o)
 		r = tp_config_set_cert_mem(cfg, tc.leaf_cert.data,
 					   tc.leaf_cert.len, tc.leaf_key.data,
 					   tc.leaf_key.len);
-		if (r == 0 && o->write_ca &&
-		    tp_pem_write_file(&tc.ca_cert, o->write_ca) < 0) {
-			fprintf(stderr, "tlsprobe serve: cannot write '%s'\n",
-				o->write_ca);
-			r = -1;
-		}
+		if (r == 0 && o->write_ca)
+			r = write_ca(&tc.ca_cert, o->write_ca);
 		tp_testcerts_free(&tc);
 	} else {
 		fprintf(stderr, "tlsprobe serve: cannot generate a "

@@ -10,6 +10,7 @@
 
 #include "netconnect.h"
 #include "starttls.h"
+#include "tlsprobe.h"
 
 struct plain {
 	int fd;
@@ -22,12 +23,18 @@ struct plain {
 	enum cli_status *st;
 };
 
+/* detail is the server's reply: escaped (tp_escape), since the message
+ * reaches the terminal, the probe's report and JSON. */
 static int plain_fail(struct plain *p, enum cli_status st, const char *what,
 		      const char *detail)
 {
+	char esc[512];
+
 	*p->st = st;
+	if (detail != NULL)
+		tp_escape(esc, sizeof(esc), detail, strlen(detail), 0);
 	snprintf(p->err, p->errlen, "STARTTLS (%s): %s%s%s%s", p->proto, what,
-		 detail ? " '" : "", detail ? detail : "", detail ? "'" : "");
+		 detail ? " '" : "", detail ? esc : "", detail ? "'" : "");
 	return -1;
 }
 

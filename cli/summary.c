@@ -284,10 +284,14 @@ static void json_reconnects(struct json_writer *w, const struct session *s)
 	json_array_end(w);
 }
 
+/* The report is built in memory and written whole (tp_file_write: a
+ * temporary file renamed over the name, never through a link). */
 int summary_json(const char *path, const struct session *s, struct tp_conn *c)
 {
 	struct json_writer w;
-	FILE *fp = fopen(path, "w");
+	char *text = NULL, why[160];
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
 	int rv;
 
 	if (fp == NULL) {
@@ -307,7 +311,14 @@ int summary_json(const char *path, const struct session *s, struct tp_conn *c)
 	json_object_end(&w);
 	rv = json_finish(&w);
 	if (fclose(fp) == EOF || rv == -1) {
-		console_error("--json '%s': write failed", path);
+		free(text);
+		console_error("--json '%s': out of memory", path);
+		return -1;
+	}
+	rv = tp_file_write(path, text, len, 0, why, sizeof(why));
+	free(text);
+	if (rv == -1) {
+		console_error("--json '%s': %s", path, why);
 		return -1;
 	}
 	return 0;

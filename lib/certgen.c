@@ -474,26 +474,9 @@ void tp_testcerts_free(struct tp_testcerts *certs)
 /* Mode 0600 for every file, because the same call writes private keys. */
 int tp_pem_write_file(const struct tp_pem *pem, const char *path)
 {
-	size_t off = 0;
-	ssize_t n;
-	int fd, ret = 0;
+	char why[160];
 
 	if (pem == NULL || pem->data == NULL || path == NULL)
 		return -1;
-	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (off < pem->len) {
-		n = write(fd, pem->data + off, pem->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = -1;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) != 0)
-		ret = -1;
-	return ret;
+	return tp_file_write(path, pem->data, pem->len, 1, why, sizeof(why));
 }

@@ -320,10 +320,11 @@ int tp_config_set_alpn(struct tp_config *cfg, const char *list)
 
 int tp_config_set_keylog_file(struct tp_config *cfg, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	char why[160];
+	int fd = tp_file_open_append(path, why, sizeof(why));
 
 	if (fd < 0) {
-		tp_config_seterr(cfg, "cannot open key log file '%s'", path);
+		tp_config_seterr(cfg, "key log file '%s': %s", path, why);
 		return -1;
 	}
 	close(fd);

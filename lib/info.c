@@ -54,11 +54,51 @@ static const char *verify_reason(int err)
 	}
 }
 
+/* Appends "/SN=value" for one entry of a name to fp. */
+static void name_entry(FILE *fp, WOLFSSL_X509_NAME_ENTRY *e)
+{
+	WOLFSSL_ASN1_STRING *v = wolfSSL_X509_NAME_ENTRY_get_data(e);
+	const char *sn = wolfSSL_OBJ_nid2sn(
+		wolfSSL_OBJ_obj2nid(wolfSSL_X509_NAME_ENTRY_get_object(e)));
+	unsigned char *data = v ? wolfSSL_ASN1_STRING_data(v) : NULL;
+	int len = v ? wolfSSL_ASN1_STRING_length(v) : 0;
+
+	fprintf(fp, "/%s=", sn ? sn : "?");
+	if (data != NULL && len > 0)
+		fwrite(data, 1, (size_t)len, fp);
+}
+
+/* "/O=../CN=..", as wolfSSL_X509_NAME_oneline writes it, but escaped
+ * (tp_escape: the peer chose every byte), and built from the entries with
+ * their lengths: oneline cuts a value at a NUL, so "localhost\0evil"
+ * would read as "localhost". Free it with free(). */
+static char *name_of(WOLFSSL_X509_NAME *n)
+{
+	int count = n ? wolfSSL_X509_NAME_entry_count(n) : 0;
+	char *raw = NULL, *out;
+	size_t len = 0;
+	FILE *fp;
+
+	if (count <= 0 || (fp = open_memstream(&raw, &len)) == NULL)
+		return NULL;
+	for (int i = 0; i < count; i++) {
+		WOLFSSL_X509_NAME_ENTRY *e = wolfSSL_X509_NAME_get_entry(n, i);
+
+		if (e != NULL)
+			name_entry(fp, e);
+	}
+	if (fclose(fp) != 0) {
+		free(raw);
+		return NULL;
+	}
+	out = tp_escape_dup(raw, len);
+	free(raw);
+	return out;
+}
+
 static char *subject_of(WOLFSSL_X509 *x)
 {
-	return x ? wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_subject_name(x),
-					     NULL, 0) :
-		   NULL;
+	return x ? name_of(wolfSSL_X509_get_subject_name(x)) : NULL;
 }
 
 /* One DER element at *p: its tag, body and length; *p moves past it.
@@ -273,7 +313,7 @@ int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 		snprintf(line, sizeof(line), "depth %d: %s%s%s", depth,
 			 failure_reason(c, store->error), subj ? ": " : "",
 			 subj ? subj : "");
-		XFREE(subj, NULL, DYNAMIC_TYPE_OPENSSL);
+		free(subj);
 		if (depth == 0 || !hold_failure(c, line))
 			tp_verify_record(c, "%s", line);
 	}
@@ -328,8 +368,7 @@ static void cert_info_fill(struct tp_cert_info *ci, WOLFSSL_X509_CHAIN *ch,
 
 	if (x != NULL) {
 		ci->subject = subject_of(x);
-		ci->issuer = wolfSSL_X509_NAME_oneline(
-			wolfSSL_X509_get_issuer_name(x), NULL, 0);
+		ci->issuer = name_of(wolfSSL_X509_get_issuer_name(x));
 		ci->not_before = time_string(wolfSSL_X509_get_notBefore(x));
 		ci->not_after = time_string(wolfSSL_X509_get_notAfter(x));
 		wolfSSL_X509_free(x);
@@ -361,7 +400,9 @@ static const char *alpn_of(struct tp_conn *c, char *buf, size_t buflen)
 	if (wolfSSL_ALPN_GetProtocol(c->ssl, &name, &len) != WOLFSSL_SUCCESS ||
 	    name == NULL)
 		return NULL;
-	snprintf(buf, buflen, "%.*s", (int)len, name);
+	/* The server's choice: checked by wolfSSL against our list, but
+	 * escaped all the same, as all peer text is. */
+	tp_escape(buf, buflen, name, len, 0);
 	return buf;
 }
 
@@ -407,8 +448,8 @@ void tp_info_capture(struct tp_conn *c)
 
 static void cert_info_free(struct tp_cert_info *ci)
 {
-	XFREE(ci->subject, NULL, DYNAMIC_TYPE_OPENSSL);
-	XFREE(ci->issuer, NULL, DYNAMIC_TYPE_OPENSSL);
+	free(ci->subject);
+	free(ci->issuer);
 	free(ci->not_before);
 	free(ci->not_after);
 	free(ci->pem);

@@ -36,6 +36,10 @@ struct tp_config {
 	int insecure;
 	char *alpn;
 	char *keylog_path;
+	/* keylog.c: the first failure to write a line, kept for
+	 * tp_config_keylog_error (keylog_failed: 0, 1 claimed, 2 set). */
+	int keylog_failed;
+	char keylog_err[200];
 	enum tp_reneg_policy reneg_policy;
 	int reneg_limit;
 	int connect_ms, handshake_ms;

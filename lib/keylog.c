@@ -9,32 +9,58 @@
  *   only the first byte (one full handshake in 256);
  * - the server side, which it never logs.
  */
-#include <fcntl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-static void keylog_write(const struct tp_config *cfg, const char *line)
+/* Nothing sensible can be done inside a handshake: the first failure is
+ * kept for the caller to report at the end (a key log that silently
+ * misses lines leaves a capture undecryptable). Any thread may fail. */
+static void keylog_failed(struct tp_config *cfg, const char *why)
 {
-	char buf[512];
+	int expect = 0;
+
+	if (!__atomic_compare_exchange_n(&cfg->keylog_failed, &expect, 1, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	snprintf(cfg->keylog_err, sizeof(cfg->keylog_err), "%s", why);
+	__atomic_store_n(&cfg->keylog_failed, 2, __ATOMIC_RELEASE);
+}
+
+const char *tp_config_keylog_error(struct tp_config *cfg)
+{
+	return __atomic_load_n(&cfg->keylog_failed, __ATOMIC_ACQUIRE) == 2 ?
+		       cfg->keylog_err :
+		       NULL;
+}
+
+static void keylog_write(struct tp_config *cfg, const char *line)
+{
+	char buf[512], why[160];
 	int fd, n;
+	ssize_t w;
 
 	if (cfg == NULL || cfg->keylog_path == NULL)
 		return;
 	n = snprintf(buf, sizeof(buf), "%s\n", line);
 	if (n <= 0 || (size_t)n >= sizeof(buf))
 		return;
-	fd = open(cfg->keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
+	/* Opened per line, with the checks of outfile.c each time: the file
+	 * is ours and private whenever a secret goes into it. */
+	fd = tp_file_open_append(cfg->keylog_path, why, sizeof(why));
+	if (fd < 0) {
+		keylog_failed(cfg, why);
 		return;
-	/* One write with O_APPEND: lines from several connections never mix. */
-	if (write(fd, buf, (size_t)n) < 0) {
-		/* Nothing sensible to do inside a handshake. */
 	}
-	close(fd);
+	/* One write with O_APPEND: lines from several connections never mix. */
+	w = write(fd, buf, (size_t)n);
+	if (w != n)
+		keylog_failed(cfg, w < 0 ? strerror(errno) : "short write");
+	if (close(fd) != 0)
+		keylog_failed(cfg, strerror(errno));
 }
 
 /* wolfSSL's callback; the config is the context's ex data

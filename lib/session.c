@@ -11,7 +11,7 @@ int tp_conn_save_session(struct tp_conn *c, const char *path)
 	WOLFSSL_SESSION *s;
 	unsigned char *der = NULL;
 	int len, r = -1;
-	FILE *f;
+	char why[160];
 
 	TP_LOCK(c);
 	s = wolfSSL_get1_session(c->ssl);
@@ -20,15 +20,13 @@ int tp_conn_save_session(struct tp_conn *c, const char *path)
 		tp_conn_set_soft_error(c, TP_ERR_USAGE, "no session to save");
 		goto out;
 	}
-	f = fopen(path, "wb");
-	if (f == NULL || fwrite(der, 1, (size_t)len, f) != (size_t)len) {
+	/* It holds the master secret (TLS 1.2) or the resumption secret:
+	 * private, like the key log. */
+	r = tp_file_write(path, der, (size_t)len, 1, why, sizeof(why));
+	if (r < 0)
 		tp_conn_set_soft_error(c, TP_ERR_USAGE,
-				       "cannot write session file '%s'", path);
-		if (f)
-			fclose(f);
-		goto out;
-	}
-	r = fclose(f) == 0 ? 0 : -1;
+				       "cannot write session file '%s': %s",
+				       path, why);
 out:
 	XFREE(der, NULL, DYNAMIC_TYPE_OPENSSL);
 	if (s)

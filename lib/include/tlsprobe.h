@@ -129,6 +129,8 @@ int tp_config_set_groups(struct tp_config *cfg, const char *list);
 /* Comma-separated protocol names, e.g. "h2,http/1.1". */
 int tp_config_set_alpn(struct tp_config *cfg, const char *list);
 int tp_config_set_keylog_file(struct tp_config *cfg, const char *path);
+/* Why a key log line could not be written (the first failure), or NULL. */
+const char *tp_config_keylog_error(struct tp_config *cfg);
 void tp_config_set_reneg_policy(struct tp_config *cfg,
 				enum tp_reneg_policy policy, int limit);
 /* Timeouts in milliseconds; 0 means none. Defaults: 10 s each. */
@@ -281,6 +283,32 @@ int tp_testcerts_generate(struct tp_testcerts *out, const char *names,
 			  int days);
 void tp_testcerts_free(struct tp_testcerts *certs);
 int tp_pem_write_file(const struct tp_pem *pem, const char *path);
+
+/* ---- output files and peer text --------------------------------------- */
+
+/* Writes a whole file: through a temporary file in the same directory and
+ * a rename, mode 0600 if secret (else 0644 less the umask). Refuses a
+ * symbolic link and a file of another user; a device or FIFO (also through
+ * a link of ours or root's, as /dev/stdout) is written in place. Returns 0,
+ * or -1 with the reason in err. */
+int tp_file_write(const char *path, const void *data, size_t len, int secret,
+		  char *err, size_t errlen);
+/* Opens a file to append secrets to (the key log): never through a link,
+ * created 0600, an existing one of ours narrowed to 0600, another user's
+ * refused. Returns a descriptor, or -1 with the reason in err. */
+int tp_file_open_append(const char *path, char *err, size_t errlen);
+
+/* Keep newlines and tabs, and backslashes as they are (text already
+ * escaped, on its way to the terminal). */
+#define TP_ESC_TEXT 1
+/* The printable form of bytes a peer controls: control characters (C0,
+ * DEL, C1), backslashes and bytes that are not valid UTF-8 become \xHH
+ * (\\ for a backslash). Writes at most outlen bytes with the NUL, cut at
+ * a whole character; returns the length the whole text needs. */
+size_t tp_escape(char *out, size_t outlen, const void *in, size_t inlen,
+		 int flags);
+/* The same, allocated (free it); NULL when out of memory. */
+char *tp_escape_dup(const void *in, size_t inlen);
 
 /* ---- library facts ---------------------------------------------------- */
 
