@@ -13,7 +13,7 @@
 #           tls_connect --tls1.3 www.example.org:443
 #           assert_tls_ok
 #           assert_tls_field connection.protocol TLSv1.3
-#           tls_probe_reneg --tls1.2 www.example.org:443
+#           tls_probe_reneg www.example.org:443
 #           assert_reneg_verdict client_initiated rejected
 #   }
 #
