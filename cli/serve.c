@@ -5,6 +5,7 @@
  * ::1 in memory; --write-ca saves the CA so that clients can verify.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -681,52 +682,115 @@ static struct tp_config *server_config(const struct serve_opts *o)
 	return cfg;
 }
 
+/*
+ * Out of descriptors, accept fails and the connection stays in the
+ * backlog, so the loop would spin on it and the client would wait for its
+ * own timeout. A descriptor kept in reserve is given up to accept and
+ * close that one connection, then taken back.
+ */
+static int reserve_fd = -1;
+
+static void refuse_pending(int lfd)
+{
+	int fd;
+
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fprintf(stderr, "serve: connection refused: %s\n", strerror(EMFILE));
+}
+
+/* A connection with its peer's name and a libtlsprobe connection on fd
+ * (which it then owns), or NULL (fd closed). */
+static struct serve_conn *conn_new(const struct serve_opts *o,
+				   struct tp_config *cfg, int fd,
+				   const struct sockaddr_storage *ss,
+				   socklen_t sl)
+{
+	struct serve_conn *sc = calloc(1, sizeof(*sc));
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (sc == NULL) {
+		close(fd);
+		return NULL;
+	}
+	sc->o = o;
+	sc->id = atomic_fetch_add(&next_id, 1) + 1;
+	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof(host),
+			serv, sizeof(serv),
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(sc->peer, sizeof(sc->peer), "%s:%s", host, serv);
+	sc->c = tp_conn_new(cfg);
+	if (sc->c == NULL)
+		close(fd);
+	if (sc->c == NULL || tp_conn_attach_fd(sc->c, fd, NULL) < 0) {
+		tp_conn_free(sc->c); /* it owns fd now */
+		free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+/* Runs sc in a thread of its own. At the thread limit (ulimit -u,
+ * systemd's TasksMax) that connection alone is refused: closed at once
+ * and logged, so its client fails now instead of at its own timeout, and
+ * nothing of it stays behind. */
+static int conn_start(struct serve_conn *sc, pthread_t *tid, int detach)
+{
+	int e = pthread_create(tid, NULL, conn_thread, sc);
+
+	if (e != 0) {
+		/* Always printed, --quiet or not: a refusal is no routine
+		 * report. */
+		fprintf(stderr,
+			"serve: #%d %s: connection refused: cannot "
+			"start a thread: %s\n",
+			sc->id, sc->peer, strerror(e));
+		tp_conn_free(sc->c);
+		free(sc);
+		return -1;
+	}
+	if (detach)
+		pthread_detach(*tid);
+	return 0;
+}
+
+/* Accepts connections, each in its thread; with --naccept N, N of them
+ * (refused ones included), then waits for those it started. */
 static void accept_loop(const struct serve_opts *o, struct tp_config *cfg,
 			int lfd)
 {
 	pthread_t *threads =
 		calloc((size_t)(o->naccept ? o->naccept : 1), sizeof(*threads));
-	int accepted = 0;
+	int accepted = 0, started = 0;
 
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	while (threads != NULL && (o->naccept == 0 || accepted < o->naccept)) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd =
 			accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 		struct serve_conn *sc;
-		char host[NI_MAXHOST], serv[NI_MAXSERV];
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+			refuse_pending(lfd);
 		if (fd < 0)
 			continue;
-		sc = calloc(1, sizeof(*sc));
-		if (sc == NULL) {
-			close(fd);
-			continue;
-		}
-		sc->o = o;
-		sc->id = atomic_fetch_add(&next_id, 1) + 1;
-		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
-				serv, sizeof(serv),
-				NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-			snprintf(sc->peer, sizeof(sc->peer), "%s:%s", host,
-				 serv);
-		sc->c = tp_conn_new(cfg);
-		if (sc->c == NULL)
-			close(fd);
-		if (sc->c == NULL || tp_conn_attach_fd(sc->c, fd, NULL) < 0) {
-			tp_conn_free(sc->c); /* it owns fd now */
-			free(sc);
-			continue;
-		}
-		pthread_create(&threads[o->naccept ? accepted : 0], NULL,
-			       conn_thread, sc);
-		if (o->naccept == 0)
-			pthread_detach(threads[0]);
 		accepted++;
+		sc = conn_new(o, cfg, fd, &ss, sl);
+		if (sc != NULL &&
+		    conn_start(sc, &threads[o->naccept ? started : 0],
+			       o->naccept == 0) == 0)
+			started++;
 	}
-	for (int i = 0; o->naccept && i < accepted; i++)
+	for (int i = 0; o->naccept && i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
+	if (reserve_fd >= 0)
+		close(reserve_fd);
 }
 
 int serve_main(int argc, char **argv)

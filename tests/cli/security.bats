@@ -205,3 +205,54 @@ victim_intact() {
 	[ "$status" -ne 0 ]
 	tp_stderr_has 'key log.*/dev/full.*(space|No space)'
 }
+
+# start_limited NAME [SERVE ARGS...]: tlsprobe serve as nobody under
+# ulimit -u 8 (the thread limit of a container or a systemd unit): its
+# main thread and at most 7 connection threads. Sets PORT and PID.
+start_limited() {
+	local name=$1
+	shift
+	PORT=$(tp_free_port)
+	# shellcheck disable=SC2016 # for the inner bash
+	tp_start "$name" "$PORT" bash -c 'ulimit -u 8 &&
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"' \
+		bash "$TLSPROBE" serve "$@" "127.0.0.1:$PORT"
+	PID=$(cat "$TP_DIR/$name.pid")
+}
+
+fds_of() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
+}
+
+@test "serve at its thread limit: 60 clients, none waits for its timeout" {
+	start_limited limited --quiet
+	local before
+	before=$(fds_of "$PID")
+	# 8 s per client: longer than any prompt answer, shorter than the 10 s
+	# handshake timeout of a client that is never answered.
+	run -0 python3 "$TP_HELPERS/hold_clients.py" "$PORT" 60 8
+	echo "$output" >&2
+	[[ "$output" == *" timeout=0" ]]
+	[[ "$output" != "ok=0 "* ]]
+	[[ "$output" != *" refused=0 "* ]]
+	grep -q 'connection refused: cannot start a thread' \
+		"$TP_DIR/limited.log"
+	# Nothing of the refused connections stays; it still serves.
+	wait_for 5 test "$(fds_of "$PID")" -eq "$before"
+	run -0 python3 "$TP_HELPERS/hold_clients.py" "$PORT" 1 8
+	[ "$output" = "ok=1 refused=0 timeout=0" ]
+	kill -0 "$PID"
+}
+
+@test "serve --naccept at its thread limit exits cleanly" {
+	start_limited naccept --quiet --naccept 20
+	run -0 python3 "$TP_HELPERS/hold_clients.py" "$PORT" 20 8
+	echo "$output" >&2
+	[[ "$output" == *" timeout=0" ]]
+	wait_for 10 sh -c "! kill -0 $PID 2>/dev/null"
+	# Our child (tp_start): its exit status, 139 when it crashed.
+	local rc=0
+	wait "$PID" || rc=$?
+	rm -f "$TP_DIR/naccept.pid"
+	[ "$rc" -eq 0 ]
+}
