@@ -144,9 +144,13 @@ void probe_report_text(FILE *fp, const struct probe_result *pr)
 	struct probe_finding f[PROBE_MAX_FINDINGS];
 	int nf = probe_findings(pr, f);
 
-	fprintf(fp, "target:               %s port %s (%s)\n",
+	fprintf(fp, "target:               %s port %s (%s)",
 		pr->o->conn.target.host, pr->o->conn.target.port,
 		pr->peer_addr);
+	if (pr->o->conn.starttls != CLI_STARTTLS_NONE)
+		fprintf(fp, " after STARTTLS (%s)",
+			cli_starttls_name(pr->o->conn.starttls));
+	fputc('\n', fp);
 	if (r->tested)
 		fprintf(fp, "protocol tested:      %s %s\n", r->version,
 			r->cipher);

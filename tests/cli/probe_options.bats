@@ -52,6 +52,11 @@ teardown() {
 	probe_expect renegotiation.secure_renegotiation.extension supported
 	probe_expect renegotiation.secure_renegotiation.scsv supported
 	grep -q 'STARTTLS done' "$TP_DIR/smtp.log"
+	# The text report says how the connection was made.
+	tp_probe probe reneg --starttls smtp --attempts 1 --hello-wait 100 \
+		--ca-file "$CERTS/ca.pem" "localhost:$SMTP_PORT"
+	[ "$status" -eq 0 ]
+	grep -q "^target: .* after STARTTLS (smtp)$" "$OUT"
 }
 
 @test "--starttls pop3: rejected, as the TLS server behind it" {
