@@ -97,17 +97,17 @@ GET_CLOSE='GET /index.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r
 	ic_stdout_has 'hello from lighttpd'
 }
 
-@test "lighttpd: probe reneg: rejected (refused, then the connection ends: not alive), KeyUpdate answered" {
+@test "lighttpd: probe reneg: rejected (refused, then the connection ends), KeyUpdate answered" {
 	ic_probe lighttpd "$LIGHTTPD_PORT" \
 		--request 'GET /index.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'
 	[ "$status" -eq 0 ]
 	ic_expect_probe .renegotiation.secure_renegotiation.status supported
 	ic_expect_probe .renegotiation.client_initiated.status rejected
-	# The warning no_renegotiation comes first, then close_notify.
+	# The warning no_renegotiation comes first, then close_notify (a
+	# request already on its way may still be answered in between, so
+	# attempts[0].alive is not fixed; the connection does not survive).
 	ic_expect_probe '.renegotiation.client_initiated.attempts[0].outcome' \
 		refused
-	ic_expect_probe '.renegotiation.client_initiated.attempts[0].alive' \
-		false
 	ic_expect_probe .renegotiation.client_initiated.alive_after false
 	ic_expect_probe .renegotiation.client_initiated.stopped_early true
 	ic_expect_probe .renegotiation.midstream.stream_ok not_tested
