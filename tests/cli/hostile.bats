@@ -155,6 +155,18 @@ hs_case() {
 
 # ---- before the handshake ----
 
+# storm_await PATTERN FILE N: wait (10 s at most) until FILE has N lines
+# matching PATTERN. A peer's log and our stdout are the only signs of how
+# far it got.
+storm_await() {
+	local tries=1000
+	while [ "$(grep -c -- "$1" "$2" 2>/dev/null)" -lt "$3" ]; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.01
+	done
+}
+
 # s_server_storm NAME VERSION CMD COUNTER: s_server gets CMD (r: a
 # HelloRequest, K: a KeyUpdate asking for ours) 50 times with a line after
 # each; every line must arrive and COUNTER (in --json) must be 50. s_server's
@@ -163,17 +175,19 @@ hs_case() {
 s_server_storm() {
 	local name=$1 version=$2 cmd=$3 counter=$4 i n
 	tp_start_s_server "$name" "$version"
-	# s_server acts on a command only when it starts a read of its
-	# stdin: pace the lines.
+	# s_server takes a read of its stdin as a command when it starts
+	# with one, and drops the rest of that read: a line must not follow
+	# a command into the same read. So each command is awaited in its
+	# log ("SSL_do_handshake -> 1") and each line on our stdout before
+	# the next is told.
 	(
-		sleep 0.3
+		storm_await '^CIPHER is' "$TP_DIR/$name.log" 1
 		for i in $(seq 1 50); do
 			tp_tell "$name" "$cmd"
-			sleep 0.02
+			storm_await 'SSL_do_handshake' "$TP_DIR/$name.log" "$i"
 			tp_tell "$name" "line $i"
-			sleep 0.02
+			storm_await "^line $i\$" "$BATS_TEST_TMPDIR/stdout" 1
 		done
-		sleep 0.3
 		tp_tell "$name" Q
 	) >/dev/null 2>&1 3>&- &
 	local feeder=$!
