@@ -11,6 +11,8 @@
 
 #define CHUNK 16384
 #define CMD_LINE_MAX 1024
+/* How much script is read after the run ended, looking for an :expect. */
+#define AFTER_END_MAX (4 * 1024 * 1024)
 
 /* --commands line state across reads. */
 struct lines {
@@ -19,6 +21,9 @@ struct lines {
 	char cmd[CMD_LINE_MAX];
 	const char *pend; /* data not yet sent, inside the current chunk */
 	size_t pend_len;
+	/* The run has ended (the peer closed, a send failed): the rest of
+	 * the script is only read for its first :expect, now unmet. */
+	int ended;
 };
 
 enum {
@@ -50,13 +55,12 @@ static int wait_stdin(struct session *s)
 
 static int flush_pending(struct session *s, struct lines *l)
 {
-	int rv = 0;
-
-	if (l->pend_len > 0)
-		rv = session_send(s, l->pend, l->pend_len);
+	if (l->pend_len > 0 && !l->ended &&
+	    session_send(s, l->pend, l->pend_len) == -1)
+		l->ended = 1;
 	l->pend = NULL;
 	l->pend_len = 0;
-	return rv;
+	return 0;
 }
 
 /* Line terminator length at the end of buf[0..len): 0, 1 (LF), 2 (CRLF). */
@@ -67,16 +71,28 @@ static size_t eol_len(const char *buf, size_t len)
 	return len >= 1 && buf[len - 1] == '\n' ? 1 : 0;
 }
 
-/* A complete line that started with ':'. Returns 0, 1 (:quit) or -1. */
-static int run_cmd_line(struct session *s, const char *line, size_t len)
+/* A complete line that started with ':'. Returns 0, or 1 when the input
+ * stops (:quit, an :expect that failed or came after the end). */
+static int run_cmd_line(struct session *s, struct lines *l, const char *line,
+			size_t len)
 {
 	size_t eol = eol_len(line, len);
 	struct cli_cmd cmd;
+	enum cli_cmd_type t = cli_command_parse(line, len - eol, &cmd);
 
-	if (cli_command_parse(line, len - eol, &cmd) != CLI_CMD_DATA)
+	/* After the end (data sent meanwhile may have been queued without
+	 * error) only an :expect counts: it can no longer be met, and saying
+	 * so is the script's result (expect.h). */
+	if (!l->ended && session_ended(s))
+		l->ended = 1;
+	if (l->ended)
+		return t == CLI_CMD_EXPECT ? input_command(s, &cmd) : 0;
+	if (t != CLI_CMD_DATA)
 		return input_command(s, &cmd);
 	/* "::text": send ":text" and the line's own terminator */
-	return session_send(s, cmd.data, cmd.len + eol);
+	if (session_send(s, cmd.data, cmd.len + eol) == -1)
+		l->ended = 1;
+	return 0;
 }
 
 static int add_cmd_bytes(struct session *s, struct lines *l, const char *p,
@@ -94,7 +110,7 @@ static int add_cmd_bytes(struct session *s, struct lines *l, const char *p,
 	l->len += n;
 	if (!complete)
 		return 0;
-	rv = run_cmd_line(s, l->cmd, l->len);
+	rv = run_cmd_line(s, l, l->cmd, l->len);
 	l->len = 0;
 	l->state = LINE_START;
 	return rv;
@@ -146,9 +162,32 @@ static int finish_lines(struct session *s, struct lines *l)
 	int rv = 0;
 
 	if (l->state == LINE_CMD && l->len > 0)
-		rv = run_cmd_line(s, l->cmd, l->len);
+		rv = run_cmd_line(s, l, l->cmd, l->len);
 	l->len = 0;
 	return rv;
+}
+
+/* The run ended (the peer closed) while the script was still being read:
+ * what is left of it that can be read at once (a --script file: all of
+ * it) is searched for an :expect, which then fails, so that a script whose
+ * expectation the server never met does not exit 0 by closing first. A
+ * pipe whose writer has more to say is not waited for. */
+static void after_end(struct session *s, struct lines *l)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char buf[CHUNK];
+	size_t total = 0;
+	ssize_t n;
+
+	l->ended = 1;
+	while (total < AFTER_END_MAX && poll(&pfd, 1, 0) == 1) {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n == 0)
+			(void)finish_lines(s, l);
+		if (n <= 0 || feed_lines(s, l, buf, (size_t)n) != 0)
+			return;
+		total += (size_t)n;
+	}
 }
 
 void *input_stdin_thread(void *arg)
@@ -178,5 +217,7 @@ void *input_stdin_thread(void *arg)
 		if (rv != 0)
 			return NULL;
 	}
+	if (s->opt->commands)
+		after_end(s, &l);
 	return NULL;
 }

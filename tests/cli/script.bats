@@ -168,6 +168,18 @@ push_connected() {
 		"last line received: 'abcdefghijklmnopqrst'"
 }
 
+@test "the server closes during a :sleep: the :expect after it still fails (8), data before it is dropped" {
+	local f=$BATS_TEST_TMPDIR/script
+	printf 'hello\n:sleep 2\nmore\n:reneg\n:expect ^never$\n' >"$f"
+	tp_probe --script "$f" --ca-file "$TP_DIR/source-ca.pem" \
+		"localhost:$SOURCE_PORT"
+	[ "$status" -eq 8 ]
+	[ "$elapsed" -le 2 ]
+	tp_stdout_is 'abcdefghijklmnopqrst'
+	tp_stderr_has "closed before :expect '\\^never\\$' matched"
+	run ! grep -Eq "^Renegotiat" "$ERR"
+}
+
 @test "renegotiation between expectations, TLS 1.2: the session goes on (bats library)" {
 	TLS_INPUT=$'ping\n:expect ^ping$\n:reneg\npong\n:expect ^pong$\n:quit\n' \
 		tls_connect --commands --tls1.2 --expect-timeout 5 \
@@ -177,4 +189,16 @@ push_connected() {
 	assert_tls_field connection.protocol TLSv1.2
 	assert_tls_field connection.renegotiations 1
 	[[ $stderr == *"Renegotiation done"* ]]
+}
+
+@test "a reply far larger than the 64 KiB window: its end still matches" {
+	local in=$BATS_TEST_TMPDIR/big
+	{
+		head -c 300000 /dev/zero | tr '\0' x
+		printf 'END\n:expect x{100}END$\n:quit\n'
+	} >"$in"
+	TP_IN=$in tp_probe --commands --ca-file "$TP_DIR/echo12-ca.pem" \
+		"localhost:$ECHO12_PORT"
+	[ "$status" -eq 0 ]
+	[ "$(wc -c <"$OUT")" -eq 300004 ]
 }
