@@ -211,7 +211,7 @@ struct reneg_result {
 };
 
 struct stream_result {
-	const char *status; /* ok | broken | not_tested */
+	enum stream_status status;
 	char reason[256];
 	int echo_detected; /* -1 not checked */
 	uint64_t sent, received, sent_sum, recv_sum;
@@ -225,8 +225,7 @@ struct stream_result {
 struct tls13_result {
 	int supported;
 	char version[16], cipher[80];
-	const char *ku_status; /* answered | not_answered | no_reply |
-				  closed | not_applicable | error */
+	enum ku_status ku_status;
 	int ku_provoked; /* data was sent to make the peer write */
 	double ku_ms;
 	int ku_sent, ku_received;
@@ -239,8 +238,7 @@ struct probe_result {
 	struct reneg_result r;
 	struct stream_result s;
 	struct tls13_result t;
-	/* Verdicts not kept in r: derived once the probes are done
-	 * (probe_settle_verdicts). */
+	/* Derived once the probes are done (probe_settle_verdicts). */
 	enum sr_status sr;
 	enum stream_status stream;
 	enum ku_status ku;

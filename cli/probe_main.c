@@ -448,7 +448,7 @@ static int run_tls13(const struct probe_opts *o, struct probe_result *pr,
 	struct tls13_result *t = &pr->t;
 	struct probe_conn pc;
 
-	t->ku_status = "not_applicable";
+	t->ku_status = KU_NOT_APPLICABLE;
 	if (probe_open(&pc, o, TP_TLS1_3, TP_TLS1_3, err, msg, msglen) < 0) {
 		snprintf(t->reason, sizeof(t->reason),
 			 "no TLS 1.3 handshake: %s", msg);
@@ -492,7 +492,7 @@ enum cli_status probe_run(const struct probe_opts *o, struct probe_result *pr,
 	pr->o = o;
 	pr->r.ci_status = CI_NOT_APPLICABLE;
 	pr->r.srv_status = SRV_NOT_APPLICABLE;
-	pr->s.status = "not_tested";
+	pr->s.status = STREAM_NOT_TESTED;
 	pr->s.echo_detected = -1;
 	if (run_reneg(o, pr, &e12, m12, sizeof(m12)) < 0)
 		return fail(err, errlen, e12, "cannot probe", m12);

@@ -262,10 +262,10 @@ static void stream_verdict(struct probe_conn *pc, const struct probe_opts *o,
 {
 	if (!w->failed && s->sent == o->stream_bytes &&
 	    s->received == s->sent && s->recv_sum == s->sent_sum) {
-		s->status = "ok";
+		s->status = STREAM_OK;
 		return;
 	}
-	s->status = "broken";
+	s->status = STREAM_BROKEN;
 	if (w->failed || s->sent != o->stream_bytes)
 		snprintf(s->reason, sizeof(s->reason),
 			 "sending stopped after %llu bytes: %s",
@@ -295,7 +295,7 @@ static void run_stream(struct probe_conn *pc, const struct probe_opts *o,
 	pthread_mutex_unlock(&pc->m);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (pthread_create(&th, NULL, writer_main, &w) != 0) {
-		s->status = "not_tested";
+		s->status = STREAM_NOT_TESTED;
 		snprintf(s->reason, sizeof(s->reason), "no thread");
 		return;
 	}
@@ -323,7 +323,7 @@ void probe_midstream(const struct probe_opts *o, enum tp_version v,
 	char msg[160];
 	int renegs = PROBE_STREAM_RENEGS;
 
-	s->status = "not_tested";
+	s->status = STREAM_NOT_TESTED;
 	s->echo_detected = -1;
 	if (r->n_completed == 0) {
 		snprintf(s->reason, sizeof(s->reason),
@@ -401,18 +401,18 @@ static void ku_verdict(struct probe_conn *pc, uint64_t unasked, int wait,
 		t->ku_received = in.key_updates_received;
 	}
 	if (got > 0) {
-		t->ku_status = "answered";
+		t->ku_status = KU_ANSWERED;
 	} else if (data > 0) {
-		t->ku_status = "not_answered";
+		t->ku_status = KU_NOT_ANSWERED;
 		snprintf(t->reason, sizeof(t->reason),
 			 "the reply to data sent after the KeyUpdate came "
 			 "without a KeyUpdate first");
 	} else if (closed) {
-		t->ku_status = "closed";
+		t->ku_status = KU_CLOSED;
 		snprintf(t->reason, sizeof(t->reason),
 			 "the connection ended: %s", tp_conn_error(pc->c));
 	} else {
-		t->ku_status = "no_reply";
+		t->ku_status = KU_NO_REPLY;
 		snprintf(t->reason, sizeof(t->reason),
 			 "neither a KeyUpdate nor data within %d ms; the peer "
 			 "may answer with its next data",
@@ -437,13 +437,13 @@ void probe_key_update(struct probe_conn *pc, const struct probe_opts *o,
 	uint64_t unasked = 0;
 
 	if (probe_start_reader(pc) < 0) {
-		t->ku_status = "error";
+		t->ku_status = KU_ERROR;
 		snprintf(t->reason, sizeof(t->reason), "no thread");
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (tp_conn_key_update(pc->c, 1) < 0) {
-		t->ku_status = "error";
+		t->ku_status = KU_ERROR;
 		snprintf(t->reason, sizeof(t->reason), "%s",
 			 tp_conn_error(pc->c));
 		return;

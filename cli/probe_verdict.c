@@ -93,31 +93,14 @@ const char *probe_ku_name(enum ku_status v)
 	return name_of(ku_names, NELEM(ku_names), v);
 }
 
-/* The index of s in names; dflt when it is none of them (or NULL). */
-static unsigned index_of(const char *const *names, size_t n, const char *s,
-			 unsigned dflt)
-{
-	for (size_t i = 0; s != NULL && i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return (unsigned)i;
-	return dflt;
-}
-
-/*
- * The mid-stream and KeyUpdate probes (probe_stream.c) still hand their
- * outcome over as a name; it is turned into the enum here, once, and
- * nothing after this compares strings. An unknown name is an error, never
- * a silent "ok".
- */
 void probe_settle_verdicts(struct probe_result *pr)
 {
 	if (!pr->r.tested)
 		pr->sr = SR_NOT_APPLICABLE;
 	else
 		pr->sr = pr->r.secure_reneg ? SR_SUPPORTED : SR_NOT_SUPPORTED;
-	pr->stream = index_of(stream_names, NELEM(stream_names), pr->s.status,
-			      STREAM_BROKEN);
-	pr->ku = index_of(ku_names, NELEM(ku_names), pr->t.ku_status, KU_ERROR);
+	pr->stream = pr->s.status;
+	pr->ku = pr->t.ku_status;
 }
 
 /* ---- the table ---- */
