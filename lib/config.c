@@ -122,6 +122,7 @@ int tp_config_set_cert_file(struct tp_config *cfg, const char *cert,
 				 key ? key : cert);
 		return -1;
 	}
+	cfg->have_cert = 1;
 	return 0;
 }
 
@@ -136,6 +137,7 @@ int tp_config_set_cert_mem(struct tp_config *cfg, const void *cert_pem,
 		tp_config_seterr(cfg, "cannot load certificate or key");
 		return -1;
 	}
+	cfg->have_cert = 1;
 	return 0;
 }
 

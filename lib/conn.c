@@ -89,6 +89,11 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg)
 	}
 	if (cfg->role == TP_CLIENT) {
 		wolfSSL_UseSecureRenegotiation(c->ssl);
+		/* TLS 1.3 servers ask for a client certificate after the
+		 * handshake too (Apache's per-directory SSLVerifyClient); a
+		 * client with one says it can answer. */
+		if (cfg->have_cert)
+			wolfSSL_allow_post_handshake_auth(c->ssl);
 		if (cfg->tickets) {
 			wolfSSL_UseSessionTicket(c->ssl);
 			wolfSSL_set_SessionTicket_cb(c->ssl, ticket_cb, c);

@@ -106,6 +106,9 @@ static void note_alert(struct tp_conn *c, const WOLFSSL_ALERT *now, int *code,
 		return;
 	*code = now->code;
 	*level = now->level;
+	if (type == TP_EV_ALERT_RECEIVED && now->code == no_renegotiation &&
+	    now->level == alert_warning)
+		c->peer_refused_reneg = 1;
 	if (now->code >= 0)
 		tp_event_push(c, type, now->level, now->code, 0,
 			      tp_alert_name(now->code));

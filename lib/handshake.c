@@ -75,6 +75,7 @@ int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind)
 	c->hs_deadline_ms = c->cfg->handshake_ms > 0 ?
 				    tp_now_ms() + c->cfg->handshake_ms :
 				    0;
+	c->peer_refused_reneg = 0;
 	if (kind == TP_HS_INITIAL)
 		tp_event_push(c, TP_EV_HANDSHAKE_START, 0, 0, 0, NULL);
 	else
@@ -294,13 +295,7 @@ int tp_conn_stash_app_data(struct tp_conn *c)
  * alert: wolfSSL 5.5.4 never ends such a handshake, so we do. */
 static int local_reneg_refused(struct tp_conn *c)
 {
-	WOLFSSL_ALERT_HISTORY h;
-
-	if (c->hs_kind != TP_HS_RENEG_LOCAL)
-		return 0;
-	if (wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS)
-		return 0;
-	return h.last_rx.code == no_renegotiation && h.last_rx.level == 1;
+	return c->hs_kind == TP_HS_RENEG_LOCAL && c->peer_refused_reneg;
 }
 
 static void finish_local_reneg_unsuccessful(struct tp_conn *c,
@@ -330,6 +325,19 @@ static void abandon_reneg_at_close(struct tp_conn *c)
 
 	tp_wolf_hs_restore(c->ssl, &c->hs_snap);
 	c->read_eof = 1;
+	if (local_reneg_refused(c)) {
+		/* Refused, then closed (lighttpd sends both at once). */
+		c->info.renegotiations_refused++;
+		tp_conn_set_soft_error(c, TP_ERR_REFUSED,
+				       "renegotiation refused by the peer "
+				       "(warning alert no_renegotiation), "
+				       "then %s",
+				       how);
+		tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
+			      "warning alert no_renegotiation, then close");
+		tp_conn_hs_end(c, TP_HS_DONE);
+		return;
+	}
 	tp_conn_set_soft_error(c, TP_ERR_CLOSED, "renegotiation abandoned: %s",
 			       how);
 	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0, how);

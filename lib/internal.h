@@ -50,6 +50,8 @@ struct tp_config {
 	void *event_arg;
 	int tickets;
 	int have_ca;
+	int have_cert; /* a certificate of our own: a client offers
+			  post-handshake authentication */
 	int system_ca_loaded;
 };
 void tp_config_load_default_trust(struct tp_config *cfg);
@@ -168,6 +170,10 @@ struct tp_conn {
 	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
 	int saw_fin, saw_reset; /* set by the receive callback */
 	int saw_plaintext; /* text where a TLS record belongs */
+	/* The peer answered our renegotiation with a warning
+	 * no_renegotiation (events.c), perhaps with another alert after it
+	 * in the same read, which wolfSSL's history keeps instead. */
+	int peer_refused_reneg;
 	size_t drop_left; /* of a renegotiation record the policy drops */
 	struct tp_policy_hdr pol_hdr;
 	int refusal_pending; /* send no_renegotiation after this read */

@@ -172,7 +172,10 @@ static int recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	int r;
 
 	(void)ssl;
+	/* Before each record: what the last one changed (a KeyUpdate, an
+	 * alert) is seen even when more records follow in the same read. */
 	tp_conn_notice_key_update(c);
+	tp_alerts_poll(c);
 	if ((r = discard_pending(c)) != 0 ||
 	    (r = apply_reneg_policy(c, buf, sz)) != 0)
 		return r;
