@@ -594,6 +594,8 @@ static int parse_listen(struct serve_opts *o, char *spec)
 				return -1;
 			*rb = '\0';
 		}
+		if (o->addr[0] == '\0')
+			o->addr = NULL; /* ":PORT": the default, loopback */
 	}
 	port = strtol(o->port, &end, 10);
 	return (*end != '\0' || port < 0 || port > 65535) ? -1 : 0;

@@ -20,6 +20,7 @@ static const char usage_text[] =
 	"                          for MS ms (default 250, 100 after a reply)\n"
 	"      --starttls PROTO    smtp, imap, pop3, ftp, xmpp or postgres\n"
 	"      --reconnect N       N more connections resuming the session\n"
+	"                          (at most 100)\n"
 	"\n"
 	"Verification:\n"
 	"      --ca-file FILE      trust anchors (PEM)\n"

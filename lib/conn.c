@@ -255,6 +255,21 @@ static void notice_hello_request_refused(struct tp_conn *c)
 	tp_hold_flush(c);
 }
 
+/* A changed encryption key that tp_conn_key_update did not change is the
+ * KeyUpdate wolfSSL sent in reply to the peer's update_requested: counted
+ * as sent too (it was not, 0 of 8,677). */
+static void notice_key_update_reply(struct tp_conn *c)
+{
+	unsigned char k[32];
+
+	tp_wolf_encrypt_key(c->ssl, k);
+	if (memcmp(k, c->enc_key_snap, sizeof(k)) == 0)
+		return;
+	memcpy(c->enc_key_snap, k, sizeof(k));
+	c->info.key_updates_sent++;
+	tp_event_push(c, TP_EV_KEYUPDATE_SENT, 0, 0, 0, "reply");
+}
+
 /* A changed decryption key with no handshake running means the peer sent
  * a TLS 1.3 KeyUpdate. Called after each wolfSSL_read and, since one read
  * can go through several records, by the receive callback before each
@@ -266,11 +281,12 @@ void tp_conn_notice_key_update(struct tp_conn *c)
 	if (!c->have_info || wolfSSL_version(c->ssl) != TLS1_3_VERSION)
 		return;
 	tp_wolf_decrypt_key(c->ssl, k);
-	if (memcmp(k, c->dec_key_snap, sizeof(k)) == 0)
-		return;
-	memcpy(c->dec_key_snap, k, sizeof(k));
-	c->info.key_updates_received++;
-	tp_event_push(c, TP_EV_KEYUPDATE_RECEIVED, 0, 0, 0, NULL);
+	if (memcmp(k, c->dec_key_snap, sizeof(k)) != 0) {
+		memcpy(c->dec_key_snap, k, sizeof(k));
+		c->info.key_updates_received++;
+		tp_event_push(c, TP_EV_KEYUPDATE_RECEIVED, 0, 0, 0, NULL);
+	}
+	notice_key_update_reply(c);
 }
 
 /* One wolfSSL_read under M. Returns >0 bytes, 0 at end of stream, -1 on a
@@ -644,8 +660,11 @@ int tp_conn_key_update(struct tp_conn *c, int request)
 	if (r == 0) {
 		if (!request)
 			tp_wolf_keyupdate_no_request(c->ssl);
+		/* A reply wolfSSL sent before this one is counted first. */
+		notice_key_update_reply(c);
 		r = wolfSSL_update_keys(c->ssl);
 		if (r == WOLFSSL_SUCCESS) {
+			tp_wolf_encrypt_key(c->ssl, c->enc_key_snap);
 			c->info.key_updates_sent++;
 			tp_event_push(c, TP_EV_KEYUPDATE_SENT, 0, request, 0,
 				      NULL);

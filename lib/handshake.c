@@ -107,17 +107,21 @@ static const char *wolf_reason(int err, char *buf, size_t len)
 /*
  * The peer wrote text where a TLS record belongs: a server that gave up on
  * TLS and said so in plaintext before closing (Exim's "421 ... lost input
- * connection" after a renegotiation it does not allow). Returns 1 with the
- * first line, non-printable bytes escaped, in out.
+ * connection" after a renegotiation it does not allow), or an HTTP server
+ * ("HTTP/1.1 400", whose "length" bytes "/1" exceed a record's: wolfSSL
+ * says LENGTH_ERROR). Returns 1 with the first line, escaped (tp_escape),
+ * in out.
  */
 static int peer_plaintext(struct tp_conn *c, int err, char *out, size_t len)
 {
 	const struct tp_rec_tracer *t = &c->trace_in;
 	unsigned char text[sizeof(t->start) + 80];
-	size_t n = t->start_len, o = 0;
+	size_t n = t->start_len, line;
 	ssize_t more;
 
-	if ((err != UNKNOWN_RECORD_TYPE && err != VERSION_ERROR) || n < 5)
+	if ((err != UNKNOWN_RECORD_TYPE && err != VERSION_ERROR &&
+	     err != LENGTH_ERROR) ||
+	    n < 5)
 		return 0;
 	for (size_t i = 0; i < 5; i++)
 		if (t->start[i] < 0x20 || t->start[i] > 0x7e)
@@ -127,17 +131,10 @@ static int peer_plaintext(struct tp_conn *c, int err, char *out, size_t len)
 	more = recv(c->fd, text + n, sizeof(text) - n, MSG_PEEK | MSG_DONTWAIT);
 	if (more > 0)
 		n += (size_t)more;
-	for (size_t i = 0; i < n && o + 5 < len; i++) {
-		unsigned char ch = text[i];
-
-		if (ch == '\r' || ch == '\n')
-			break;
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
-			out[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(out + o, len - o, "\\x%02X", ch);
-	}
-	out[o] = '\0';
+	for (line = 0; line < n && text[line] != '\r' && text[line] != '\n';
+	     line++)
+		;
+	tp_escape(out, len, text, line, 0);
 	return 1;
 }
 
@@ -183,9 +180,13 @@ void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what)
 		tp_conn_fail(c,
 			     c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE :
 						      TP_ERR_IO,
-			     "%s: the peer answered in plaintext, not TLS: "
+			     "%s: the peer answered in plaintext, not TLS%s: "
 			     "\"%s\"",
-			     what, text);
+			     what,
+			     strncmp(text, "HTTP/", 5) == 0 ?
+				     " (it looks like HTTP)" :
+				     "",
+			     text);
 		return;
 	}
 	tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE : TP_ERR_IO,
@@ -363,6 +364,7 @@ static void finish_handshake(struct tp_conn *c)
 	tp_info_capture(c);
 	tp_keylog_tls12(c);
 	tp_wolf_decrypt_key(c->ssl, c->dec_key_snap);
+	tp_wolf_encrypt_key(c->ssl, c->enc_key_snap);
 	if (kind == TP_HS_INITIAL)
 		tp_event_push(c, TP_EV_HANDSHAKE_DONE, 0, 0, 0, NULL);
 	else

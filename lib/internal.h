@@ -74,6 +74,7 @@ int tp_wolf_mid_record(WOLFSSL *ssl);
 void tp_wolf_clear_tx_alert(WOLFSSL *ssl);
 void tp_wolf_keyupdate_no_request(WOLFSSL *ssl);
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32]);
+void tp_wolf_encrypt_key(WOLFSSL *ssl, unsigned char out[32]);
 /* The cipher suites ssl would offer, as bytes: their length, or -1. */
 int tp_wolf_suites(WOLFSSL *ssl, unsigned char *out, size_t max);
 
@@ -211,6 +212,9 @@ struct tp_conn {
 	int last_tx_alert, last_tx_level;
 
 	unsigned char dec_key_snap[32];
+	/* Our write key: a change we did not make is wolfSSL's KeyUpdate in
+	 * reply to the peer's update_requested (tp_conn_notice_key_update). */
+	unsigned char enc_key_snap[32];
 
 	struct tp_info info;
 	int have_info;

@@ -123,6 +123,15 @@ void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32])
 
 	memcpy(out, k, 32 < MAX_SYM_KEY_SIZE ? 32 : MAX_SYM_KEY_SIZE);
 }
+
+void tp_wolf_encrypt_key(WOLFSSL *ssl, unsigned char out[32])
+{
+	const byte *k = ssl->options.side == WOLFSSL_CLIENT_END ?
+				ssl->keys.client_write_key :
+				ssl->keys.server_write_key;
+
+	memcpy(out, k, 32 < MAX_SYM_KEY_SIZE ? 32 : MAX_SYM_KEY_SIZE);
+}
 #else
 /* Without wolfSSL's internal header (a system wolfSSL): these degrade to
  * doing nothing; refusals are then detected by timeout only. */
@@ -177,6 +186,11 @@ int tp_wolf_suites(WOLFSSL *ssl, unsigned char *out, size_t max)
 	return -1;
 }
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32])
+{
+	(void)ssl;
+	memset(out, 0, 32);
+}
+void tp_wolf_encrypt_key(WOLFSSL *ssl, unsigned char out[32])
 {
 	(void)ssl;
 	memset(out, 0, 32);

@@ -168,7 +168,7 @@ start_pane() {
 	cmd=$(printf '%q ' env TLSPROBE_HISTORY= HOME="$D" "$TLSPROBE" "$@")
 	# shellcheck disable=SC2016 # expanded by the pane's sh
 	tm new-session -d -s "$TM_NAME" -x 160 -y 40 sh -c "
-		trap : INT
+		trap : INT QUIT
 		stty -a >'$D/before'
 		$cmd >'$D/out'
 		echo EXIT=\$? >'$D/exit'
@@ -255,4 +255,19 @@ serve_log_has() {
 	[ "$(cat "$D/exit")" = EXIT=130 ]
 	[ "$(tty_flags "$D/after")" = "icanon echo" ]
 	[ ! -s "$D/out" ]
+}
+
+@test "Ctrl-\\ (SIGQUIT) in interactive mode: terminal restored, ends by SIGQUIT" {
+	command -v tmux >/dev/null || skip "tmux is not installed"
+	tp_start_tlsprobe_serve t-quit
+	start_pane --ca-file "$TP_DIR/t-quit-ca.pem" "localhost:$TP_PORT"
+	wait_for "$WAIT" screen_has '^tlsprobe> $'
+	[ "$(pane_tty_flags)" = "-icanon -echo" ]
+	tm send-keys -t "$TM_NAME" 'C-\'
+	wait_for "$WAIT" test -s "$D/after"
+	echo "# $(cat "$D/exit"); terminal after: $(tty_flags "$D/after")" >&2
+	# It used to die of the signal at once, the terminal left raw.
+	[ "$(tty_flags "$D/after")" = "icanon echo" ]
+	[ "$(cat "$D/exit")" = EXIT=131 ]
+	wait_for 5 serve_log_has t-quit 'alert received: close_notify'
 }
