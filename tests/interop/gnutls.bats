@@ -42,10 +42,7 @@ teardown() {
 }
 
 @test "gnutls-serv: connect and verify, TLS 1.3; piped lines echoed at end of input" {
-	TP_IN=$(tp_input 'hello\nworld\n')
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$GNUTLS_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'hello\nworld\n'
+	ic_echo_lines "$GNUTLS_PORT"
 	ic_expect_session .connection.protocol TLSv1.3
 	ic_expect_session .connection.verification.ok true
 }
@@ -62,12 +59,8 @@ teardown() {
 }
 
 @test "gnutls-serv: :keyupdate req (TLS 1.3) is answered" {
-	TP_IN=$(tp_input 'hello\n:keyupdate req\nworld\n')
-	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$GNUTLS_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'hello\nworld\n'
+	ic_echo_keyupdate "$GNUTLS_PORT"
 	ic_expect_session .connection.key_updates_sent 1
-	ic_expect_session .connection.key_updates_received 1
 }
 
 @test "gnutls-serv: probe reneg: accepted, mid-stream stream_ok, KeyUpdate answered" {
@@ -101,24 +94,15 @@ teardown() {
 }
 
 @test "gnutls-serv --require-client-cert: with --cert/--key, echoed" {
-	TP_IN=$(tp_input 'hello\n')
-	ic_run --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
-		--ca-file "$CERTS/ca.pem" "localhost:$GNUTLS_CC_PORT"
-	[ "$status" -eq 0 ]
+	ic_cc_with_cert "$GNUTLS_CC_PORT" 'hello\n'
 	tp_stdout_is 'hello\n'
 }
 
 @test "gnutls-serv --require-client-cert: none, TLS 1.3: certificate_required after the handshake, exit 6" {
-	TP_IN=$(ic_input_paced +1 'hello\n')
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$GNUTLS_CC_PORT"
-	[ "$status" -eq 6 ]
-	tp_stderr_has 'certificate_required'
+	ic_cc_none_tls13 "$GNUTLS_CC_PORT" 'hello\n'
 	tp_stdout_is ''
 }
 
 @test "gnutls-serv --require-client-cert: none, TLS 1.2: handshake fails (decode_error), exit 4" {
-	TP_IN=$(tp_input 'hello\n')
-	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$GNUTLS_CC_PORT"
-	[ "$status" -eq 4 ]
-	tp_stderr_has 'decode_error'
+	ic_cc_none_tls12 "$GNUTLS_CC_PORT" 'hello\n' 'decode_error'
 }

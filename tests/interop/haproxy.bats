@@ -58,9 +58,7 @@ EOF
 setup_file() {
 	ic_setup_file haproxy python3
 	haproxy_start haproxy
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$CERTS/selfclient.key" -out "$CERTS/selfclient.pem" \
-		-subj "/CN=self-signed client" -days 2 2>/dev/null
+	ic_selfclient_cert
 }
 
 teardown_file() {
@@ -75,13 +73,7 @@ GET_KEEP='GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'
 GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 
 @test "HAProxy: connect and verify, TLS 1.3 by default, TLS 1.2 on request" {
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_WEB_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.protocol TLSv1.3
-	ic_expect_session .connection.verification.ok true
-	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_WEB_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.protocol TLSv1.2
+	ic_connect_13_then_12 "$HAPROXY_WEB_PORT"
 }
 
 @test "HAProxy http: a piped keep-alive request keeps its reply at end of input" {
@@ -92,18 +84,11 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 }
 
 @test "HAProxy tcp: piped lines come back from the echo backend at end of input" {
-	TP_IN=$(tp_input 'hello\nworld\n')
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_ECHO_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'hello\nworld\n'
+	ic_echo_lines "$HAPROXY_ECHO_PORT"
 }
 
 @test "HAProxy tcp: 1 MiB piped through the echo backend comes back byte for byte" {
-	head -c 1048576 /dev/urandom >"$BATS_TEST_TMPDIR/blob"
-	TP_IN=$BATS_TEST_TMPDIR/blob
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_ECHO_PORT"
-	[ "$status" -eq 0 ]
-	cmp "$BATS_TEST_TMPDIR/blob" "$OUT"
+	ic_echo_1mib "$HAPROXY_ECHO_PORT"
 }
 
 @test "HAProxy http: :reneg mid-stream (TLS 1.2) refused with a warning, both replies arrive" {
@@ -118,63 +103,33 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 }
 
 @test "HAProxy tcp: :reneg mid-stream (TLS 1.2) refused, the echo goes on" {
-	TP_IN=$(ic_input_paced 'hello\n:reneg\n' +1 'world\n')
-	ic_run --commands --tls1.2 --ca-file "$CERTS/ca.pem" \
-		"localhost:$HAPROXY_ECHO_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'hello\nworld\n'
-	ic_expect_session .connection.renegotiations_refused 1
+	ic_echo_reneg_refused "$HAPROXY_ECHO_PORT"
 }
 
 @test "HAProxy tcp: :keyupdate req (TLS 1.3) is answered, the echo goes on" {
-	TP_IN=$(tp_input 'hello\n:keyupdate req\nworld\n')
-	ic_run --commands --ca-file "$CERTS/ca.pem" \
-		"localhost:$HAPROXY_ECHO_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'hello\nworld\n'
-	ic_expect_session .connection.key_updates_received 1
+	ic_echo_keyupdate "$HAPROXY_ECHO_PORT"
 }
 
 @test "HAProxy tcp: probe reneg: rejected (refused), KeyUpdate answered" {
-	ic_probe haproxy "$HAPROXY_ECHO_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_probe .renegotiation.secure_renegotiation.status supported
-	ic_expect_probe .renegotiation.client_initiated.status rejected
-	ic_expect_probe .renegotiation.client_initiated.attempts_made 3
-	ic_expect_probe '.renegotiation.client_initiated.attempts[2].outcome' \
-		refused
-	ic_expect_probe .renegotiation.client_initiated.alive_after true
+	ic_probe_refused_alive haproxy "$HAPROXY_ECHO_PORT"
 	ic_expect_probe .renegotiation.midstream.stream_ok not_tested
 	ic_expect_probe .tls13.key_update.status answered
 }
 
 @test "HAProxy verify required: with --cert/--key, the page" {
-	TP_IN=$(tp_input "$GET_CLOSE")
-	ic_run --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
-		--ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_CC_PORT"
-	[ "$status" -eq 0 ]
+	ic_cc_with_cert "$HAPROXY_CC_PORT" "$GET_CLOSE"
 	ic_stdout_has ' 200 OK' 'hello from the backend'
 }
 
 @test "HAProxy verify required: none, TLS 1.3: certificate_required after the handshake, exit 6" {
-	TP_IN=$(ic_input_paced +1 "$GET_CLOSE")
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_CC_PORT"
-	[ "$status" -eq 6 ]
-	tp_stderr_has 'certificate_required'
+	ic_cc_none_tls13 "$HAPROXY_CC_PORT" "$GET_CLOSE"
 	ic_stdout_lacks 'hello from the backend'
 }
 
 @test "HAProxy verify required: none, TLS 1.2: handshake_failure, exit 4" {
-	TP_IN=$(tp_input "$GET_CLOSE")
-	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_CC_PORT"
-	[ "$status" -eq 4 ]
-	tp_stderr_has 'handshake_failure'
+	ic_cc_none_tls12 "$HAPROXY_CC_PORT" "$GET_CLOSE" 'handshake_failure'
 }
 
 @test "HAProxy verify required: certificate of an unknown CA: unknown_ca, exit 6" {
-	TP_IN=$(ic_input_paced +1 "$GET_CLOSE")
-	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
-		--ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_CC_PORT"
-	[ "$status" -eq 6 ]
-	tp_stderr_has 'unknown_ca'
+	ic_cc_unknown_ca "$HAPROXY_CC_PORT" "$GET_CLOSE"
 }

@@ -44,9 +44,7 @@ EOF
 setup_file() {
 	ic_setup_file lighttpd
 	lighttpd_start lighttpd
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$CERTS/selfclient.key" -out "$CERTS/selfclient.pem" \
-		-subj "/CN=self-signed client" -days 2 2>/dev/null
+	ic_selfclient_cert
 }
 
 teardown_file() {
@@ -62,13 +60,7 @@ GET_KEEP='GET /index.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'
 GET_CLOSE='GET /index.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 
 @test "lighttpd: connect and verify, TLS 1.3 by default, TLS 1.2 on request" {
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.protocol TLSv1.3
-	ic_expect_session .connection.verification.ok true
-	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.protocol TLSv1.2
+	ic_connect_13_then_12 "$LIGHTTPD_PORT"
 }
 
 @test "lighttpd: a piped keep-alive request keeps its reply at end of input" {
@@ -115,32 +107,19 @@ GET_CLOSE='GET /index.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r
 }
 
 @test "lighttpd verifyclient: with --cert/--key, the page" {
-	TP_IN=$(tp_input "$GET_CLOSE")
-	ic_run --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
-		--ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
-	[ "$status" -eq 0 ]
+	ic_cc_with_cert "$LIGHTTPD_CC_PORT" "$GET_CLOSE"
 	ic_stdout_has 'HTTP/1.1 200 OK' 'hello from lighttpd'
 }
 
 @test "lighttpd verifyclient: none, TLS 1.3: certificate_required after the handshake, exit 6" {
-	TP_IN=$(ic_input_paced +1 "$GET_CLOSE")
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
-	[ "$status" -eq 6 ]
-	tp_stderr_has 'certificate_required'
+	ic_cc_none_tls13 "$LIGHTTPD_CC_PORT" "$GET_CLOSE"
 	ic_stdout_lacks 'hello from lighttpd'
 }
 
 @test "lighttpd verifyclient: none, TLS 1.2: handshake_failure, exit 4" {
-	TP_IN=$(tp_input "$GET_CLOSE")
-	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
-	[ "$status" -eq 4 ]
-	tp_stderr_has 'handshake_failure'
+	ic_cc_none_tls12 "$LIGHTTPD_CC_PORT" "$GET_CLOSE" 'handshake_failure'
 }
 
 @test "lighttpd verifyclient: certificate of an unknown CA: unknown_ca, exit 6" {
-	TP_IN=$(ic_input_paced +1 "$GET_CLOSE")
-	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
-		--ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_CC_PORT"
-	[ "$status" -eq 6 ]
-	tp_stderr_has 'unknown_ca'
+	ic_cc_unknown_ca "$LIGHTTPD_CC_PORT" "$GET_CLOSE"
 }

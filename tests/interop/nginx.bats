@@ -53,9 +53,7 @@ setup_file() {
 	ic_setup_file nginx
 	nginx_start nginx
 	# A client certificate from a CA that nginx does not trust.
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$CERTS/selfclient.key" -out "$CERTS/selfclient.pem" \
-		-subj "/CN=self-signed client" -days 2 2>/dev/null
+	ic_selfclient_cert
 }
 
 teardown_file() {

@@ -88,9 +88,7 @@ setup_file() {
 	pg_start postgres
 	pg_messages "$TP_DIR/pg-query.bin" postgres
 	pg_messages "$TP_DIR/pg-query-t1.bin" template1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$CERTS/selfclient.key" -out "$CERTS/selfclient.pem" \
-		-subj "/CN=self-signed client" -days 2 2>/dev/null
+	ic_selfclient_cert
 }
 
 teardown_file() {

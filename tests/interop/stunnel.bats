@@ -52,9 +52,7 @@ EOF
 setup_file() {
 	ic_setup_file stunnel python3
 	stunnel_start stunnel
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$CERTS/selfclient.key" -out "$CERTS/selfclient.pem" \
-		-subj "/CN=self-signed client" -days 2 2>/dev/null
+	ic_selfclient_cert
 }
 
 teardown_file() {
@@ -67,58 +65,29 @@ teardown() {
 }
 
 @test "stunnel: connect and verify, TLS 1.3 by default, TLS 1.2 on request" {
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.protocol TLSv1.3
-	ic_expect_session .connection.verification.ok true
-	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.protocol TLSv1.2
+	ic_connect_13_then_12 "$STUNNEL_PORT"
 }
 
 @test "stunnel: piped lines come back from the echo backend at end of input" {
-	TP_IN=$(tp_input 'hello\nworld\n')
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'hello\nworld\n'
+	ic_echo_lines "$STUNNEL_PORT"
 }
 
 @test "stunnel: 1 MiB piped through the echo backend comes back byte for byte" {
-	head -c 1048576 /dev/urandom >"$BATS_TEST_TMPDIR/blob"
-	TP_IN=$BATS_TEST_TMPDIR/blob
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_PORT"
-	[ "$status" -eq 0 ]
-	cmp "$BATS_TEST_TMPDIR/blob" "$OUT"
+	ic_echo_1mib "$STUNNEL_PORT"
 }
 
 @test "stunnel: :reneg mid-stream (TLS 1.2) refused with a warning, the echo goes on" {
-	TP_IN=$(ic_input_paced 'hello\n:reneg\n' +1 'world\n')
-	ic_run --commands --tls1.2 --ca-file "$CERTS/ca.pem" \
-		"localhost:$STUNNEL_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'hello\nworld\n'
+	ic_echo_reneg_refused "$STUNNEL_PORT"
 	ic_expect_session .connection.renegotiations 0
-	ic_expect_session .connection.renegotiations_refused 1
 	tp_stderr_has 'no_renegotiation'
 }
 
 @test "stunnel: :keyupdate req (TLS 1.3) is answered, the echo goes on" {
-	TP_IN=$(tp_input 'hello\n:keyupdate req\nworld\n')
-	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_PORT"
-	[ "$status" -eq 0 ]
-	tp_stdout_is 'hello\nworld\n'
-	ic_expect_session .connection.key_updates_received 1
+	ic_echo_keyupdate "$STUNNEL_PORT"
 }
 
 @test "stunnel: probe reneg: rejected (refused, alive), KeyUpdate answered" {
-	ic_probe stunnel "$STUNNEL_PORT" --request 'ping\n'
-	[ "$status" -eq 0 ]
-	ic_expect_probe .renegotiation.secure_renegotiation.status supported
-	ic_expect_probe .renegotiation.client_initiated.status rejected
-	ic_expect_probe .renegotiation.client_initiated.attempts_made 3
-	ic_expect_probe '.renegotiation.client_initiated.attempts[2].outcome' \
-		refused
-	ic_expect_probe .renegotiation.client_initiated.alive_after true
+	ic_probe_refused_alive stunnel "$STUNNEL_PORT" --request 'ping\n'
 	ic_expect_probe .tls13.key_update.status answered
 }
 
@@ -142,29 +111,16 @@ teardown() {
 }
 
 @test "stunnel requireCert: with --cert/--key, echoed" {
-	TP_IN=$(tp_input 'hello\n')
-	ic_run --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
-		--ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_CC_PORT"
-	[ "$status" -eq 0 ]
+	ic_cc_with_cert "$STUNNEL_CC_PORT" 'hello\n'
 	tp_stdout_is 'hello\n'
 }
 
 @test "stunnel requireCert: none, TLS 1.3: certificate_required, exit 6; TLS 1.2: handshake_failure, exit 4" {
-	TP_IN=$(ic_input_paced +1 'hello\n')
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_CC_PORT"
-	[ "$status" -eq 6 ]
-	tp_stderr_has 'certificate_required'
+	ic_cc_none_tls13 "$STUNNEL_CC_PORT" 'hello\n'
 	tp_stdout_is ''
-	TP_IN=$(tp_input 'hello\n')
-	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_CC_PORT"
-	[ "$status" -eq 4 ]
-	tp_stderr_has 'handshake_failure'
+	ic_cc_none_tls12 "$STUNNEL_CC_PORT" 'hello\n' 'handshake_failure'
 }
 
 @test "stunnel requireCert: certificate of an unknown CA: unknown_ca, exit 6" {
-	TP_IN=$(ic_input_paced +1 'hello\n')
-	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
-		--ca-file "$CERTS/ca.pem" "localhost:$STUNNEL_CC_PORT"
-	[ "$status" -eq 6 ]
-	tp_stderr_has 'unknown_ca'
+	ic_cc_unknown_ca "$STUNNEL_CC_PORT" 'hello\n'
 }

@@ -247,6 +247,20 @@ ic_expect_probe() {
 	fi
 }
 
+# ic_probe_refused_alive NAME PORT [ARGS...]: ic_probe, exit 0; secure
+# renegotiation supported, client-initiated renegotiation rejected in
+# all 3 attempts (the last refused) and the connection alive after.
+ic_probe_refused_alive() {
+	ic_probe "$@"
+	[ "$status" -eq 0 ]
+	ic_expect_probe .renegotiation.secure_renegotiation.status supported
+	ic_expect_probe .renegotiation.client_initiated.status rejected
+	ic_expect_probe .renegotiation.client_initiated.attempts_made 3
+	ic_expect_probe '.renegotiation.client_initiated.attempts[2].outcome' \
+		refused
+	ic_expect_probe .renegotiation.client_initiated.alive_after true
+}
+
 # ic_start_echo_backend NAME: a plain TCP echo server (python3) on
 # 127.0.0.1, each connection in its own thread, closing its side when the
 # client half-closes or closes. For TLS terminators. Sets TP_PORT.
@@ -291,4 +305,108 @@ print("http backend on", sys.argv[1], flush=True)
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])),
                                 H).serve_forever()
 ' "$port" "$body"
+}
+
+# ic_selfclient_cert: $CERTS/selfclient.pem and selfclient.key, a
+# self-signed client certificate (CN "self-signed client") that no server
+# here trusts: the unknown_ca cases.
+ic_selfclient_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$CERTS/selfclient.key" -out "$CERTS/selfclient.pem" \
+		-subj "/CN=self-signed client" -days 2 2>/dev/null
+}
+
+# The cases below are written once for the servers that behave alike;
+# each runs tlsprobe (ic_run) against localhost:PORT trusting the test CA
+# and asserts; a suite's test adds its own checks on what came back.
+
+# ic_connect_13_then_12 PORT: verified, TLS 1.3 by default; TLS 1.2 with
+# --tls1.2.
+ic_connect_13_then_12() {
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.protocol TLSv1.3
+	ic_expect_session .connection.verification.ok true
+	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.protocol TLSv1.2
+}
+
+# ic_echo_lines PORT: hello and world piped to an echoing server come
+# back at end of input, exit 0.
+ic_echo_lines() {
+	TP_IN=$(tp_input 'hello\nworld\n')
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'hello\nworld\n'
+}
+
+# ic_echo_reneg_refused PORT: to an echoing server, hello and `:reneg`
+# (TLS 1.2), world 1 s later: the renegotiation refused, exit 0, both
+# lines back.
+ic_echo_reneg_refused() {
+	TP_IN=$(ic_input_paced 'hello\n:reneg\n' +1 'world\n')
+	ic_run --commands --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'hello\nworld\n'
+	ic_expect_session .connection.renegotiations_refused 1
+}
+
+# ic_echo_1mib PORT: 1 MiB of random bytes piped to an echoing server
+# comes back byte for byte, exit 0.
+ic_echo_1mib() {
+	head -c 1048576 /dev/urandom >"$BATS_TEST_TMPDIR/blob"
+	TP_IN=$BATS_TEST_TMPDIR/blob
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+	cmp "$BATS_TEST_TMPDIR/blob" "$OUT"
+}
+
+# ic_echo_keyupdate PORT: to an echoing server, hello, `:keyupdate req`
+# (TLS 1.3), world: exit 0, both lines back, one KeyUpdate received.
+ic_echo_keyupdate() {
+	TP_IN=$(tp_input 'hello\n:keyupdate req\nworld\n')
+	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'hello\nworld\n'
+	ic_expect_session .connection.key_updates_received 1
+}
+
+# Client certificates, for a PORT whose server requires one; INPUT is a
+# printf format (tp_input).
+
+# ic_cc_with_cert PORT INPUT: with the test client certificate: exit 0.
+ic_cc_with_cert() {
+	TP_IN=$(tp_input "$2")
+	ic_run --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
+		--ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+}
+
+# ic_cc_none_tls13 PORT INPUT: none, TLS 1.3, INPUT only after 1 s (see
+# ic_input_paced): certificate_required after the handshake, exit 6.
+ic_cc_none_tls13() {
+	TP_IN=$(ic_input_paced +1 "$2")
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 6 ]
+	tp_stderr_has 'certificate_required'
+}
+
+# ic_cc_none_tls12 PORT INPUT ALERT: none, TLS 1.2: the handshake fails
+# with ALERT, exit 4.
+ic_cc_none_tls12() {
+	TP_IN=$(tp_input "$2")
+	ic_run --tls1.2 --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 4 ]
+	tp_stderr_has "$3"
+}
+
+# ic_cc_unknown_ca PORT INPUT: the self-signed client certificate
+# (ic_selfclient_cert), INPUT only after 1 s: unknown_ca, exit 6.
+ic_cc_unknown_ca() {
+	TP_IN=$(ic_input_paced +1 "$2")
+	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
+		--ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 6 ]
+	tp_stderr_has 'unknown_ca'
 }
