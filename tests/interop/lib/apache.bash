@@ -41,34 +41,14 @@
 
 APACHE_MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
 
-# _ap_port: print a free TCP port on 127.0.0.1.
-_ap_port() {
-	local port
-	if declare -F tp_free_port >/dev/null; then
-		tp_free_port
-		return
-	fi
-	for _ in $(seq 1 50); do
-		port=$((10000 + RANDOM % 20000))
-		if [ -z "$(ss -Hltn "sport = :$port")" ]; then
-			echo "$port"
-			return 0
-		fi
-	done
-	echo "apache.bash: no free port found" >&2
-	return 1
-}
+# shellcheck source=tests/interop/lib/ports.bash
+source "${BASH_SOURCE[0]%/*}/ports.bash"
+
+# _ap_port: print a free TCP port on 127.0.0.1 (_srv_port).
+_ap_port() { _srv_port apache.bash; }
 
 # _ap_wait_listen PID PORT: wait until PORT listens, while PID lives.
-_ap_wait_listen() {
-	local pid=$1 port=$2
-	for _ in $(seq 1 100); do
-		[ -n "$(ss -Hltn "sport = :$port")" ] && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+_ap_wait_listen() { _srv_wait_listen "$@"; }
 
 # _ap_vhost PORT PROTOCOLS DIR: one TLS virtual host.
 _ap_vhost() {

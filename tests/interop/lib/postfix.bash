@@ -28,34 +28,14 @@
 # Readiness: both ports listening (polled every 0.1 s, 10 s at most),
 # never a connection that smtpd would log.
 
-# _pf_port: print a free TCP port on 127.0.0.1.
-_pf_port() {
-	local port
-	if declare -F tp_free_port >/dev/null; then
-		tp_free_port
-		return
-	fi
-	for _ in $(seq 1 50); do
-		port=$((10000 + RANDOM % 20000))
-		if [ -z "$(ss -Hltn "sport = :$port")" ]; then
-			echo "$port"
-			return 0
-		fi
-	done
-	echo "postfix.bash: no free port found" >&2
-	return 1
-}
+# shellcheck source=tests/interop/lib/ports.bash
+source "${BASH_SOURCE[0]%/*}/ports.bash"
+
+# _pf_port: print a free TCP port on 127.0.0.1 (_srv_port).
+_pf_port() { _srv_port postfix.bash; }
 
 # _pf_wait_listen PID PORT: wait until PORT listens, while PID lives.
-_pf_wait_listen() {
-	local pid=$1 port=$2
-	for _ in $(seq 1 100); do
-		[ -n "$(ss -Hltn "sport = :$port")" ] && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+_pf_wait_listen() { _srv_wait_listen "$@"; }
 
 # _pf_write_config DIR CERT KEY PORT SMTPS_PORT
 _pf_write_config() {
