@@ -87,8 +87,9 @@ void trace_format(char *buf, size_t len, const struct tp_event *ev)
 		with_detail(buf, len, "<<< session ticket", ev);
 		break;
 	case TP_EV_HANDSHAKE_MSG:
-		snprintf(buf, len, "%s handshake %s (%d)", dir(ev->level),
-			 tp_handshake_name(ev->value), ev->value);
+		snprintf(buf, len, "%s handshake %s (%d), length %zu",
+			 dir(ev->level), tp_handshake_name(ev->value),
+			 ev->value, ev->len);
 		break;
 	case TP_EV_RECORD:
 		snprintf(buf, len, "%s record %s, length %zu", dir(ev->level),

@@ -33,27 +33,41 @@ static int ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len,
 	return 0;
 }
 
-/* wolfSSL shows plaintext handshake messages only (not those inside
- * encrypted records); record events cover the rest. */
+/* One event per handshake message in buf (type, 24-bit length, body). */
+static void push_handshake_msgs(struct tp_conn *c, int sent,
+				const unsigned char *p, size_t len)
+{
+	while (len >= 4) {
+		size_t body = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+
+		tp_event_push(c, TP_EV_HANDSHAKE_MSG, sent, p[0], body,
+			      tp_handshake_name(p[0]));
+		if (body > len - 4)
+			break; /* a fragment: its message was named */
+		p += 4 + body;
+		len -= 4 + body;
+	}
+}
+
+/* With cmake/patches/0005, wolfSSL reports every handshake message in
+ * plaintext, once, each way (decrypted ones too), so the types named here
+ * are the messages' own and never an encrypted record's first byte. */
 static void msg_cb(int write_p, int version, int content_type, const void *buf,
 		   size_t len, WOLFSSL *ssl, void *arg)
 {
-	struct tp_conn *c = arg;
 	const unsigned char *p = buf;
 
 	(void)version;
 	(void)ssl;
-	if (content_type != 22 || len < 1)
+	if (content_type != 22)
 		return;
-	/* Sent messages come with their record header, received ones not. */
-	if (len > 5 && p[0] == 22 && p[1] == 3) {
+	/* Messages sent before encryption come with their record header. */
+	if (len > 5 && p[0] == 22 && p[1] == 3 &&
+	    ((size_t)p[3] << 8 | p[4]) == len - 5) {
 		p += 5;
 		len -= 5;
 	}
-	if (strcmp(tp_handshake_name(p[0]), "unknown") == 0)
-		return; /* wolfSSL also reports some non-messages here */
-	tp_event_push(c, TP_EV_HANDSHAKE_MSG, write_p != 0, p[0], len,
-		      tp_handshake_name(p[0]));
+	push_handshake_msgs(arg, write_p != 0, p, len);
 }
 
 struct tp_conn *tp_conn_new(struct tp_config *cfg)

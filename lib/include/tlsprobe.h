@@ -70,7 +70,8 @@ enum tp_event_type {
 	TP_EV_ALERT_SENT, /* level, value: alert description */
 	TP_EV_ALERT_RECEIVED,
 	TP_EV_TICKET,
-	TP_EV_HANDSHAKE_MSG, /* value: message type, level: 1 sent, 0 recv */
+	TP_EV_HANDSHAKE_MSG, /* value: message type, level: 1 sent, 0 recv,
+				len: body length; decrypted messages too */
 	TP_EV_RECORD, /* value: content type, level: 1 sent, 0 recv,
 			len: record length */
 	TP_EV_EVENTS_LOST /* detail: how many events could not be queued
