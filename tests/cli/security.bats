@@ -256,3 +256,30 @@ fds_of() {
 	rm -f "$TP_DIR/naccept.pid"
 	[ "$rc" -eq 0 ]
 }
+
+# tls12_case MODE: a hand-written TLS 1.2 server (tests/helpers/
+# tls12_server.py) behaving as MODE says, a line echoed through it.
+tls12_case() {
+	local port
+	port=$(tp_free_port)
+	tp_start "t12-$1" "$port" python3 "$TP_HELPERS/tls12_server.py" \
+		"$port" "$1"
+	TP_IN=$(tp_input 'hello\n')
+	tp_probe --insecure --quiet "localhost:$port"
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'hello\n'
+	wait_for 5 grep -q 'closed cleanly' "$TP_DIR/t12-$1.log"
+}
+
+@test "TLS 1.2 server, ordinary (the control for the two below)" {
+	tls12_case normal
+}
+
+@test "TLS 1.2 ServerHello with an empty extensions block (patch 0006)" {
+	# It agrees to no extension: no extended master secret either.
+	tls12_case empty-ext
+}
+
+@test "handshake headers split between records, one byte each (patch 0007)" {
+	tls12_case one-byte
+}
