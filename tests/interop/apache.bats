@@ -21,10 +21,7 @@ teardown_file() {
 }
 
 teardown() {
-	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${APACHE_DIR:-}" ]; then
-		echo "---- Apache error.log, last 15 lines ----" >&2
-		tail -n 15 "$APACHE_DIR/error.log" >&2 2>/dev/null || true
-	fi
+	ic_tail_on_failure "Apache error.log" "${APACHE_DIR:-}" error.log
 }
 
 PUB_KEEP='GET /page.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'

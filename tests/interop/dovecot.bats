@@ -165,23 +165,13 @@ teardown() {
 }
 
 @test "Dovecot IMAPS: :keyupdate req (TLS 1.3) is answered" {
-	TP_IN=$(ic_input_paced ':keyupdate req\n' +0.5 'b LOGOUT\r\n')
-	ic_run --commands --ca-file "$CERTS/ca.pem" \
-		"localhost:$DOVECOT_IMAPS_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.key_updates_sent 1
-	ic_expect_session .connection.key_updates_received 1
+	ic_keyupdate_paced "$DOVECOT_IMAPS_PORT" 0.5 'b LOGOUT\r\n'
 	ic_stdout_has 'b OK Logout completed.'
 }
 
 @test "Dovecot IMAPS: probe reneg: rejected (refused, alive), KeyUpdate answered" {
-	ic_probe dovecot_imaps "$DOVECOT_IMAPS_PORT" --request 'a NOOP\r\n'
-	[ "$status" -eq 0 ]
-	ic_expect_probe .renegotiation.secure_renegotiation.status supported
-	ic_expect_probe .renegotiation.client_initiated.status rejected
-	ic_expect_probe '.renegotiation.client_initiated.attempts[2].outcome' \
-		refused
-	ic_expect_probe .renegotiation.client_initiated.alive_after true
+	ic_probe_refused_alive dovecot_imaps "$DOVECOT_IMAPS_PORT" \
+		--request 'a NOOP\r\n'
 	ic_expect_probe .tls13.key_update.status answered
 }
 

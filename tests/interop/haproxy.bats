@@ -112,6 +112,7 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 
 @test "HAProxy tcp: probe reneg: rejected (refused), KeyUpdate answered" {
 	ic_probe_refused_alive haproxy "$HAPROXY_ECHO_PORT"
+	ic_expect_probe .renegotiation.client_initiated.attempts_made 3
 	ic_expect_probe .renegotiation.midstream.stream_ok not_tested
 	ic_expect_probe .tls13.key_update.status answered
 }

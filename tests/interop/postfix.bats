@@ -21,10 +21,7 @@ teardown_file() {
 }
 
 teardown() {
-	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${POSTFIX_DIR:-}" ]; then
-		echo "---- Postfix maillog, last 15 lines ----" >&2
-		tail -n 15 "$POSTFIX_DIR/maillog" >&2 2>/dev/null || true
-	fi
+	ic_tail_on_failure "Postfix maillog" "${POSTFIX_DIR:-}" maillog
 }
 
 @test "Postfix --starttls smtp: connect and verify, TLS 1.3" {
@@ -87,22 +84,13 @@ teardown() {
 }
 
 @test "Postfix STARTTLS: :keyupdate req (TLS 1.3) is answered" {
-	TP_IN=$(ic_input_paced ':keyupdate req\n' +0.3 'NOOP\r\nQUIT\r\n')
-	ic_run --commands --starttls smtp --ca-file "$CERTS/ca.pem" \
-		"localhost:$POSTFIX_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.key_updates_sent 1
-	ic_expect_session .connection.key_updates_received 1
+	ic_keyupdate_paced "$POSTFIX_PORT" 0.3 'NOOP\r\nQUIT\r\n' \
+		--starttls smtp
 	ic_stdout_has '250 2.0.0 Ok'
 }
 
 @test "Postfix SMTPS: probe reneg: rejected (refused, alive), KeyUpdate answered" {
-	ic_probe postfix_smtps "$POSTFIX_SMTPS_PORT" --request 'NOOP\r\n'
-	[ "$status" -eq 0 ]
-	ic_expect_probe .renegotiation.secure_renegotiation.status supported
-	ic_expect_probe .renegotiation.client_initiated.status rejected
-	ic_expect_probe '.renegotiation.client_initiated.attempts[2].outcome' \
-		refused
-	ic_expect_probe .renegotiation.client_initiated.alive_after true
+	ic_probe_refused_alive postfix_smtps "$POSTFIX_SMTPS_PORT" \
+		--request 'NOOP\r\n'
 	ic_expect_probe .tls13.key_update.status answered
 }

@@ -134,12 +134,8 @@ teardown() {
 }
 
 @test "PostgreSQL: :keyupdate req (TLS 1.3) is answered before the server's data" {
-	TP_IN=$(ic_input_paced ':keyupdate req\n' +0.3 "@$TP_DIR/pg-query.bin")
-	ic_run --commands --starttls postgres --ca-file "$CERTS/ca.pem" \
-		"localhost:$PG_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.key_updates_sent 1
-	ic_expect_session .connection.key_updates_received 1
+	ic_keyupdate_paced "$PG_PORT" 0.3 "@$TP_DIR/pg-query.bin" \
+		--starttls postgres
 	ic_stdout_has 'tlsprobe-42'
 }
 

@@ -25,10 +25,7 @@ teardown_file() {
 }
 
 teardown() {
-	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${POSTFIX_DIR:-}" ]; then
-		echo "---- Postfix maillog, last 15 lines ----" >&2
-		tail -n 15 "$POSTFIX_DIR/maillog" >&2 2>/dev/null || true
-	fi
+	ic_tail_on_failure "Postfix maillog" "${POSTFIX_DIR:-}" maillog
 }
 
 @test "Postfix --starttls smtp --script: EHLO, NOOP, HELP (500), RSET, QUIT, each reply awaited; exit 0" {

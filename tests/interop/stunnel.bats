@@ -88,6 +88,7 @@ teardown() {
 
 @test "stunnel: probe reneg: rejected (refused, alive), KeyUpdate answered" {
 	ic_probe_refused_alive stunnel "$STUNNEL_PORT" --request 'ping\n'
+	ic_expect_probe .renegotiation.client_initiated.attempts_made 3
 	ic_expect_probe .tls13.key_update.status answered
 }
 
