@@ -14,7 +14,8 @@
 # Another user's files and links are made with setpriv as nobody, in a
 # sticky world-writable directory like /tmp (the suite runs as root).
 
-# shellcheck disable=SC2034,SC2154 # TP_IN, status, OUT, ERR: peers.bash
+# shellcheck disable=SC2034,SC2154,SC2030,SC2031 # TP_IN, status, OUT, ERR:
+# peers.bash and bats set and read them
 bats_require_minimum_version 1.5.0
 load ../helpers/peers
 
@@ -72,7 +73,7 @@ no_raw_control() {
 	grep -qF ' 0 s: /O=bad\x7Forg' "$ERR"
 	grep -qF 'failure: depth 0: unable to get local issuer certificate (untrusted chain): /O=bad\x7F' "$ERR"
 	# No line of ours starts with the forged text.
-	! grep -q '^Connected (verified OK)' "$ERR"
+	run ! grep -q '^Connected (verified OK)' "$ERR"
 }
 
 @test "--brief, the --insecure warning and --json carry the escaped name" {

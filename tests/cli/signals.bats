@@ -263,6 +263,7 @@ serve_log_has() {
 	start_pane --ca-file "$TP_DIR/t-quit-ca.pem" "localhost:$TP_PORT"
 	wait_for "$WAIT" screen_has '^tlsprobe> $'
 	[ "$(pane_tty_flags)" = "-icanon -echo" ]
+	# shellcheck disable=SC1003 # a backslash, not an escape
 	tm send-keys -t "$TM_NAME" 'C-\'
 	wait_for "$WAIT" test -s "$D/after"
 	echo "# $(cat "$D/exit"); terminal after: $(tty_flags "$D/after")" >&2

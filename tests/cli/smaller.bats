@@ -2,7 +2,8 @@
 # Issue 16, item 6: the smaller ones. (Ctrl-\ is in signals.bats, the key
 # log on a full disk in security.bats.)
 
-# shellcheck disable=SC2034,SC2154 # TP_IN, status, OUT, ERR: peers.bash
+# shellcheck disable=SC2034,SC2154,SC2153 # TP_IN, TP_PORT, status, OUT, ERR:
+# peers.bash and bats set and read them
 bats_require_minimum_version 1.5.0
 load ../helpers/peers
 
@@ -49,7 +50,7 @@ teardown() {
 	tp_probe --timeout 5 --ca-file "$CERTS/ca.pem" "localhost:$HTTP_PORT"
 	[ "$status" -eq 4 ]
 	tp_stderr_has 'not TLS \(it looks like HTTP\): "HTTP/1\.0 200 OK"'
-	! grep -q 'record layer length' "$ERR"
+	run ! grep -q 'record layer length' "$ERR"
 }
 
 @test "the --reconnect cap of 100 is in --help" {
