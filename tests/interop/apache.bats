@@ -43,9 +43,7 @@ PRIV='GET /private/page.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n
 }
 
 @test "Apache: a piped keep-alive request for the public page keeps its reply at end of input" {
-	TP_IN=$(tp_input "$PUB_KEEP")
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$APACHE_PORT"
-	[ "$status" -eq 0 ]
+	ic_http_get "$APACHE_PORT" "$PUB_KEEP"
 	ic_stdout_has 'HTTP/1.1 200 OK' 'public page'
 }
 
@@ -90,39 +88,23 @@ PRIV='GET /private/page.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n
 }
 
 @test "Apache 1.2+1.3 port /private without a certificate over TLS 1.3: 403, exit 0" {
-	TP_IN=$(tp_input "$PRIV")
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$APACHE13_PORT"
-	[ "$status" -eq 0 ]
+	ic_http_get "$APACHE13_PORT" "$PRIV"
 	ic_stdout_has 'HTTP/1.1 403 Forbidden'
 }
 
 @test "Apache: :reneg mid-stream (TLS 1.2) refused with a warning, both replies arrive" {
-	TP_IN=$(ic_input_paced "$PUB_KEEP:reneg\n" +1 "$PUB_CLOSE")
-	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$APACHE_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.renegotiations 0
-	ic_expect_session .connection.renegotiations_refused 1
-	tp_stderr_has 'no_renegotiation'
+	ic_http_reneg_refused "$APACHE_PORT" 1 "$PUB_KEEP" "$PUB_CLOSE"
 	[ "$(grep -c 'public page' "$OUT")" -eq 2 ]
 }
 
 @test "Apache: :keyupdate req (TLS 1.3) is answered" {
-	TP_IN=$(tp_input ":keyupdate req\n$PUB_CLOSE")
-	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$APACHE13_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.key_updates_received 1
+	ic_http_keyupdate "$APACHE13_PORT" "$PUB_CLOSE"
 	ic_stdout_has 'public page'
 }
 
 @test "Apache TLS 1.2 port: probe reneg: client-initiated rejected (refused, alive), no HelloRequest for the public page" {
-	ic_probe apache "$APACHE_PORT" \
+	ic_probe_refused_alive apache "$APACHE_PORT" \
 		--request 'GET /page.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'
-	[ "$status" -eq 0 ]
-	ic_expect_probe .renegotiation.secure_renegotiation.status supported
-	ic_expect_probe .renegotiation.client_initiated.status rejected
-	ic_expect_probe '.renegotiation.client_initiated.attempts[2].outcome' \
-		refused
-	ic_expect_probe .renegotiation.client_initiated.alive_after true
 	ic_expect_probe .renegotiation.server_initiated.status not_observed
 	ic_expect_probe .tls13.supported false
 }

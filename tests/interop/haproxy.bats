@@ -77,9 +77,7 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 }
 
 @test "HAProxy http: a piped keep-alive request keeps its reply at end of input" {
-	TP_IN=$(tp_input "$GET_KEEP")
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$HAPROXY_WEB_PORT"
-	[ "$status" -eq 0 ]
+	ic_http_get "$HAPROXY_WEB_PORT" "$GET_KEEP"
 	ic_stdout_has ' 200 OK' 'hello from the backend'
 }
 
@@ -92,13 +90,8 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 }
 
 @test "HAProxy http: :reneg mid-stream (TLS 1.2) refused with a warning, both replies arrive" {
-	TP_IN=$(ic_input_paced "$GET_KEEP:reneg\n" +1 "$GET_CLOSE")
-	ic_run --commands --tls1.2 --ca-file "$CERTS/ca.pem" \
-		"localhost:$HAPROXY_WEB_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.renegotiations 0
-	ic_expect_session .connection.renegotiations_refused 1
-	tp_stderr_has 'no_renegotiation'
+	ic_http_reneg_refused "$HAPROXY_WEB_PORT" 1 "$GET_KEEP" "$GET_CLOSE" \
+		--tls1.2
 	[ "$(grep -c 'hello from the backend' "$OUT")" -eq 2 ]
 }
 

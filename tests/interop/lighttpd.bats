@@ -64,28 +64,18 @@ GET_CLOSE='GET /index.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r
 }
 
 @test "lighttpd: a piped keep-alive request keeps its reply at end of input" {
-	TP_IN=$(tp_input "$GET_KEEP")
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_PORT"
-	[ "$status" -eq 0 ]
+	ic_http_get "$LIGHTTPD_PORT" "$GET_KEEP"
 	ic_stdout_has 'HTTP/1.1 200 OK' 'hello from lighttpd'
 }
 
 @test "lighttpd: :reneg mid-stream (TLS 1.2): warning no_renegotiation, then lighttpd closes; exit 0, second request unanswered" {
-	TP_IN=$(ic_input_paced "$GET_KEEP:reneg\n" +1.5 "$GET_CLOSE")
-	ic_run --commands --tls1.2 --ca-file "$CERTS/ca.pem" \
-		"localhost:$LIGHTTPD_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.renegotiations 0
-	ic_expect_session .connection.renegotiations_refused 1
-	tp_stderr_has 'no_renegotiation'
+	ic_http_reneg_refused "$LIGHTTPD_PORT" 1.5 "$GET_KEEP" "$GET_CLOSE" \
+		--tls1.2
 	[ "$(grep -c 'hello from lighttpd' "$OUT")" -eq 1 ]
 }
 
 @test "lighttpd: :keyupdate req (TLS 1.3) is answered" {
-	TP_IN=$(tp_input ":keyupdate req\n$GET_CLOSE")
-	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$LIGHTTPD_PORT"
-	[ "$status" -eq 0 ]
-	ic_expect_session .connection.key_updates_received 1
+	ic_http_keyupdate "$LIGHTTPD_PORT" "$GET_CLOSE"
 	ic_stdout_has 'hello from lighttpd'
 }
 

@@ -82,9 +82,7 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 }
 
 @test "nginx: a piped keep-alive request keeps its reply at end of input" {
-	TP_IN=$(tp_input "$GET_KEEP")
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$NGINX_PORT"
-	[ "$status" -eq 0 ]
+	ic_http_get "$NGINX_PORT" "$GET_KEEP"
 	ic_stdout_has 'HTTP/1.1 200 OK' 'hello from nginx'
 }
 
@@ -100,9 +98,7 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 }
 
 @test "nginx: ssl_verify_client on, no certificate: 400 No required SSL certificate" {
-	TP_IN=$(tp_input "$GET_CLOSE")
-	ic_run --ca-file "$CERTS/ca.pem" "localhost:$NGINX_CC_PORT"
-	[ "$status" -eq 0 ]
+	ic_http_get "$NGINX_CC_PORT" "$GET_CLOSE"
 	ic_stdout_has 'HTTP/1.1 400' 'No required SSL certificate was sent'
 	ic_stdout_lacks 'client CN='
 }

@@ -396,6 +396,41 @@ ic_keyupdate_paced() {
 	ic_expect_session .connection.key_updates_received 1
 }
 
+# HTTP servers; REQUEST, KEEP and CLOSE are printf formats of a request
+# (KEEP keeps the connection, CLOSE asks to close it); the caller checks
+# the reply.
+
+# ic_http_get PORT REQUEST: REQUEST piped (input ends after it): exit 0.
+ic_http_get() {
+	TP_IN=$(tp_input "$2")
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+}
+
+# ic_http_keyupdate PORT REQUEST: `:keyupdate req` (TLS 1.3), then
+# REQUEST: exit 0, one KeyUpdate received.
+ic_http_keyupdate() {
+	TP_IN=$(tp_input ":keyupdate req\n$2")
+	ic_run --commands --ca-file "$CERTS/ca.pem" "localhost:$1"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.key_updates_received 1
+}
+
+# ic_http_reneg_refused PORT PAUSE KEEP CLOSE [ARGS...]: KEEP and
+# `:reneg`, CLOSE PAUSE seconds later, with ARGS (such as --tls1.2)
+# before --ca-file: exit 0, the renegotiation refused with a warning
+# no_renegotiation.
+ic_http_reneg_refused() {
+	local port=$1 pause=$2 keep=$3 close=$4
+	shift 4
+	TP_IN=$(ic_input_paced "$keep:reneg\n" "+$pause" "$close")
+	ic_run --commands "$@" --ca-file "$CERTS/ca.pem" "localhost:$port"
+	[ "$status" -eq 0 ]
+	ic_expect_session .connection.renegotiations 0
+	ic_expect_session .connection.renegotiations_refused 1
+	tp_stderr_has 'no_renegotiation'
+}
+
 # Client certificates, for a PORT whose server requires one; INPUT is a
 # printf format (tp_input).
 
