@@ -8,6 +8,7 @@
 
 #include "console.h"
 #include "expect.h"
+#include "pcap.h"
 #include "reconnect.h"
 #include "run.h"
 #include "session.h"
@@ -116,15 +117,28 @@ static enum cli_status run(struct session *s)
 {
 	enum cli_status st = CLI_OK;
 
-	connect_warn_options(s->opt);
 	s->cfg = setup_config(s, &st);
 	if (s->cfg == NULL)
 		return st;
+	pcap_attach(s->cfg);
 	s->conn = s->opt->reconnect > 0 ? reconnect_run(s, &st) :
 					  setup_conn(s, NULL, &st);
 	if (s->conn == NULL)
 		return st;
-	st = check_keylog(s, run_session(s));
+	return check_keylog(s, run_session(s));
+}
+
+/* The run, with --pcap's file written at its end, whatever the end. */
+static enum cli_status run_captured(struct session *s)
+{
+	enum cli_status st;
+
+	connect_warn_options(s->opt);
+	if (s->opt->pcap != NULL && pcap_begin(s->opt->pcap) == -1)
+		return CLI_EOTHER;
+	st = run(s);
+	if (pcap_end(setup_keylog_path(s->opt)) == -1 && st == CLI_OK)
+		st = CLI_EOTHER;
 	fflush(stdout);
 	reraise(s->signal);
 	return st;
@@ -157,7 +171,7 @@ int cli_connect_main(int argc, char **argv)
 		console_error("cannot create a pipe: %m");
 		return CLI_EOTHER;
 	}
-	st = run(&s);
+	st = run_captured(&s);
 	/* A stdin thread left behind may still use the connection: then the
 	 * process exits without freeing it. */
 	if (!s.input_left) {

@@ -31,6 +31,7 @@ enum {
 	OPT_RECONNECT,
 	OPT_STARTTLS,
 	OPT_KEYLOG,
+	OPT_PCAP,
 	OPT_SHOWCERTS,
 	OPT_MSG,
 	OPT_BRIEF,
@@ -72,6 +73,7 @@ static const struct option long_opts[] = {
 	{ "reconnect", required_argument, NULL, OPT_RECONNECT },
 	{ "starttls", required_argument, NULL, OPT_STARTTLS },
 	{ "keylog", required_argument, NULL, OPT_KEYLOG },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "showcerts", no_argument, NULL, OPT_SHOWCERTS },
 	{ "msg", no_argument, NULL, OPT_MSG },
 	{ "brief", no_argument, NULL, OPT_BRIEF },
@@ -359,6 +361,9 @@ static int apply_string(struct cli_options *o, int opt, const char *arg)
 		return 1;
 	case OPT_KEYLOG:
 		o->keylog = arg;
+		return 1;
+	case OPT_PCAP:
+		o->pcap = arg;
 		return 1;
 	case OPT_JSON:
 		o->json = arg;

@@ -44,6 +44,7 @@ struct cli_options {
 	int reconnect; /* extra connections resuming the session */
 	enum cli_starttls starttls;
 	const char *keylog; /* --keylog, else $SSLKEYLOGFILE */
+	const char *pcap; /* --pcap: the session as pcapng, secrets in it */
 	int showcerts, msg;
 	enum cli_verbosity verbosity;
 	const char *json;

@@ -6,6 +6,7 @@
 
 #include "console.h"
 #include "netconnect.h"
+#include "pcap.h"
 #include "setup.h"
 #include "starttls.h"
 
@@ -40,6 +41,8 @@ int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
 {
 	const char *keylog = setup_keylog_path(o);
 
+	if (keylog == NULL)
+		keylog = pcap_keylog_path(); /* --pcap reads its secrets */
 	if (o->ca_file && tp_config_set_ca_file(cfg, o->ca_file) == -1)
 		return config_fail(cfg, "--ca-file", o->ca_file, CLI_EOTHER,
 				   st);

@@ -42,6 +42,7 @@ static const char usage_text[] =
 	"      --sess-out FILE     save the session to FILE\n"
 	"      --no-tickets        do not ask for session tickets\n"
 	"      --keylog FILE       log TLS secrets (also $SSLKEYLOGFILE)\n"
+	"      --pcap FILE         write the session as pcapng, secrets inside\n"
 	"\n"
 	"Input and output:\n"
 	"      --commands          read :commands from non-terminal stdin too\n"

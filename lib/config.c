@@ -369,6 +369,12 @@ void tp_config_set_event_cb(struct tp_config *cfg, tp_event_cb cb, void *arg)
 	cfg->event_arg = arg;
 }
 
+void tp_config_set_raw_cb(struct tp_config *cfg, tp_raw_cb cb, void *arg)
+{
+	cfg->raw_cb = cb;
+	cfg->raw_arg = arg;
+}
+
 void tp_config_set_tickets(struct tp_config *cfg, int on)
 {
 	cfg->tickets = on != 0;

@@ -754,7 +754,7 @@ void tp_conn_free(struct tp_conn *c)
 	tp_buf_free(&c->outq);
 	tp_buf_free(&c->rxbuf);
 	tp_buf_free(&c->held);
-	free(c->events);
+	tp_events_free(c);
 	tp_info_free_all(c);
 	free(c->servername);
 	pthread_mutex_destroy(&c->m);

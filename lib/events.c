@@ -45,6 +45,39 @@ void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
 		snprintf(s->detail, sizeof(s->detail), "%s", detail);
 }
 
+void tp_raw_push(struct tp_conn *c, int sent, const void *p, size_t n)
+{
+	struct tp_event_slot *s;
+	unsigned char *copy;
+
+	if (c->cfg->raw_cb == NULL || n == 0)
+		return;
+	copy = malloc(n);
+	if (copy == NULL || (s = event_slot(c)) == NULL) {
+		if (copy == NULL)
+			c->events_lost++;
+		free(copy);
+		return;
+	}
+	memset(s, 0, sizeof(*s));
+	memcpy(copy, p, n);
+	s->raw = copy;
+	s->r.sent = sent;
+	s->r.len = n;
+	s->r.fd = c->fd;
+	clock_gettime(CLOCK_REALTIME, &s->r.when);
+}
+
+/* Undelivered slots (the connection is freed): their copies too. */
+void tp_events_free(struct tp_conn *c)
+{
+	for (int i = 0; i < c->nevents; i++)
+		free(c->events[i].raw);
+	free(c->events);
+	c->events = NULL;
+	c->nevents = c->events_cap = 0;
+}
+
 /* Events that could not be queued for want of memory, as one event. */
 static void report_lost(struct tp_conn *c)
 {
@@ -60,7 +93,20 @@ static void report_lost(struct tp_conn *c)
 
 /* Delivers the pending events with M released. The batch is taken out of
  * the connection, so events pushed meanwhile go to a new one. */
-static void deliver(struct tp_conn *c, tp_event_cb cb)
+static void deliver_one(struct tp_conn *c, struct tp_event_slot *s)
+{
+	if (s->raw != NULL) {
+		s->r.data = s->raw;
+		c->cfg->raw_cb(c, &s->r, c->cfg->raw_arg);
+		free(s->raw);
+		s->raw = NULL;
+		return;
+	}
+	s->ev.detail = s->detail[0] ? s->detail : NULL;
+	c->cfg->event_cb(c, &s->ev, c->cfg->event_arg);
+}
+
+static void deliver(struct tp_conn *c)
 {
 	struct tp_event_slot *batch = c->events;
 	int n = c->nevents, cap = c->events_cap;
@@ -69,11 +115,8 @@ static void deliver(struct tp_conn *c, tp_event_cb cb)
 	c->nevents = c->events_cap = 0;
 	c->delivering = 1;
 	pthread_mutex_unlock(&c->m);
-	for (int i = 0; i < n; i++) {
-		batch[i].ev.detail =
-			batch[i].detail[0] ? batch[i].detail : NULL;
-		cb(c, &batch[i].ev, c->cfg->event_arg);
-	}
+	for (int i = 0; i < n; i++)
+		deliver_one(c, &batch[i]);
 	pthread_mutex_lock(&c->m);
 	c->delivering = 0;
 	if (c->events == NULL) {
@@ -86,13 +129,11 @@ static void deliver(struct tp_conn *c, tp_event_cb cb)
 
 void tp_conn_unlock(struct tp_conn *c)
 {
-	tp_event_cb cb = c->cfg->event_cb;
-
 	for (;;) {
 		report_lost(c);
-		if (cb == NULL || c->nevents == 0 || c->delivering)
+		if (c->nevents == 0 || c->delivering)
 			break;
-		deliver(c, cb);
+		deliver(c);
 	}
 	pthread_mutex_unlock(&c->m);
 }

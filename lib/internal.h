@@ -48,6 +48,8 @@ struct tp_config {
 	int hold_ms;
 	tp_event_cb event_cb;
 	void *event_arg;
+	tp_raw_cb raw_cb;
+	void *raw_arg;
 	int tickets;
 	int have_ca;
 	int have_cert; /* a certificate of our own: a client offers
@@ -104,6 +106,9 @@ enum tp_hs_kind {
 struct tp_event_slot {
 	struct tp_event ev;
 	char detail[96];
+	/* Set for a tp_raw_push slot (ev unused): the bytes, copied. */
+	unsigned char *raw;
+	struct tp_raw r;
 };
 
 /* Strings of one handshake's snapshot; generations are kept until free so
@@ -266,6 +271,9 @@ void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
 		   int value, size_t len, const char *detail);
 void tp_conn_unlock(struct tp_conn *c);
 void tp_alerts_poll(struct tp_conn *c);
+/* Queues a copy of bytes that crossed the socket for the raw callback. */
+void tp_raw_push(struct tp_conn *c, int sent, const void *p, size_t n);
+void tp_events_free(struct tp_conn *c);
 void tp_trace_bytes(struct tp_conn *c, struct tp_rec_tracer *t, int sent,
 		    const unsigned char *p, size_t n);
 

@@ -45,6 +45,7 @@ static int discard_pending(struct tp_conn *c)
 		ssize_t n = recv(c->fd, scratch, want, 0);
 
 		if (n > 0) {
+			tp_raw_push(c, 0, scratch, (size_t)n);
 			c->drop_left -= (size_t)n;
 			continue;
 		}
@@ -89,6 +90,7 @@ static int gather_header(struct tp_conn *c)
 				 sizeof(h->b) - (size_t)h->have, 0);
 
 		if (n > 0) {
+			tp_raw_push(c, 0, h->b + h->have, (size_t)n);
 			h->have += (int)n;
 			continue;
 		}
@@ -183,6 +185,7 @@ static int recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		n = recv(c->fd, buf, (size_t)sz, 0);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
+		tp_raw_push(c, 0, buf, (size_t)n);
 		tp_trace_bytes(c, &c->trace_in, 0, (unsigned char *)buf,
 			       (size_t)n);
 		return (int)n;
@@ -225,6 +228,8 @@ int tp_io_flush(struct tp_conn *c)
 		ssize_t n = send(c->fd, c->outq.data + c->outq.off, c->outq.len,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
+			tp_raw_push(c, 1, c->outq.data + c->outq.off,
+				    (size_t)n);
 			tp_buf_consume(&c->outq, (size_t)n);
 			continue;
 		}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -148,6 +149,22 @@ void tp_config_set_write_queue(struct tp_config *cfg, size_t bytes);
 void tp_config_set_hello_request_hold(struct tp_config *cfg, size_t max_bytes,
 				      int max_ms);
 void tp_config_set_event_cb(struct tp_config *cfg, tp_event_cb cb, void *arg);
+
+/* The bytes of the connection as they crossed its socket: each piece
+ * exactly as one send() wrote or one recv() read it, in order, with the
+ * time it did. A copy, handed over after M is released (as events are),
+ * so the callback may call back into the library; data is valid during
+ * the call only. */
+struct tp_raw {
+	int sent; /* 1: we sent it, 0: we received it */
+	const unsigned char *data;
+	size_t len;
+	struct timespec when; /* CLOCK_REALTIME */
+	int fd; /* the connection's socket (getsockname, getpeername) */
+};
+typedef void (*tp_raw_cb)(struct tp_conn *c, const struct tp_raw *raw,
+			  void *arg);
+void tp_config_set_raw_cb(struct tp_config *cfg, tp_raw_cb cb, void *arg);
 /* 0: disable session tickets (they are on by default). */
 void tp_config_set_tickets(struct tp_config *cfg, int on);
 
