@@ -14,6 +14,10 @@ setup_file() {
 	export RENEG12_PORT=$TP_PORT
 	tp_start_s_server ku13 -tls1_3 -rev
 	export KU13_PORT=$TP_PORT
+	tp_start_s_server auth12 -tls1_2 -rev -Verify 1 -CAfile "$CERTS/ca.pem"
+	export AUTH12_PORT=$TP_PORT
+	tp_start_s_server auth13 -tls1_3 -rev -Verify 1 -CAfile "$CERTS/ca.pem"
+	export AUTH13_PORT=$TP_PORT
 }
 
 teardown_file() {
@@ -93,4 +97,20 @@ all_lines_named() {
 		# The encrypted records are records (application_data).
 		grep -q '^>>> record application_data, length ' "$ERR"
 	done
+}
+
+@test "--msg with a client certificate: CertificateRequest, then ours (Certificate, CertificateVerify), TLS 1.2 and 1.3" {
+	TP_IN=$(tp_input 'hello\n')
+	tp_probe --msg --cert "$CERTS/leaf.pem" --key "$CERTS/leaf.key" \
+		--ca-file "$CERTS/ca.pem" "localhost:$AUTH12_PORT"
+	[ "$status" -eq 0 ]
+	expect_msgs '>>>' 'ClientHello Certificate ClientKeyExchange CertificateVerify Finished'
+	expect_msgs '<<<' 'ServerHello Certificate ServerKeyExchange CertificateRequest ServerHelloDone Finished'
+	all_lines_named
+	tp_probe --msg --cert "$CERTS/leaf.pem" --key "$CERTS/leaf.key" \
+		--ca-file "$CERTS/ca.pem" "localhost:$AUTH13_PORT"
+	[ "$status" -eq 0 ]
+	expect_msgs '>>>' 'ClientHello Certificate CertificateVerify Finished'
+	expect_msgs '<<<' 'ServerHello EncryptedExtensions CertificateRequest Certificate CertificateVerify Finished'
+	all_lines_named
 }
