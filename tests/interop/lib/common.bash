@@ -181,15 +181,21 @@ ic_run() {
 	fi
 }
 
+# _ic_expect_jq WHAT FILE FILTER VALUE: jq -r FILTER on FILE prints
+# VALUE; else says so, naming WHAT (session, probe).
+_ic_expect_jq() {
+	local got
+	got=$(jq -r "$3" "$2" 2>&1) || got="(jq failed: $got)"
+	if [ "$got" != "$4" ]; then
+		echo "# $1 $3: want '$4', got '$got'" >&2
+		return 1
+	fi
+}
+
 # ic_expect_session FILTER VALUE: jq -r FILTER on the last session summary
 # prints VALUE.
 ic_expect_session() {
-	local got
-	got=$(jq -r "$1" "$SESSION" 2>&1) || got="(jq failed: $got)"
-	if [ "$got" != "$2" ]; then
-		echo "# session $1: want '$2', got '$got'" >&2
-		return 1
-	fi
+	_ic_expect_jq session "$SESSION" "$@"
 }
 
 # ic_stdout_has FIXED...: tlsprobe's stdout contains each fixed string.
@@ -250,12 +256,7 @@ ic_probe() {
 
 # ic_expect_probe FILTER VALUE: jq -r FILTER on the last probe report.
 ic_expect_probe() {
-	local got
-	got=$(jq -r "$1" "$JSON" 2>&1) || got="(jq failed: $got)"
-	if [ "$got" != "$2" ]; then
-		echo "# probe $1: want '$2', got '$got'" >&2
-		return 1
-	fi
+	_ic_expect_jq probe "$JSON" "$@"
 }
 
 # ic_probe_refused_alive NAME PORT [ARGS...]: ic_probe, exit 0; secure
