@@ -41,6 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(memchr(cmd.error, '\0', sizeof(cmd.error)) != NULL);
 		CHECK(cmd.error[0] != '\0');
 		break;
+	case CLI_CMD_SLEEP:
+		/* Milliseconds of at most a day. */
+		CHECK(size >= 2 && line[0] == ':' && line[1] != ':');
+		CHECK(cmd.arg >= 0 && cmd.arg <= 86400 * 1000);
+		break;
+	case CLI_CMD_EXPECT:
+		/* The pattern lies inside the line. */
+		CHECK(size >= 2 && line[0] == ':' && line[1] != ':');
+		CHECK(cmd.arg == 0);
+		CHECK(cmd.data > line && cmd.data + cmd.len <= line + size);
+		break;
 	default:
 		/* A command: ':' then a known word, at most one argument. */
 		CHECK(size >= 2 && line[0] == ':' && line[1] != ':');
