@@ -53,7 +53,7 @@ static struct {
 
 static void put(struct growbuf *b, const void *p, size_t n)
 {
-	if (b->failed)
+	if (b->failed || n == 0) /* n == 0: p may be NULL (a bare SYN) */
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 65536;
