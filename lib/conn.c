@@ -256,11 +256,9 @@ void tp_conn_begin_peer_reneg(struct tp_conn *c, int err)
  * so this is the answer). */
 static void notice_hello_request_refused(struct tp_conn *c)
 {
-	WOLFSSL_ALERT_HISTORY h;
-
-	if (!c->hello_request_pending ||
-	    wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS ||
-	    h.last_rx.code != no_renegotiation || h.last_rx.level != 1)
+	/* The flag, not wolfSSL's last alert: a close_notify in the same
+	 * read would hide the refusal (as lighttpd does to a client). */
+	if (!c->hello_request_pending || !c->peer_refused_reneg)
 		return;
 	c->hello_request_pending = 0;
 	c->info.renegotiations_refused++;
@@ -646,6 +644,7 @@ int tp_conn_request_renegotiation(struct tp_conn *c)
 		 * wolfSSL 5.5.4 ends a session after 5 warnings in all. */
 		tp_wolf_clear_rx_alert(c->ssl);
 		c->last_rx_alert = -1;
+		c->peer_refused_reneg = 0;
 		if (tp_wolf_send_hello_request(c->ssl) < 0) {
 			tp_conn_set_soft_error(c, TP_ERR_USAGE,
 					       "cannot send HelloRequest");

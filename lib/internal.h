@@ -176,7 +176,7 @@ struct tp_conn {
 	struct tp_wolf_hs_snap hs_snap; /* before our renegotiation */
 	int saw_fin, saw_reset; /* set by the receive callback */
 	int saw_plaintext; /* text where a TLS record belongs */
-	/* The peer answered our renegotiation with a warning
+	/* The peer answered our renegotiation or HelloRequest with a warning
 	 * no_renegotiation (events.c), perhaps with another alert after it
 	 * in the same read, which wolfSSL's history keeps instead. */
 	int peer_refused_reneg;
