@@ -165,7 +165,10 @@ static void call_start(struct call *k, enum role role, struct tp_conn *c,
 	k->c = c;
 	k->data = data;
 	k->len = len;
+	/* Under the lock: another call's `then` may already await this one. */
+	pthread_mutex_lock(&sm);
 	k->done = 0;
+	pthread_mutex_unlock(&sm);
 	CHECK(pthread_create(&k->t, NULL, call_main, k) == 0);
 }
 
