@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "options.h"
-#include "probe.h"
-#include "serve.h"
-#include "session.h"
-#include "status.h"
-#include "version.h"
+#include "connect/options.h"
+#include "probe/probe.h"
+#include "serve/serve.h"
+#include "connect/session.h"
+#include "common/status.h"
+#include "common/version.h"
 
 /* Adding a subcommand is one line here. */
 static const struct subcommand {

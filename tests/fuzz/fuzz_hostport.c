@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the pure parsers of cli/parse.h. The first byte
+ * libFuzzer target for the pure parsers of cli/common/parse.h. The first byte
  * picks the parser, the rest is its input:
  *   0: cli_parse_hostport  1: cli_parse_uint  2: cli_parse_version
  *   3: cli_crlf_convert (in one call and split in two at every point)
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "common/parse.h"
 #include "fuzz.h"
 
 /* The input as a C string (stopping at the first NUL, as argv would). */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer round trip of the JSON writer (cli/json.c): arbitrary strings
+ * libFuzzer round trip of the JSON writer (cli/common/json.c): arbitrary strings
  * (the input after its control byte, split at NUL bytes) are written with
  * the writer to a memory FILE (open_memstream); the output is parsed by a
  * small strict JSON parser below, and every string must come back
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "common/json.h"
 #include "fuzz.h"
 
 /* ---- the values written, in document order ---------------------------- */

@@ -1,7 +1,7 @@
 /*
- * libFuzzer target for cli_options_parse (cli/options.c): the input, split
+ * libFuzzer target for cli_options_parse (cli/connect/options.c): the input, split
  * at NUL bytes, is the argument vector after argv[0] ("tlsprobe"). Each
- * result is checked against options.h; then, as cli/setup.c does, the
+ * result is checked against options.h; then, as cli/connect/setup.c does, the
  * version bounds and the cipher, group and ALPN lists go to a library
  * configuration, and the server name and ALPN list to a connection over
  * a socketpair (where wolfSSL parses them). Everything is freed: a leak
@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "options.h"
+#include "connect/options.h"
 #include "fuzz.h"
 
 #define MAX_ARGS 64
@@ -75,7 +75,7 @@ static void check_parsed(const struct cli_options *o, char **argv, int argc)
 	CHECK(o->servername == NULL || o->servername[0] != '\0');
 }
 
-/* What cli/setup.c does with the protocol options. */
+/* What cli/connect/setup.c does with the protocol options. */
 static void apply(const struct cli_options *o)
 {
 	struct tp_config *cfg;

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the STARTTLS exchanges of cli/starttls.c, which
+ * libFuzzer target for the STARTTLS exchanges of cli/connect/starttls.c, which
  * parse the server's plaintext replies (SMTP/FTP numeric replies, POP3,
  * IMAP tagged responses, XMPP stream features, the PostgreSQL SSLRequest
  * answer) while reading a socket.
@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "starttls.h"
+#include "connect/starttls.h"
 #include "fuzz.h"
 
 #define MAX_PACKETS 64

@@ -1,5 +1,5 @@
 /*
- * The sink checksum of `tlsprobe serve` (cli/checksum.c): the same bytes
+ * The sink checksum of `tlsprobe serve` (cli/common/checksum.c): the same bytes
  * give the same value however they are split into reads, and a change of
  * any one byte, or of the length, changes it.
  */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "checksum.h"
+#include "common/checksum.h"
 
 #define LEN 1000
 

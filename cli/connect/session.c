@@ -8,7 +8,7 @@
 
 #include "closing.h"
 #include "console.h"
-#include "parse.h"
+#include "common/parse.h"
 #include "session.h"
 #include "setup.h"
 #include "summary.h"

@@ -13,7 +13,7 @@
 #include "run.h"
 #include "session.h"
 #include "setup.h"
-#include "version.h"
+#include "common/version.h"
 
 static int usage_error(const char *msg)
 {

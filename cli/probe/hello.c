@@ -16,9 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "netconnect.h"
+#include "common/netconnect.h"
 #include "probe.h"
-#include "setup.h"
+#include "connect/setup.h"
 
 struct hello_buf {
 	unsigned char b[1024];

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "probe.h"
-#include "session.h"
-#include "setup.h"
-#include "status.h"
+#include "connect/session.h"
+#include "connect/setup.h"
+#include "common/status.h"
 
 static void probe_help(FILE *fp)
 {

@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "options.h"
-#include "parse.h"
-#include "status.h"
+#include "connect/options.h"
+#include "common/parse.h"
+#include "common/status.h"
 #include "tlsprobe.h"
 
 #define PROBE_MAX_ATTEMPTS 1000

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checksum.h"
+#include "common/checksum.h"
 #include "serve.h"
 #include "tlsprobe.h"
 

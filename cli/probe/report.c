@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
+#include "common/json.h"
 #include "probe.h"
-#include "setup.h"
+#include "connect/setup.h"
 
 static int is_no(enum attempt_outcome o)
 {

@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "netconnect.h"
+#include "common/netconnect.h"
 #include "starttls.h"
 #include "tlsprobe.h"
 

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "probe.h"
-#include "setup.h"
+#include "connect/setup.h"
 
 int64_t probe_now_ms(void)
 {

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "console.h"
-#include "netconnect.h"
+#include "common/netconnect.h"
 #include "pcap.h"
 #include "setup.h"
 #include "starttls.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "console.h"
-#include "json.h"
+#include "common/json.h"
 #include "summary.h"
 
 static const char *str_or(const char *s, const char *dflt)

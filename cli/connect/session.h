@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "options.h"
-#include "status.h"
+#include "common/status.h"
 #include "tlsprobe.h"
 
 #define CLI_MAX_RECONNECT 100

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "parse.h"
+#include "common/parse.h"
 #include "tlsprobe.h"
 
 enum cli_verbosity {
