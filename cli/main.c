@@ -8,12 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "connect/options.h"
 #include "probe/probe.h"
 #include "serve/serve.h"
 #include "connect/session.h"
 #include "common/status.h"
-#include "common/version.h"
 
 /* Adding a subcommand is one line here. */
 static const struct subcommand {
@@ -24,13 +22,6 @@ static const struct subcommand {
 	{ "probe", probe_main },
 	{ "serve", serve_main },
 };
-
-void cli_print_version(FILE *fp)
-{
-	fprintf(fp, "tlsprobe %s\n", tp_version());
-	fprintf(fp, "wolfSSL %s\n", tp_wolfssl_version());
-	fprintf(fp, "features: %s\n", tp_wolfssl_features());
-}
 
 static const struct subcommand *find_subcommand(const char *name)
 {

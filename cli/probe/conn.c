@@ -183,7 +183,7 @@ fail:
 
 /* tp_conn_read, once the mid-stream probe lets the reader go on: while
  * it holds the reader back, echoed records stay for its renegotiation to
- * meet (probe_stream.c). Woken by probe_hold_reader. */
+ * meet (stream.c). Woken by probe_hold_reader. */
 static ssize_t read_when_allowed(struct probe_conn *pc, char *buf, size_t len)
 {
 	pthread_mutex_lock(&pc->m);

@@ -1,12 +1,12 @@
 /*
  * tlsprobe probe reneg: renegotiation and key-update probes with verdicts.
- * See tlsprobe-probe(1). Files: probe_main.c (options, the run, exit
- * status), probe_conn.c (one probe connection with its reader thread),
- * probe_reneg.c (client- and server-initiated renegotiation),
- * probe_stream.c (mid-stream renegotiation, TLS 1.3 KeyUpdate),
- * probe_report.c (verdict rules, text and JSON), probe_verdict.c (the
+ * See tlsprobe-probe(1). Files: main.c (options, the run, exit
+ * status), conn.c (one probe connection with its reader thread),
+ * reneg.c (client- and server-initiated renegotiation),
+ * stream.c (mid-stream renegotiation, TLS 1.3 KeyUpdate),
+ * report.c (verdict rules, text and JSON), verdict.c (the
  * verdict names and the one table of findings and --fail-on bits),
- * probe_batch.c (--targets: many targets, concurrent probes, JSON Lines).
+ * batch.c (--targets: many targets, concurrent probes, JSON Lines).
  */
 #ifndef CLI_PROBE_H
 #define CLI_PROBE_H
@@ -43,7 +43,7 @@ enum {
 	FAIL_SERVER_RENEG = 1 << 8 /* a HelloRequest was seen */
 };
 
-/* The verdicts: each field's values, named in probe_verdict.c. */
+/* The verdicts: each field's values, named in verdict.c. */
 enum sr_status {
 	SR_NOT_APPLICABLE,
 	SR_SUPPORTED,
@@ -87,7 +87,7 @@ enum ku_status {
 struct probe_opts {
 	/* What a connection needs, as the connect command has it (target,
 	 * names, trust, client certificate, key log, STARTTLS, family), so
-	 * that setup.c's helpers make the probe's connections too. */
+	 * that connect/setup.c's helpers make the probe's connections too. */
 	struct cli_options conn;
 	int timeout_ms;
 	int attempts;
@@ -133,7 +133,7 @@ struct probe_conn {
  * status. */
 int probe_main(int argc, char **argv);
 
-/* ---- probe_conn.c ---- */
+/* ---- conn.c ---- */
 
 int64_t probe_now_ms(void);
 double probe_elapsed_ms(const struct timespec *t0);
@@ -191,7 +191,7 @@ struct reneg_result {
 	int tested; /* a TLS <= 1.2 connection was made */
 	char version[16], cipher[80];
 	int secure_reneg;
-	/* RFC 5746 signalling, each tried alone (probe_hello.c) */
+	/* RFC 5746 signalling, each tried alone (hello.c) */
 	enum sig_status sig_ext, sig_scsv;
 	char sig_ext_why[96], sig_scsv_why[96];
 	/* client-initiated */
@@ -244,7 +244,7 @@ struct probe_result {
 	enum ku_status ku;
 };
 
-/* ---- probe_reneg.c ---- */
+/* ---- reneg.c ---- */
 
 void probe_client_initiated(struct probe_conn *pc, const struct probe_opts *o,
 			    struct reneg_result *r);
@@ -252,14 +252,14 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 			    struct reneg_result *r);
 const char *attempt_outcome_name(enum attempt_outcome out);
 
-/* ---- probe_stream.c ---- */
+/* ---- stream.c ---- */
 
 void probe_midstream(const struct probe_opts *o, enum tp_version v,
 		     const struct reneg_result *r, struct stream_result *s);
 void probe_key_update(struct probe_conn *pc, const struct probe_opts *o,
 		      struct tls13_result *t);
 
-/* ---- probe_main.c ---- */
+/* ---- main.c ---- */
 
 /* Runs every probe against o's target into *pr (set up here; free with
  * probe_result_free). Prints nothing, so that concurrent probes can run
@@ -273,13 +273,13 @@ void probe_result_free(struct probe_result *pr);
  * (malloc'ed, may hold NUL bytes); -1 on a bad escape or when empty. */
 int probe_decode_request(const char *s, char **request, size_t *reqlen);
 
-/* ---- probe_batch.c ---- */
+/* ---- batch.c ---- */
 
 /* --targets FILE ('-': stdin) with --jobs concurrent probes; o holds the
  * options common to every target. Returns the exit status. */
 int probe_batch(const struct probe_opts *o, const char *path, int jobs);
 
-/* ---- probe_report.c ---- */
+/* ---- report.c ---- */
 
 /* The client-initiated verdict from the attempts (sets ci_status,
  * ci_limit, ci_reason). */
@@ -291,7 +291,7 @@ int probe_report_json(FILE *fp, const struct probe_result *pr, int compact);
 int probe_report_json_error(FILE *fp, const struct probe_opts *o,
 			    enum cli_status st, const char *msg);
 
-/* ---- probe_verdict.c ---- */
+/* ---- verdict.c ---- */
 
 const char *probe_sr_name(enum sr_status v);
 const char *probe_sig_name(enum sig_status v);
