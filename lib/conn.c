@@ -29,7 +29,9 @@ static int ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len,
 	(void)ssl;
 	(void)ticket;
 	c->info.ticket_received = 1;
-	tp_event_push(c, TP_EV_TICKET, 0, 0, (size_t)len, NULL);
+	c->info.tickets_received++;
+	tp_event_push(c, TP_EV_TICKET, 0, c->info.tickets_received, (size_t)len,
+		      NULL);
 	return 0;
 }
 
@@ -116,9 +118,22 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg)
 	return c;
 }
 
-static int is_ip_literal(const char *s)
+int tp_name_is_address(const char *s)
 {
 	return strchr(s, ':') != NULL || strspn(s, "0123456789.") == strlen(s);
+}
+
+/* SNI for a client with a name to send; sni_sent says whether it goes
+ * out, so the report never claims one that did not. */
+static void use_sni(struct tp_conn *c)
+{
+	if (c->cfg->role != TP_CLIENT || c->servername == NULL || c->no_sni ||
+	    tp_name_is_address(c->servername))
+		return;
+	c->sni_sent =
+		wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, c->servername,
+			       (unsigned short)strlen(c->servername)) ==
+		WOLFSSL_SUCCESS;
 }
 
 static int use_alpn(struct tp_conn *c)
@@ -179,10 +194,7 @@ int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername)
 		c->no_sni = 1; /* "" asks for no SNI */
 	else if (servername != NULL && c->servername == NULL)
 		c->servername = strdup(servername);
-	if (c->cfg->role == TP_CLIENT && c->servername != NULL && !c->no_sni &&
-	    !is_ip_literal(c->servername))
-		wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, c->servername,
-			       (unsigned short)strlen(c->servername));
+	use_sni(c);
 	if (use_alpn(c) < 0)
 		tp_conn_fail(c, TP_ERR_USAGE, "cannot use ALPN list");
 	tp_conn_unlock(c);
@@ -193,17 +205,25 @@ int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
 		    const char *servername, int family)
 {
 	char err[200];
+	struct timespec start, resolved = { 0, 0 }, done;
 	int fd;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	fd = tp_net_connect(host, port, family, c->cfg->connect_ms, err,
-			    sizeof(err), c->peer_addr, sizeof(c->peer_addr));
-	if (fd < 0) {
-		TP_LOCK(c);
+			    sizeof(err), c->peer_addr, sizeof(c->peer_addr),
+			    &resolved);
+	clock_gettime(CLOCK_MONOTONIC, &done);
+	TP_LOCK(c);
+	c->timing.start = start;
+	c->timing.resolved = resolved;
+	if (fd >= 0)
+		c->timing.connected = done;
+	else
 		tp_conn_fail(c, fd == -2 ? TP_ERR_TIMEOUT : TP_ERR_CONNECT,
 			     "%s", err);
-		tp_conn_unlock(c);
+	tp_conn_unlock(c);
+	if (fd < 0)
 		return -1;
-	}
 	if (servername != NULL && servername[0] == '\0') {
 		/* No SNI, but the certificate must still match HOST. */
 		c->no_sni = 1;
@@ -324,6 +344,8 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 	}
 	notice_hello_request_refused(c);
 	tp_conn_notice_key_update(c);
+	if (ret > 0)
+		tp_timing_mark(&c->timing.first_byte);
 	if (tp_io_flush(c) < 0)
 		return -1;
 	if (ret > 0)
@@ -542,6 +564,7 @@ static int settle_input(struct tp_conn *c)
 		err = n > 0 ? 0 : wolfSSL_get_error(c->ssl, n);
 		tp_alerts_poll(c);
 		if (n > 0) {
+			tp_timing_mark(&c->timing.first_byte);
 			if (tp_buf_append(&c->rxbuf, tmp, (size_t)n) < 0) {
 				tp_conn_fail(c, TP_ERR_IO, "out of memory");
 				return -1;

@@ -41,6 +41,7 @@ void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
 	s->ev.level = level;
 	s->ev.value = value;
 	s->ev.len = len;
+	clock_gettime(CLOCK_MONOTONIC, &s->ev.when);
 	if (detail != NULL)
 		snprintf(s->detail, sizeof(s->detail), "%s", detail);
 }

@@ -76,9 +76,10 @@ int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind)
 				    tp_now_ms() + c->cfg->handshake_ms :
 				    0;
 	c->peer_refused_reneg = 0;
-	if (kind == TP_HS_INITIAL)
+	if (kind == TP_HS_INITIAL) {
+		tp_timing_mark(&c->timing.handshake_start);
 		tp_event_push(c, TP_EV_HANDSHAKE_START, 0, 0, 0, NULL);
-	else
+	} else
 		tp_event_push(c, TP_EV_RENEG_REQUESTED, 0, 0, 0,
 			      kind == TP_HS_RENEG_LOCAL ? "local" : "peer");
 	return 0;
@@ -282,6 +283,7 @@ int tp_conn_stash_app_data(struct tp_conn *c)
 
 	if (n <= 0)
 		return 0;
+	tp_timing_mark(&c->timing.first_byte);
 	if (c->rxbuf.len + (size_t)n > TP_RXBUF_MAX ||
 	    tp_buf_append(&c->rxbuf, tmp, (size_t)n) < 0) {
 		tp_conn_fail(c, TP_ERR_IO,
@@ -365,9 +367,10 @@ static void finish_handshake(struct tp_conn *c)
 	tp_keylog_tls12(c);
 	tp_wolf_decrypt_key(c->ssl, c->dec_key_snap);
 	tp_wolf_encrypt_key(c->ssl, c->enc_key_snap);
-	if (kind == TP_HS_INITIAL)
+	if (kind == TP_HS_INITIAL) {
+		tp_timing_mark(&c->timing.handshake_done);
 		tp_event_push(c, TP_EV_HANDSHAKE_DONE, 0, 0, 0, NULL);
-	else
+	} else
 		tp_event_push(c, TP_EV_RENEG_DONE, 0, 0, 0,
 			      kind == TP_HS_RENEG_LOCAL ? "local" : "peer");
 	tp_conn_hs_end(c, TP_HS_DONE);

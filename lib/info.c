@@ -434,7 +434,8 @@ void tp_info_capture(struct tp_conn *c)
 		wolfSSL_CIPHER_get_name(wolfSSL_get_current_cipher(c->ssl));
 	in->group = wolfSSL_get_curve_name(c->ssl);
 	in->alpn = g->alpn;
-	in->sni = c->servername;
+	in->sni = c->cfg->role == TP_CLIENT && !c->sni_sent ? NULL :
+							      c->servername;
 	in->peer_addr = c->peer_addr[0] ? c->peer_addr : NULL;
 	in->secure_renegotiation = c->scr_negotiated;
 	in->session_reused = wolfSSL_session_reused(c->ssl);

@@ -161,6 +161,8 @@ struct tp_conn {
 	struct tp_poller *pollers; /* threads in poll(), woken on changes */
 	char *servername; /* name to verify; also sent as SNI */
 	int no_sni;
+	int sni_sent; /* servername went out in SNI (tp_info.sni) */
+	struct tp_timing timing; /* tp_conn_timing (timing.c) */
 	char peer_addr[64];
 
 	enum tp_hs_state hs;
@@ -287,7 +289,10 @@ void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
 /* net.c */
 int tp_net_connect(const char *host, const char *port, int family,
 		   int timeout_ms, char *err, size_t errlen, char *peer,
-		   size_t peerlen);
+		   size_t peerlen, struct timespec *resolved_at);
+
+/* timing.c: marks a phase of c->timing reached now, the first time */
+void tp_timing_mark(struct timespec *phase);
 
 /* facts.c */
 void tp_library_init(void);

@@ -59,11 +59,12 @@ static int connect_one(int fd, const struct addrinfo *ai, int timeout_ms)
 /*
  * Resolves host and connects to the first address that answers. Returns a
  * connected non-blocking socket, -1 on error, -2 on timeout; err gets one
- * line saying what failed.
+ * line saying what failed. *resolved_at (CLOCK_MONOTONIC) is set once the
+ * name resolved, also when no address answers.
  */
 int tp_net_connect(const char *host, const char *port, int family,
 		   int timeout_ms, char *err, size_t errlen, char *peer,
-		   size_t peerlen)
+		   size_t peerlen, struct timespec *resolved_at)
 {
 	struct addrinfo hints, *res, *ai;
 	int r, fd = -1, timed_out = 0, last_errno = 0;
@@ -79,6 +80,7 @@ int tp_net_connect(const char *host, const char *port, int family,
 			 gai_strerror(r));
 		return -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, resolved_at);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family,
 			    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

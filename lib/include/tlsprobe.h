@@ -70,7 +70,9 @@ enum tp_event_type {
 	TP_EV_KEYUPDATE_RECEIVED,
 	TP_EV_ALERT_SENT, /* level, value: alert description */
 	TP_EV_ALERT_RECEIVED,
-	TP_EV_TICKET,
+	TP_EV_TICKET, /* value: how many tickets this connection has
+			 received, this one included; len: its length.
+			 TLS 1.3 tickets come after the handshake */
 	TP_EV_HANDSHAKE_MSG, /* value: message type, level: 1 sent, 0 recv,
 				len: body length; decrypted messages too */
 	TP_EV_RECORD, /* value: content type, level: 1 sent, 0 recv,
@@ -85,6 +87,9 @@ struct tp_event {
 	int value;
 	size_t len;
 	const char *detail; /* human-readable, may be NULL */
+	/* CLOCK_MONOTONIC: when it happened (delivery comes later, once the
+	 * lock is released), for timings such as a renegotiation's. */
+	struct timespec when;
 };
 
 /*
@@ -250,11 +255,15 @@ struct tp_info {
 	const char *cipher; /* IANA-style name */
 	const char *group; /* key exchange group, may be NULL */
 	const char *alpn; /* NULL when none */
-	const char *sni; /* what was sent (client) or received (server) */
+	const char *sni; /* client: the name sent in SNI, NULL when none was
+			    (none asked for, or an IP address: RFC 6066
+			    allows host names only) */
 	const char *peer_addr; /* "127.0.0.1:4433" */
 	int secure_renegotiation; /* peer supports RFC 5746 */
 	int session_reused;
 	int ticket_received;
+	int tickets_received; /* live: TLS 1.3 tickets come after the
+				 handshake (TP_EV_TICKET) */
 	int verify_ok; /* 1 when the peer certificate was accepted */
 	const char *verify_error; /* first reason, NULL when ok */
 	int verify_failures; /* failures recorded (insecure mode keeps going) */
@@ -274,6 +283,23 @@ struct tp_info {
 int tp_conn_info(struct tp_conn *c, struct tp_info *out);
 /* Every verification failure recorded, one per line. */
 const char *tp_conn_verify_log(struct tp_conn *c);
+
+/* When the phases of a connection were reached, as CLOCK_MONOTONIC
+ * instants; {0, 0} for a phase not reached, or not the library's: a socket
+ * given to tp_conn_attach_fd was resolved and connected by the caller. */
+struct tp_timing {
+	struct timespec start; /* tp_conn_connect called */
+	struct timespec resolved; /* the name resolved */
+	struct timespec connected; /* TCP connected */
+	struct timespec handshake_start; /* the first handshake began */
+	struct timespec handshake_done; /* and completed */
+	struct timespec first_byte; /* application data from the peer first
+				       decrypted */
+};
+void tp_conn_timing(struct tp_conn *c, struct tp_timing *out);
+/* Is name an IP address (v4 or v6 literal)? Such a name is never sent in
+ * SNI. */
+int tp_name_is_address(const char *name);
 
 /* Session resumption: save after the handshake, load before connecting. */
 int tp_conn_save_session(struct tp_conn *c, const char *path);
