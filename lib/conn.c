@@ -97,6 +97,8 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg)
 	}
 	tp_io_install(c);
 	wolfSSL_SetCertCbCtx(c->ssl, c);
+	wolfSSL_set_ex_data(c->ssl, TP_SSL_EX_CONN, c); /* ocsp.c */
+	tp_revocation_reset(c);
 	if (cfg->keylog_path != NULL)
 		wolfSSL_KeepArrays(c->ssl); /* for tp_keylog_tls12 */
 	if (cfg->event_cb != NULL) {

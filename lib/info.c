@@ -49,6 +49,13 @@ static const char *verify_reason(int err)
 	case ASN_PATHLEN_INV_E:
 	case ASN_PATHLEN_SIZE_E:
 		return "path length constraint exceeded";
+	case CRL_CERT_REVOKED:
+		return "certificate revoked (listed in its issuer's CRL)";
+	case CRL_MISSING:
+		return "unable to get certificate CRL (no CRL of its issuer "
+		       "was loaded)";
+	case CRL_CERT_DATE_ERR:
+		return "the issuer's CRL has expired or is not yet valid";
 	default:
 		return wolfSSL_ERR_reason_error_string((unsigned long)err);
 	}
@@ -101,50 +108,6 @@ static char *subject_of(WOLFSSL_X509 *x)
 	return x ? name_of(wolfSSL_X509_get_subject_name(x)) : NULL;
 }
 
-/* One DER element at *p: its tag, body and length; *p moves past it.
- * Returns -1 when it does not fit before end. */
-static int der_next(const unsigned char **p, const unsigned char *end, int *tag,
-		    const unsigned char **body, size_t *len)
-{
-	const unsigned char *q = *p;
-	size_t n;
-
-	if (end - q < 2)
-		return -1;
-	*tag = *q++;
-	n = *q++;
-	if (n & 0x80) {
-		int k = (int)(n & 0x7f);
-
-		if (k == 0 || k > 4 || end - q < k)
-			return -1;
-		for (n = 0; k > 0; k--)
-			n = n << 8 | *q++;
-	}
-	if ((size_t)(end - q) < n)
-		return -1;
-	*body = q;
-	*len = n;
-	*p = q + n;
-	return 0;
-}
-
-/* Enters the constructed element at *p with the given tag: [*p, *end)
- * become its contents. */
-static int der_enter(const unsigned char **p, const unsigned char **end,
-		     int want)
-{
-	const unsigned char *b;
-	size_t n;
-	int tag;
-
-	if (der_next(p, *end, &tag, &b, &n) < 0 || tag != want)
-		return -1;
-	*p = b;
-	*end = b + n;
-	return 0;
-}
-
 /*
  * 1 when the leaf has an iPAddress subjectAltName with exactly these
  * octets. wolfSSL 5.5.4 cannot answer this for us: unless it is built with
@@ -166,40 +129,41 @@ static int san_has_ip(WOLFSSL_X509 *x, const unsigned char *ip, size_t iplen)
 	if (p == NULL || derlen <= 0)
 		return 0;
 	end = p + derlen;
-	if (der_enter(&p, &end, 0x30) < 0 || der_enter(&p, &end, 0x30) < 0)
+	if (tp_der_enter(&p, &end, 0x30) < 0 ||
+	    tp_der_enter(&p, &end, 0x30) < 0)
 		return 0;
 	while (p < end && tag != 0xa3)
-		if (der_next(&p, end, &tag, &b, &n) < 0)
+		if (tp_der_next(&p, end, &tag, &b, &n) < 0)
 			return 0;
 	if (tag != 0xa3)
 		return 0;
 	p = b;
 	end = b + n;
-	if (der_enter(&p, &end, 0x30) < 0)
+	if (tp_der_enter(&p, &end, 0x30) < 0)
 		return 0;
 	while (p < end) {
 		const unsigned char *e = p, *eend = end;
 
-		if (der_enter(&e, &eend, 0x30) < 0)
+		if (tp_der_enter(&e, &eend, 0x30) < 0)
 			return 0;
 		p = eend; /* the next extension */
-		if (der_next(&e, eend, &tag, &b, &n) < 0 || tag != 0x06)
+		if (tp_der_next(&e, eend, &tag, &b, &n) < 0 || tag != 0x06)
 			return 0;
 		if (n != sizeof(san_oid) || memcmp(b, san_oid, n) != 0)
 			continue;
 		/* critical BOOLEAN DEFAULT FALSE, then the OCTET STRING */
-		if (der_next(&e, eend, &tag, &b, &n) < 0)
+		if (tp_der_next(&e, eend, &tag, &b, &n) < 0)
 			return 0;
-		if (tag == 0x01 && der_next(&e, eend, &tag, &b, &n) < 0)
+		if (tag == 0x01 && tp_der_next(&e, eend, &tag, &b, &n) < 0)
 			return 0;
 		if (tag != 0x04)
 			return 0;
 		e = b;
 		eend = b + n;
-		if (der_enter(&e, &eend, 0x30) < 0)
+		if (tp_der_enter(&e, &eend, 0x30) < 0)
 			return 0;
 		while (e < eend) {
-			if (der_next(&e, eend, &tag, &b, &n) < 0)
+			if (tp_der_next(&e, eend, &tag, &b, &n) < 0)
 				return 0;
 			if (tag == 0x87 && n == iplen && memcmp(b, ip, n) == 0)
 				return 1;
@@ -317,6 +281,8 @@ int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 		if (depth == 0 || !hold_failure(c, line))
 			tp_verify_record(c, "%s", line);
 	}
+	if (depth == 0)
+		tp_crl_note(c, preverify, store->error);
 	if (depth == 0 && x != NULL)
 		check_name(c, x);
 	if (c->cfg->insecure)

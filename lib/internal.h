@@ -55,6 +55,8 @@ struct tp_config {
 	int have_cert; /* a certificate of our own: a client offers
 			  post-handshake authentication */
 	int system_ca_loaded;
+	int ocsp_status; /* ask for a stapled OCSP response (ocsp.c) */
+	int crl; /* CRL files loaded: the leaf is checked (ocsp.c) */
 };
 void tp_config_load_default_trust(struct tp_config *cfg);
 
@@ -213,6 +215,9 @@ struct tp_conn {
 	/* failures of chain certificates, held until the leaf tells whether
 	 * they were on the path (info.c, tp_verify_cb) */
 	char verify_held[1024];
+	/* revocation facts of the current handshake (ocsp.c) */
+	struct tp_ocsp_info ocsp;
+	enum tp_crl_status crl;
 
 	/* alerts already reported */
 	int last_rx_alert, last_rx_level;
@@ -285,6 +290,25 @@ void tp_info_free_all(struct tp_conn *c);
 int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store);
 void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* der.c: one DER element at *p (its tag, body and length; *p moves past
+ * it), or -1 when it does not fit before end; tp_der_enter makes [*p,
+ * *end) the contents of the element at *p, which must have tag want. */
+int tp_der_next(const unsigned char **p, const unsigned char *end, int *tag,
+		const unsigned char **body, size_t *len);
+int tp_der_enter(const unsigned char **p, const unsigned char **end, int want);
+
+/* ocsp.c: stapled OCSP responses and CRL checks. The WOLFSSL's ex_data
+ * slot TP_SSL_EX_CONN holds its tp_conn (wolfSSL's status callback gets
+ * only the WOLFSSL). */
+#define TP_SSL_EX_CONN 0
+void tp_revocation_reset(struct tp_conn *c);
+void tp_crl_note(struct tp_conn *c, int preverify, int err);
+/* Reads an OCSPResponse (RFC 6960 4.2.1): its status, the first
+ * SingleResponse's status, times and revocation reason. Returns 0, or -1
+ * when it is not one (out->status TP_OCSP_UNREADABLE). Verifies nothing. */
+int tp_ocsp_parse(const unsigned char *der, size_t len,
+		  struct tp_ocsp_info *out);
 
 /* net.c */
 int tp_net_connect(const char *host, const char *port, int family,

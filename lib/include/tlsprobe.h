@@ -172,6 +172,19 @@ typedef void (*tp_raw_cb)(struct tp_conn *c, const struct tp_raw *raw,
 void tp_config_set_raw_cb(struct tp_config *cfg, tp_raw_cb cb, void *arg);
 /* 0: disable session tickets (they are on by default). */
 void tp_config_set_tickets(struct tp_config *cfg, int on);
+/* Client: ask the server to staple its certificate's OCSP status (the
+ * status_request extension, s_client -status); tp_conn_ocsp_info says what
+ * came. A stapled response fails verification when it says "revoked" or
+ * cannot be trusted (expired or not yet valid, bad signature, for another
+ * certificate, malformed or not successful); "unknown" and no response at
+ * all are reported, not failed. */
+int tp_config_request_ocsp_status(struct tp_config *cfg);
+/* Client: check the peer's certificate (the leaf) against the CRLs in path
+ * (PEM or DER; call again for more files); a leaf whose issuer has no CRL
+ * fails verification, as OpenSSL's -crl_check. A CRL is verified when it
+ * is loaded: set the CA file or directory first (without one, the system
+ * trust store is loaded now). */
+int tp_config_add_crl_file(struct tp_config *cfg, const char *path);
 
 /* ---- connections ------------------------------------------------------ */
 
@@ -276,6 +289,48 @@ struct tp_info {
 	uint64_t bytes_read;
 	uint64_t bytes_written;
 };
+
+enum tp_ocsp_status {
+	TP_OCSP_NOT_REQUESTED = 0,
+	TP_OCSP_NONE, /* asked for, nothing stapled */
+	TP_OCSP_GOOD,
+	TP_OCSP_REVOKED,
+	TP_OCSP_UNKNOWN,
+	TP_OCSP_UNREADABLE /* stapled, but no certificate status in it */
+};
+
+/* The stapled OCSP response of the last handshake, also a failed one.
+ * Times are ISO 8601 UTC ("2026-12-02T11:02:08Z"), "" when absent. */
+struct tp_ocsp_info {
+	enum tp_ocsp_status status;
+	/* 1: signed by the issuer (or its responder), for this certificate,
+	 * current; 0: see problem */
+	int trusted;
+	char problem[120]; /* why it is not trusted; "" when it is */
+	int response_status; /* OCSPResponseStatus: 0 successful, 3 tryLater */
+	char produced_at[24];
+	char this_update[24];
+	char next_update[24];
+	char revocation_time[24];
+	char revocation_reason[32]; /* "keyCompromise"; "" when none given */
+	size_t length; /* of the DER response; 0 when none */
+};
+void tp_conn_ocsp_info(struct tp_conn *c, struct tp_ocsp_info *out);
+/* "good", "revoked", "unknown", "none", "unreadable", "not requested" */
+const char *tp_ocsp_status_name(enum tp_ocsp_status s);
+
+enum tp_crl_status {
+	TP_CRL_OFF = 0, /* no CRL file given */
+	TP_CRL_UNCHECKED, /* the leaf failed verification before its CRL */
+	TP_CRL_GOOD, /* not listed in its issuer's CRL */
+	TP_CRL_REVOKED,
+	TP_CRL_MISSING, /* no CRL of its issuer was loaded */
+	TP_CRL_ERROR /* the CRL could not be used (expired, ...) */
+};
+/* The leaf's CRL check in the last handshake, also a failed one. */
+enum tp_crl_status tp_conn_crl_status(struct tp_conn *c);
+/* "good", "revoked", "missing", "error", "unchecked", "off" */
+const char *tp_crl_status_name(enum tp_crl_status s);
 
 /* Copies a consistent snapshot into *out; returns -1 (and leaves *out
  * zeroed) before the first handshake has completed. The strings stay valid
