@@ -14,6 +14,9 @@ enum {
 	OPT_CAFILE,
 	OPT_CADIR,
 	OPT_INSECURE,
+	OPT_STATUS,
+	OPT_CRLFILE,
+	OPT_CRLCHECK,
 	OPT_CERT,
 	OPT_KEY,
 	OPT_TLS10,
@@ -56,6 +59,9 @@ static const struct option long_opts[] = {
 	{ "ca-file", required_argument, NULL, OPT_CAFILE },
 	{ "ca-dir", required_argument, NULL, OPT_CADIR },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "crl-file", required_argument, NULL, OPT_CRLFILE },
+	{ "crl-check", no_argument, NULL, OPT_CRLCHECK },
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "tls1.0", no_argument, NULL, OPT_TLS10 },
@@ -104,6 +110,9 @@ static const struct {
 	{ "-noservername", "--noservername" },
 	{ "-CAfile", "--ca-file" },
 	{ "-CApath", "--ca-dir" },
+	{ "-status", "--status" },
+	{ "-CRL", "--crl-file" },
+	{ "-crl_check", "--crl-check" },
 	{ "-cert", "--cert" },
 	{ "-key", "--key" },
 	{ "-tls1", "--tls1.0" },
@@ -335,6 +344,9 @@ static int apply_string(struct cli_options *o, int opt, const char *arg)
 	case OPT_CADIR:
 		o->ca_dir = arg;
 		return 1;
+	case OPT_CRLFILE:
+		o->crl_file = arg;
+		return 1;
 	case OPT_CERT:
 		o->cert = arg;
 		return 1;
@@ -386,6 +398,12 @@ static int apply_flag(struct cli_options *o, int opt)
 		return 1;
 	case OPT_INSECURE:
 		o->insecure = 1;
+		return 1;
+	case OPT_STATUS:
+		o->status = 1;
+		return 1;
+	case OPT_CRLCHECK:
+		o->crl_check = 1;
 		return 1;
 	case OPT_SHOWCERTS:
 		o->showcerts = 1;
@@ -508,6 +526,12 @@ int cli_options_check_conn(const struct cli_options *o, char *err,
 			    "--servername and --noservername conflict");
 	if (o->key != NULL && o->cert == NULL)
 		return fail(err, errlen, "%s", "--key needs --cert");
+	/* s_client -crl_check without CRLs fails every certificate ("unable
+	 * to get certificate CRL"); we fetch no CRLs, so say so up front. */
+	if (o->crl_check && o->crl_file == NULL)
+		return fail(err, errlen, "%s",
+			    "--crl-check needs --crl-file FILE (tlsprobe "
+			    "does not download CRLs)");
 	if (o->servername != NULL && o->servername[0] == '\0')
 		return fail(err, errlen, "%s",
 			    "empty --servername (use --noservername to send "

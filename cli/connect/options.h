@@ -37,6 +37,9 @@ struct cli_options {
 	int no_servername;
 	const char *ca_file, *ca_dir;
 	int insecure;
+	int status; /* --status: ask for a stapled OCSP response */
+	const char *crl_file; /* --crl-file: check the leaf against it */
+	int crl_check; /* --crl-check: s_client's word; needs --crl-file */
 	const char *cert, *key;
 	enum tp_version min_tls, max_tls;
 	const char *ciphers, *ciphersuites, *groups, *alpn;

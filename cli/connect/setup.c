@@ -48,6 +48,12 @@ int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
 				   st);
 	if (o->ca_dir && tp_config_set_ca_dir(cfg, o->ca_dir) == -1)
 		return config_fail(cfg, "--ca-dir", o->ca_dir, CLI_EOTHER, st);
+	/* After the CAs: a CRL is verified against them as it loads. */
+	if (o->crl_file && tp_config_add_crl_file(cfg, o->crl_file) == -1)
+		return config_fail(cfg, "--crl-file", o->crl_file, CLI_EOTHER,
+				   st);
+	if (o->status && tp_config_request_ocsp_status(cfg) == -1)
+		return config_fail(cfg, "--status", "", CLI_EOTHER, st);
 	if (o->cert && tp_config_set_cert_file(cfg, o->cert,
 					       o->key ? o->key : o->cert) == -1)
 		return config_fail(cfg, "--cert", o->cert, CLI_EOTHER, st);

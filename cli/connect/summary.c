@@ -6,6 +6,7 @@
 
 #include "console.h"
 #include "common/json.h"
+#include "revocation.h"
 #include "summary.h"
 
 static const char *str_or(const char *s, const char *dflt)
@@ -87,6 +88,7 @@ static void print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
 	fprintf(fp, "Group: %s\n", str_or(i->group, "none"));
 	print_chain(fp, i, o->showcerts);
 	print_verification(fp, c, i);
+	revocation_print(fp, c);
 	fprintf(fp, "SNI: %s\n", str_or(i->sni, "none"));
 	fprintf(fp, "ALPN: %s\n", str_or(i->alpn, "none"));
 	fprintf(fp, "Secure renegotiation: %s\n",
@@ -251,6 +253,7 @@ static void json_connection(struct json_writer *w, struct tp_conn *c)
 	json_kv_bool(w, "resumed", i->session_reused);
 	json_counters(w, i);
 	json_verification(w, c, i);
+	revocation_json(w, c);
 	json_chain(w, i);
 	json_object_end(w);
 }

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# Revocation (issue 13, item 2): --status asks for a stapled OCSP response
+# (s_client -status), --crl-file checks the leaf against a CRL (s_client
+# -CRL with -crl_check). The CA, leaves, responses (`openssl ocsp -index`)
+# and CRLs come from tests/helpers/ocsp.sh; each server is `openssl
+# s_server -status_file RESPONSE`, which staples that response as it is.
+#
+# Ground truth, taken by hand on 2026-12-02 with OpenSSL 3.0.19 (`openssl
+# s_client -status -CAfile ca.pem -verify_return_error`) and GnuTLS 3.7.9
+# (`gnutls-cli --x509cafile ca.pem`, which asks for the status by default):
+#
+#   staple     s_client -status                   gnutls-cli
+#   good       "Cert Status: good", exit 0         trusted, exit 0
+#   revoked    "Cert Status: revoked", Revocation  "The certificate was
+#              Time, Revocation Reason:            revoked via OCSP", NOT
+#              keyCompromise (0x1); Verification:  trusted, exit 1
+#              OK, exit 0
+#   unknown    "Cert Status: unknown", exit 0      trusted, exit 0
+#   expired    "Cert Status: good", Next Update    "The received OCSP status
+#              in the past; Verification: OK,      response is invalid", NOT
+#              exit 0                              trusted, exit 1
+#   none       "OCSP response: no response sent"   trusted, exit 0
+#
+#   CRL (s_client -CAfile ca.pem ...)
+#   revoked leaf, -CRL crl.pem -crl_check   "certificate revoked" (23)
+#   good leaf,    -CRL crl.pem -crl_check   Verification: OK
+#   good leaf,    -CRL other CA's CRL       "unable to get certificate CRL"
+#                 -crl_check                (3)
+#   good leaf,    -crl_check, no -CRL       "unable to get certificate CRL"
+#   revoked leaf, -CRL crl.pem (no          Verification: OK: the CRL is
+#                 -crl_check)               loaded and never consulted
+#
+# tlsprobe fails verification (exit 5) as gnutls-cli does where a staple
+# proves revocation or cannot be trusted, and reports "unknown" and "none"
+# as both clients do; --insecure goes on and reports. --crl-file always
+# checks (no silent -CRL without -crl_check), and --crl-check alone is a
+# usage error (exit 2): without a CRL file every certificate would fail.
+
+# shellcheck disable=SC2034,SC2154 # TP_IN, status are read or set by
+# tests/helpers/peers.bash and by bats.
+bats_require_minimum_version 1.5.0
+load ../helpers/peers
+
+# name leaf response ("-": staple nothing)
+SERVERS='good good good
+revoked revoked revoked
+unknown unknown unknown
+expired good expired
+none good -
+wrong good revoked
+crl-revoked revoked -'
+
+setup_file() {
+	tp_setup_file
+	export OC=$CERTS/ocsp
+	"$TP_HELPERS/ocsp.sh" "$OC"
+	cat "$OC/ca.pem" "$OC/other-ca.pem" >"$OC/both-ca.pem"
+	local name leaf resp
+	while read -r name leaf resp; do
+		if [ "$resp" = - ]; then
+			tp_start_s_server_with "oc-$name" "ocsp/$leaf" -rev
+		else
+			tp_start_s_server_with "oc-$name" "ocsp/$leaf" -rev \
+				-status_file "$OC/$resp.der"
+		fi
+	done <<<"$SERVERS"
+}
+
+teardown_file() {
+	tp_stop_all
+}
+
+teardown() {
+	tp_dump_on_failure
+}
+
+# probe NAME [TLSPROBE ARGS...]: a line through server NAME, trusting the
+# OCSP test CA, with a JSON report in $JSON.
+probe() {
+	local name=$1
+	shift
+	TP_IN=$(tp_input 'hello\n')
+	JSON=$BATS_TEST_TMPDIR/report.json
+	tp_probe --ca-file "$OC/ca.pem" --json "$JSON" "$@" \
+		"localhost:$(cat "$TP_DIR/oc-$name.port")"
+}
+
+# json_is FILTER: the jq FILTER is true of the JSON report.
+json_is() {
+	if ! jq -e "$1" "$JSON" >/dev/null; then
+		echo "# JSON does not satisfy: $1" >&2
+		jq . "$JSON" >&2
+		return 1
+	fi
+}
+
+@test "--status: a good staple is shown with its times (TLS 1.2 and 1.3)" {
+	for v in 1.2 1.3; do
+		probe good --status "--tls$v"
+		[ "$status" -eq 0 ]
+		tp_stdout_is 'olleh\n'
+		tp_stderr_has '^Verification: ok' \
+			'^OCSP: good \(this update 20[0-9-]+T[0-9:]+Z, next update 20[0-9-]+T[0-9:]+Z\)'
+		json_is '.connection.ocsp | .status == "good" and .accepted
+			and .problem == null and .response_status == 0
+			and (.this_update | test("^20..-..-..T..:..:..Z$"))
+			and (.next_update | test("^20..-..-..T..:..:..Z$"))
+			and (.produced_at | test("Z$"))
+			and .revocation_time == null and .length > 0'
+	done
+}
+
+@test "--status: a revoked staple fails verification (exit 5) with its time and reason" {
+	for v in 1.2 1.3; do
+		probe revoked --status "--tls$v"
+		[ "$status" -eq 5 ]
+		[ ! -s "$OUT" ]
+		tp_stderr_has 'verification failed: .*certificate revoked' \
+			'stapled OCSP response: revoked at 20[0-9-]+T[0-9:]+Z, reason keyCompromise'
+	done
+}
+
+@test "--status --insecure: a revoked staple is reported loudly and the session goes on" {
+	probe revoked --status --insecure
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'olleh\n'
+	tp_stderr_has '^Verification: FAILED .*certificate revoked' \
+		'^OCSP: REVOKED at 20[^ ]+Z, reason keyCompromise \(this update'
+	json_is '.connection.ocsp | .status == "revoked" and .accepted
+		and .revocation_reason == "keyCompromise"
+		and (.revocation_time | test("^20..-..-..T..:..:..Z$"))'
+	json_is '.connection.verification.ok == false'
+}
+
+@test "--status: an unknown staple is reported, not failed (as s_client and gnutls-cli)" {
+	probe unknown --status
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'olleh\n'
+	tp_stderr_has '^Verification: ok' \
+		'^OCSP: unknown: the responder does not know this certificate \(this update'
+	json_is '.connection.ocsp | .status == "unknown" and .accepted'
+}
+
+@test "--status: an expired staple fails verification, naming its next update" {
+	probe expired --status
+	[ "$status" -eq 5 ]
+	tp_stderr_has 'verification failed: .*stapled OCSP response not accepted: expired: its next update \(20[^)]+Z\) has passed'
+	probe expired --status --insecure
+	[ "$status" -eq 0 ]
+	tp_stderr_has '^OCSP: good, NOT ACCEPTED: expired'
+	json_is '.connection.ocsp | .status == "good" and (.accepted | not)
+		and (.problem | test("^expired"))'
+}
+
+@test "--status: a staple for another certificate fails verification" {
+	probe wrong --status
+	[ "$status" -eq 5 ]
+	tp_stderr_has 'stapled OCSP response not accepted: not for this certificate'
+}
+
+@test "--status: a server that staples nothing is reported as none (TLS 1.2 and 1.3)" {
+	for v in 1.2 1.3; do
+		probe none --status "--tls$v"
+		[ "$status" -eq 0 ]
+		tp_stdout_is 'olleh\n'
+		tp_stderr_has '^OCSP: no response stapled'
+		json_is '.connection.ocsp == {"status": "none"}'
+	done
+}
+
+@test "without --status nothing is asked for: no OCSP line, \"ocsp\": null" {
+	probe revoked
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^OCSP:' "$ERR")" -eq 0 ]
+	json_is '.connection | has("ocsp") and .ocsp == null
+		and has("crl") and .crl == null'
+}
+
+@test "-status, s_client's spelling, asks too" {
+	probe good -status
+	[ "$status" -eq 0 ]
+	tp_stderr_has '^OCSP: good'
+}
+
+@test "--crl-file: a revoked leaf fails verification (exit 5)" {
+	probe crl-revoked --crl-file "$OC/crl.pem" --crl-check
+	[ "$status" -eq 5 ]
+	[ ! -s "$OUT" ]
+	tp_stderr_has "verification failed: depth 0: certificate revoked \(listed in its issuer's CRL\)"
+	# -CRL alone checks too (s_client's -CRL without -crl_check does not).
+	probe crl-revoked -CRL "$OC/crl.pem"
+	[ "$status" -eq 5 ]
+	tp_stderr_has 'certificate revoked'
+}
+
+@test "--crl-file: a leaf the CRL does not list passes, and says so" {
+	probe none --crl-file "$OC/crl.pem"
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'olleh\n'
+	tp_stderr_has '^Verification: ok' "^CRL: good \(not listed in its issuer's CRL\)"
+	json_is '.connection.crl == {"status": "good"} and .connection.ocsp == null'
+}
+
+@test "--crl-file --insecure: a revoked leaf is reported and the session goes on" {
+	probe crl-revoked --crl-file "$OC/crl.pem" --insecure
+	[ "$status" -eq 0 ]
+	tp_stderr_has "^CRL: REVOKED"
+	json_is '.connection.crl.status == "revoked"'
+}
+
+@test "--crl-file with no CRL of the leaf's issuer fails: unable to get certificate CRL" {
+	TP_IN=$(tp_input 'hello\n')
+	tp_probe --ca-file "$OC/both-ca.pem" --crl-file "$OC/other-crl.pem" \
+		--crl-check "localhost:$(cat "$TP_DIR/oc-none.port")"
+	[ "$status" -eq 5 ]
+	tp_stderr_has 'unable to get certificate CRL \(no CRL of its issuer was loaded\)'
+}
+
+@test "--crl-check without --crl-file is a usage error (exit 2)" {
+	probe none --crl-check
+	[ "$status" -eq 2 ]
+	tp_stderr_has '--crl-check needs --crl-file'
+	probe none -crl_check
+	[ "$status" -eq 2 ]
+}
+
+@test "--crl-file that cannot be read or is no trusted CRL: one line, exit 1" {
+	probe none --crl-file "$BATS_TEST_TMPDIR/missing.pem"
+	[ "$status" -eq 1 ]
+	tp_stderr_has "cannot read CRL file '.*missing.pem': No such file"
+	[ "$(wc -l <"$ERR")" -eq 1 ]
+	probe none --crl-file "$OC/good.pem"
+	[ "$status" -eq 1 ]
+	tp_stderr_has "cannot load CRL file .*good.pem': not a CRL"
+	# A CRL signed by a CA we do not trust is refused as it loads.
+	probe none --crl-file "$OC/other-crl.pem"
+	[ "$status" -eq 1 ]
+	tp_stderr_has 'signed by a trusted CA'
+}
