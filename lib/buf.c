@@ -16,7 +16,7 @@ int tp_buf_append(struct tp_buf *b, const void *p, size_t n)
 			b->off = 0;
 		}
 		if (b->len + n > b->cap) {
-			size_t cap = b->cap ? b->cap : 16384;
+			size_t cap = b->cap ? b->cap : TP_RECORD_MAX;
 			unsigned char *d;
 
 			while (cap < b->len + n)

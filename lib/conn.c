@@ -1,8 +1,8 @@
 /*
- * Connection objects: creation, read, write and the calls that change the
- * session (renegotiate, key update, shutdown). Every function takes M for
- * bounded work only and waits in poll() or on cv with M released; see
- * handshake.c for the state machine and io.c for the transport.
+ * Connection objects: creation, read, write, key update, shutdown, abort
+ * and the state accessors. Every function takes M for bounded work only
+ * and waits in poll() or on cv with M released; see handshake.c for the
+ * state machine, reneg.c for renegotiation and io.c for the transport.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -244,90 +244,11 @@ int tp_conn_handshake(struct tp_conn *c)
 	return r < 0 ? -1 : 0;
 }
 
-/* May the peer renegotiate now, per policy? */
-int tp_conn_peer_reneg_allowed(struct tp_conn *c)
-{
-	if (c->hello_request_pending)
-		return 1; /* we asked for it */
-	switch (c->cfg->reneg_policy) {
-	case TP_RENEG_ACCEPT:
-		return 1;
-	case TP_RENEG_REFUSE:
-	case TP_RENEG_IGNORE:
-		return 0;
-	case TP_RENEG_LIMIT:
-		return c->peer_renegs_accepted < c->cfg->reneg_limit;
-	}
-	return 0;
-}
-
-/* A wolfSSL read met the peer's ClientHello or HelloRequest (err: its
- * WANT_READ or APP_DATA_READY): this thread owns the renegotiation. */
-void tp_conn_begin_peer_reneg(struct tp_conn *c, int err)
-{
-	if (c->hello_request_pending)
-		c->hello_request_pending = 0; /* the answer to ours */
-	else
-		c->peer_renegs_accepted++;
-	tp_conn_hs_begin(c, TP_HS_RENEG_PEER);
-	c->app_data_ready = err == APP_DATA_READY;
-}
-
-/* After a read: the client answered our HelloRequest with a warning
- * no_renegotiation (tp_conn_request_renegotiation cleared the last one,
- * so this is the answer). */
-static void notice_hello_request_refused(struct tp_conn *c)
-{
-	/* The flag, not wolfSSL's last alert: a close_notify in the same
-	 * read would hide the refusal (as lighttpd does to a client). */
-	if (!c->hello_request_pending || !c->peer_refused_reneg)
-		return;
-	c->hello_request_pending = 0;
-	c->info.renegotiations_refused++;
-	tp_event_push(c, TP_EV_RENEG_REFUSED, 0, 0, 0,
-		      "refused by the peer (warning alert no_renegotiation)");
-	tp_hold_flush(c);
-}
-
-/* A changed encryption key that tp_conn_key_update did not change is the
- * KeyUpdate wolfSSL sent in reply to the peer's update_requested: counted
- * as sent too (it was not, 0 of 8,677). */
-static void notice_key_update_reply(struct tp_conn *c)
-{
-	unsigned char k[32];
-
-	tp_wolf_encrypt_key(c->ssl, k);
-	if (memcmp(k, c->enc_key_snap, sizeof(k)) == 0)
-		return;
-	memcpy(c->enc_key_snap, k, sizeof(k));
-	c->info.key_updates_sent++;
-	tp_event_push(c, TP_EV_KEYUPDATE_SENT, 0, 0, 0, "reply");
-}
-
-/* A changed decryption key with no handshake running means the peer sent
- * a TLS 1.3 KeyUpdate. Called after each wolfSSL_read and, since one read
- * can go through several records, by the receive callback before each
- * record (io.c): two KeyUpdates in one read are counted as two. */
-void tp_conn_notice_key_update(struct tp_conn *c)
-{
-	unsigned char k[32];
-
-	if (!c->have_info || wolfSSL_version(c->ssl) != TLS1_3_VERSION)
-		return;
-	tp_wolf_decrypt_key(c->ssl, k);
-	if (memcmp(k, c->dec_key_snap, sizeof(k)) != 0) {
-		memcpy(c->dec_key_snap, k, sizeof(k));
-		c->info.key_updates_received++;
-		tp_event_push(c, TP_EV_KEYUPDATE_RECEIVED, 0, 0, 0, NULL);
-	}
-	notice_key_update_reply(c);
-}
-
 /* One wolfSSL_read under M. Returns >0 bytes, 0 at end of stream, -1 on a
  * sticky error, -2 to call again, -3 to wait for the peer. */
 static int read_once(struct tp_conn *c, void *buf, size_t len)
 {
-	int want = len > 16384 ? 16384 : (int)len;
+	int want = len > TP_RECORD_MAX ? TP_RECORD_MAX : (int)len;
 	int ret, err;
 
 	/* A renegotiation the peer starts in this read may have to be
@@ -337,14 +258,8 @@ static int read_once(struct tp_conn *c, void *buf, size_t len)
 	ret = wolfSSL_read(c->ssl, buf, want);
 	err = ret > 0 ? 0 : wolfSSL_get_error(c->ssl, ret);
 	tp_alerts_poll(c);
-	if (c->refusal_pending) {
-		/* The policy dropped a renegotiation request (io.c). */
-		c->refusal_pending = 0;
-		tp_wolf_send_warning(c->ssl, no_renegotiation);
-		c->info.renegotiations_refused++;
-		tp_alerts_poll(c);
-	}
-	notice_hello_request_refused(c);
+	tp_policy_send_refusal(c); /* of a request the policy dropped */
+	tp_reneg_notice_refused(c);
 	tp_conn_notice_key_update(c);
 	if (ret > 0)
 		tp_timing_mark(&c->timing.first_byte);
@@ -445,21 +360,6 @@ static int wait_queue_space(struct tp_conn *c)
 	return 0;
 }
 
-/* Encrypts up to 16 KiB into the queue. M held, handshake DONE. Returns
- * the bytes taken, or -1 with a sticky error. */
-int tp_conn_encrypt(struct tp_conn *c, const void *p, size_t n)
-{
-	int ret = wolfSSL_write(c->ssl, p, (int)(n > 16384 ? 16384 : n));
-
-	tp_alerts_poll(c);
-	if (ret <= 0) {
-		tp_conn_classify_wolf_error(c, ret, "write");
-		return -1;
-	}
-	c->info.bytes_written += (uint64_t)ret;
-	return ret;
-}
-
 ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
@@ -477,7 +377,8 @@ ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len)
 		}
 	}
 	while (done < len) {
-		size_t chunk = len - done > 16384 ? 16384 : len - done;
+		size_t chunk =
+			len - done > TP_RECORD_MAX ? TP_RECORD_MAX : len - done;
 		int ret;
 
 		if (c->write_shut && !c->failed)
@@ -490,7 +391,7 @@ ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len)
 			continue; /* the handshake filled it; wait again */
 		/* Invariant 4: the handshake is DONE in this same critical
 		 * section, so no data is encrypted while one is running. */
-		ret = tp_conn_encrypt(c, p + done, chunk);
+		ret = tp_io_encrypt(c, p + done, chunk);
 		if (ret < 0)
 			break;
 		done += (size_t)ret;
@@ -515,174 +416,6 @@ int tp_conn_flush(struct tp_conn *c)
 	return r;
 }
 
-static int check_can_renegotiate(struct tp_conn *c)
-{
-	if (c->read_eof || c->write_shut) {
-		tp_conn_set_soft_error(c, TP_ERR_CLOSED,
-				       "cannot renegotiate: the connection is "
-				       "closing");
-		return -1;
-	}
-	if (wolfSSL_version(c->ssl) == TLS1_3_VERSION) {
-		tp_conn_set_soft_error(
-			c, TP_ERR_USAGE,
-			"TLS 1.3 has no renegotiation; use a KeyUpdate");
-		return -1;
-	}
-	if (!c->scr_negotiated) {
-		tp_conn_set_soft_error(c, TP_ERR_REFUSED,
-				       "the peer does not support secure "
-				       "renegotiation (RFC 5746)");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Before we start a renegotiation, wolfSSL's input must be at a record
- * boundary with no plaintext left inside it: a read shorter than a record
- * leaves the rest in wolfSSL, where the renegotiation's first record would
- * overwrite it, and a record whose header was read but not its body would
- * be misparsed (see wolf_peek.c). Moves such data to rxbuf for the reader.
- * M held, handshake DONE. Returns 0 when settled, 1 when a handshake
- * started meanwhile (the caller re-checks), -1 on error.
- */
-static int settle_input(struct tp_conn *c)
-{
-	int64_t deadline = c->cfg->handshake_ms > 0 ?
-				   tp_now_ms() + c->cfg->handshake_ms :
-				   0;
-
-	while (wolfSSL_pending(c->ssl) > 0 || tp_wolf_mid_record(c->ssl)) {
-		unsigned char tmp[16384];
-		int n, err, w;
-
-		if (c->failed)
-			return -1;
-		if (c->hs != TP_HS_DONE)
-			return 1;
-		tp_wolf_hs_save(c->ssl, &c->hs_snap);
-		n = wolfSSL_read(c->ssl, tmp, sizeof(tmp));
-		err = n > 0 ? 0 : wolfSSL_get_error(c->ssl, n);
-		tp_alerts_poll(c);
-		if (n > 0) {
-			tp_timing_mark(&c->timing.first_byte);
-			if (tp_buf_append(&c->rxbuf, tmp, (size_t)n) < 0) {
-				tp_conn_fail(c, TP_ERR_IO, "out of memory");
-				return -1;
-			}
-			tp_conn_wake(c); /* for a reader, wherever it waits */
-			continue;
-		}
-		if (!wolfSSL_is_init_finished(c->ssl) &&
-		    (err == WOLFSSL_ERROR_WANT_READ || err == APP_DATA_READY)) {
-			/* The peer started one first; run it, then retry. */
-			tp_conn_begin_peer_reneg(c, err);
-			return tp_conn_drive_handshake(c) < 0 && c->failed ?
-				       -1 :
-				       1;
-		}
-		if (err == APP_DATA_READY)
-			continue;
-		if (err != WOLFSSL_ERROR_WANT_READ) {
-			if (n == 0) {
-				c->read_eof = 1;
-				tp_conn_wake(c); /* a reader sees the end */
-				tp_conn_set_soft_error(c, TP_ERR_CLOSED,
-						       "cannot renegotiate: "
-						       "the peer closed");
-			} else
-				tp_conn_classify_wolf_error(c, n, "read");
-			return -1;
-		}
-		w = tp_io_wait(c, POLLIN, deadline, TP_SP_HS_WAIT);
-		if (w == 1)
-			tp_conn_set_soft_error(c, TP_ERR_TIMEOUT,
-					       "renegotiation not started: "
-					       "a record stays incomplete");
-		if (w != 0)
-			return -1;
-	}
-	return 0;
-}
-
-int tp_conn_renegotiate(struct tp_conn *c)
-{
-	int r, err;
-
-	TP_LOCK(c);
-	r = tp_conn_ensure_handshake(c, 0);
-	if (r == 0)
-		r = check_can_renegotiate(c);
-	while (r == 0 && (r = settle_input(c)) == 1)
-		r = tp_conn_ensure_handshake(c, 0);
-	if (r == 0)
-		r = check_can_renegotiate(c);
-	if (r < 0) {
-		tp_conn_unlock(c);
-		return -1;
-	}
-	tp_conn_hs_begin(c, TP_HS_RENEG_LOCAL);
-	tp_wolf_hs_save(c->ssl, &c->hs_snap);
-	tp_wolf_clear_rx_alert(c->ssl);
-	r = wolfSSL_Rehandshake(c->ssl);
-	err = r == WOLFSSL_SUCCESS ? 0 : wolfSSL_get_error(c->ssl, r);
-	if (err == 0 || err == WOLFSSL_ERROR_WANT_READ ||
-	    err == APP_DATA_READY) {
-		/* Rehandshake sent the ClientHello (or, on a server, the
-		 * HelloRequest); drive the rest. */
-		c->app_data_ready = err == APP_DATA_READY;
-		r = tp_conn_drive_handshake(c);
-	} else if (tp_conn_reneg_ended_by_close(c, err)) {
-		r = -1;
-	} else {
-		tp_conn_classify_wolf_error(c, r, "renegotiation");
-		tp_conn_hs_end(c, TP_HS_FAILED);
-		r = -1;
-	}
-	tp_conn_unlock(c);
-	return r;
-}
-
-int tp_conn_request_renegotiation(struct tp_conn *c)
-{
-	int r;
-
-	TP_LOCK(c);
-	r = tp_conn_ensure_handshake(c, 0);
-	if (r == 0 && c->cfg->role != TP_SERVER) {
-		tp_conn_set_soft_error(c, TP_ERR_USAGE,
-				       "only a server sends HelloRequest");
-		r = -1;
-	}
-	if (r == 0)
-		r = check_can_renegotiate(c);
-	if (r == 0 && c->hello_request_pending) {
-		/* A client that is renegotiating must ignore a HelloRequest
-		 * (RFC 5246, 7.4.1.1), but wolfSSL's fails the session. */
-		tp_conn_unlock(c);
-		return 1;
-	}
-	if (r == 0) {
-		/* A refusal of an earlier request must not count for this
-		 * one, nor a new one go unseen for being the same alert; and
-		 * wolfSSL 5.5.4 ends a session after 5 warnings in all. */
-		tp_wolf_clear_rx_alert(c->ssl);
-		c->last_rx_alert = -1;
-		c->peer_refused_reneg = 0;
-		if (tp_wolf_send_hello_request(c->ssl) < 0) {
-			tp_conn_set_soft_error(c, TP_ERR_USAGE,
-					       "cannot send HelloRequest");
-			r = -1;
-		} else {
-			c->hello_request_pending = 1;
-			r = tp_io_flush(c);
-		}
-	}
-	tp_conn_unlock(c);
-	return r < 0 ? -1 : 0;
-}
-
 int tp_conn_key_update(struct tp_conn *c, int request)
 {
 	int r;
@@ -699,7 +432,7 @@ int tp_conn_key_update(struct tp_conn *c, int request)
 		if (!request)
 			tp_wolf_keyupdate_no_request(c->ssl);
 		/* A reply wolfSSL sent before this one is counted first. */
-		notice_key_update_reply(c);
+		tp_conn_notice_key_update_reply(c);
 		r = wolfSSL_update_keys(c->ssl);
 		if (r == WOLFSSL_SUCCESS) {
 			tp_wolf_encrypt_key(c->ssl, c->enc_key_snap);
@@ -732,9 +465,7 @@ int tp_conn_shutdown_write(struct tp_conn *c)
 	}
 	/* Bounded like a handshake: a peer that reads nothing more must not
 	 * hold us here. */
-	deadline = c->cfg->handshake_ms > 0 ?
-			   tp_now_ms() + c->cfg->handshake_ms :
-			   0;
+	deadline = tp_deadline_in(c->cfg->handshake_ms);
 	while (c->outq.len > 0 && !c->failed) {
 		int w = tp_io_wait(c, 0, deadline, TP_SP_WRITE_WAIT);
 
@@ -784,31 +515,6 @@ void tp_conn_free(struct tp_conn *c)
 	pthread_mutex_destroy(&c->m);
 	pthread_cond_destroy(&c->cv);
 	free(c);
-}
-
-const char *tp_conn_error(struct tp_conn *c)
-{
-	/* A copy per thread: another thread may set a new error meanwhile. */
-	static __thread char copy[sizeof(c->err)];
-	const char *e = NULL;
-
-	TP_LOCK(c);
-	if (c->err[0]) {
-		memcpy(copy, c->err, sizeof(copy));
-		e = copy;
-	}
-	pthread_mutex_unlock(&c->m);
-	return e;
-}
-
-enum tp_errcode tp_conn_errcode(struct tp_conn *c)
-{
-	enum tp_errcode e;
-
-	TP_LOCK(c);
-	e = c->errcode;
-	pthread_mutex_unlock(&c->m);
-	return e;
 }
 
 enum tp_close_reason tp_conn_close_reason(struct tp_conn *c)

@@ -139,42 +139,13 @@ void tp_conn_unlock(struct tp_conn *c)
 	pthread_mutex_unlock(&c->m);
 }
 
-/* wolfSSL keeps only the last alert each way. Reports an alert that differs
- * from the one seen last in its direction. */
-static void note_alert(struct tp_conn *c, const WOLFSSL_ALERT *now, int *code,
-		       int *level, enum tp_event_type type)
-{
-	if (now->code == *code && now->level == *level)
-		return;
-	*code = now->code;
-	*level = now->level;
-	if (type == TP_EV_ALERT_RECEIVED && now->code == no_renegotiation &&
-	    now->level == alert_warning)
-		c->peer_refused_reneg = 1;
-	if (now->code >= 0)
-		tp_event_push(c, type, now->level, now->code, 0,
-			      tp_alert_name(now->code));
-}
-
-void tp_alerts_poll(struct tp_conn *c)
-{
-	WOLFSSL_ALERT_HISTORY h;
-
-	if (wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS)
-		return;
-	note_alert(c, &h.last_rx, &c->last_rx_alert, &c->last_rx_level,
-		   TP_EV_ALERT_RECEIVED);
-	note_alert(c, &h.last_tx, &c->last_tx_alert, &c->last_tx_level,
-		   TP_EV_ALERT_SENT);
-}
-
 /* Follows record boundaries in a byte stream to report each record's type
  * and length (the only view of encrypted records there is). */
 void tp_trace_bytes(struct tp_conn *c, struct tp_rec_tracer *t, int sent,
 		    const unsigned char *p, size_t n)
 {
 	/* Always followed, even without a callback: the renegotiation
-	 * policy filter needs to know where records start (io.c). */
+	 * policy filter needs to know where records start (policy.c). */
 	while (n > 0) {
 		if (!sent && t->have == 0 && t->body_left == 0) {
 			t->start_len =

@@ -8,10 +8,7 @@
  */
 #include <assert.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
 #include "internal.h"
 
@@ -20,61 +17,13 @@
 /* Plaintext kept while a handshake runs must stay bounded. */
 #define TP_RXBUF_MAX (256u << 20) /* above loopback TCP buffers (36 MiB) */
 
-int64_t tp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void set_error(struct tp_conn *c, enum tp_errcode code, const char *fmt,
-		      va_list ap) __attribute__((format(printf, 3, 0)));
-
-static void set_error(struct tp_conn *c, enum tp_errcode code, const char *fmt,
-		      va_list ap)
-{
-	c->errcode = code;
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
-}
-
-/* Sticky: the first error wins, and every waiter is woken to see it
- * (invariant 8). */
-void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->failed)
-		return;
-	c->failed = 1;
-	va_start(ap, fmt);
-	set_error(c, code, fmt, ap);
-	va_end(ap);
-	tp_conn_wake(c);
-}
-
-/* An error reported to one caller only; the session goes on. */
-void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
-			    const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->failed)
-		return;
-	va_start(ap, fmt);
-	set_error(c, code, fmt, ap);
-	va_end(ap);
-}
-
 int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind)
 {
 	assert(c->hs != TP_HS_RUNNING);
 	c->hs = TP_HS_RUNNING;
 	c->hs_kind = kind;
 	c->owner = pthread_self();
-	c->hs_deadline_ms = c->cfg->handshake_ms > 0 ?
-				    tp_now_ms() + c->cfg->handshake_ms :
-				    0;
+	c->hs_deadline_ms = tp_deadline_in(c->cfg->handshake_ms);
 	c->peer_refused_reneg = 0;
 	tp_revocation_reset(c); /* each handshake's own */
 	if (kind == TP_HS_INITIAL) {
@@ -98,102 +47,6 @@ void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to)
 	/* Writes kept while our HelloRequest was open go out now. */
 	if (to == TP_HS_DONE)
 		tp_hold_flush(c);
-}
-
-static const char *wolf_reason(int err, char *buf, size_t len)
-{
-	wolfSSL_ERR_error_string_n((unsigned long)err, buf, len);
-	return buf;
-}
-
-/*
- * The peer wrote text where a TLS record belongs: a server that gave up on
- * TLS and said so in plaintext before closing (Exim's "421 ... lost input
- * connection" after a renegotiation it does not allow), or an HTTP server
- * ("HTTP/1.1 400", whose "length" bytes "/1" exceed a record's: wolfSSL
- * says LENGTH_ERROR). Returns 1 with the first line, escaped (tp_escape),
- * in out.
- */
-static int peer_plaintext(struct tp_conn *c, int err, char *out, size_t len)
-{
-	const struct tp_rec_tracer *t = &c->trace_in;
-	unsigned char text[sizeof(t->start) + 80];
-	size_t n = t->start_len, line;
-	ssize_t more;
-
-	if ((err != UNKNOWN_RECORD_TYPE && err != VERSION_ERROR &&
-	     err != LENGTH_ERROR) ||
-	    n < 5)
-		return 0;
-	for (size_t i = 0; i < 5; i++)
-		if (t->start[i] < 0x20 || t->start[i] > 0x7e)
-			return 0;
-	memcpy(text, t->start, n);
-	/* wolfSSL read only the "header": the rest of the line is unread. */
-	more = recv(c->fd, text + n, sizeof(text) - n, MSG_PEEK | MSG_DONTWAIT);
-	if (more > 0)
-		n += (size_t)more;
-	for (line = 0; line < n && text[line] != '\r' && text[line] != '\n';
-	     line++)
-		;
-	tp_escape(out, len, text, line, 0);
-	return 1;
-}
-
-/* Turns a failed wolfSSL call into a sticky error with a category. */
-void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what)
-{
-	int err = wolfSSL_get_error(c->ssl, ret);
-	WOLFSSL_ALERT_HISTORY h;
-	char reason[80], text[100];
-
-	if (c->failed)
-		return;
-	tp_alerts_poll(c);
-	memset(&h, 0, sizeof(h));
-	wolfSSL_get_alert_history(c->ssl, &h);
-	if (c->verify_failures > 0 && !c->cfg->insecure &&
-	    c->hs_kind == TP_HS_INITIAL && c->hs == TP_HS_RUNNING) {
-		tp_conn_fail(c, TP_ERR_VERIFY,
-			     "certificate verification failed: %s",
-			     c->first_verify_error);
-		return;
-	}
-	if (c->saw_reset || c->saw_fin || err == WOLFSSL_ERROR_ZERO_RETURN) {
-		tp_conn_fail(
-			c,
-			c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE : TP_ERR_IO,
-			"%s: connection %s by peer%s", what,
-			c->saw_reset ? "reset" : "closed",
-			c->hs == TP_HS_RUNNING ? " during the handshake" : "");
-		return;
-	}
-	if (h.last_rx.level == 2 && h.last_rx.code >= 0 &&
-	    c->last_rx_level == 2) {
-		tp_conn_fail(c,
-			     c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE :
-						      TP_ERR_ALERT,
-			     "%s: peer sent fatal alert %s (%d)", what,
-			     tp_alert_name(h.last_rx.code), h.last_rx.code);
-		return;
-	}
-	if (peer_plaintext(c, err, text, sizeof(text))) {
-		c->saw_plaintext = 1;
-		tp_conn_fail(c,
-			     c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE :
-						      TP_ERR_IO,
-			     "%s: the peer answered in plaintext, not TLS%s: "
-			     "\"%s\"",
-			     what,
-			     strncmp(text, "HTTP/", 5) == 0 ?
-				     " (it looks like HTTP)" :
-				     "",
-			     text);
-		return;
-	}
-	tp_conn_fail(c, c->hs == TP_HS_RUNNING ? TP_ERR_HANDSHAKE : TP_ERR_IO,
-		     "%s: %s (%d)", what,
-		     wolf_reason(err, reason, sizeof(reason)), err);
 }
 
 /* Is the running handshake driven by another thread? A paused one (its
@@ -279,7 +132,7 @@ int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data)
  * renegotiation of ours starts. */
 int tp_conn_stash_app_data(struct tp_conn *c)
 {
-	unsigned char tmp[16384];
+	unsigned char tmp[TP_RECORD_MAX];
 	int n = wolfSSL_read(c->ssl, tmp, sizeof(tmp));
 
 	if (n <= 0)
@@ -420,8 +273,7 @@ static int drive(struct tp_conn *c, int deliver)
 {
 	if (c->hs_paused) {
 		c->hs_paused = 0;
-		if (c->cfg->handshake_ms > 0)
-			c->hs_deadline_ms = tp_now_ms() + c->cfg->handshake_ms;
+		c->hs_deadline_ms = tp_deadline_in(c->cfg->handshake_ms);
 	}
 	for (;;) {
 		int ret, err, r;

@@ -42,8 +42,8 @@ int tp_hold_write(struct tp_conn *c, const void *buf, size_t len)
 int tp_hold_flush(struct tp_conn *c)
 {
 	while (c->held.len > 0 && !c->failed) {
-		int ret = tp_conn_encrypt(c, c->held.data + c->held.off,
-					  c->held.len);
+		int ret = tp_io_encrypt(c, c->held.data + c->held.off,
+					c->held.len);
 
 		if (ret < 0)
 			return -1;

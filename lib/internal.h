@@ -137,15 +137,15 @@ struct tp_rec_tracer {
  * for (tp_conn_wake) makes its eventfd readable, so a change made by
  * another thread reaches it in poll() as it reaches cv waiters. */
 struct tp_poller {
-	int fd; /* the thread's own eventfd (io.c) */
+	int fd; /* the thread's own eventfd (wake.c) */
 	enum tp_sched_point sp; /* what it waits for */
 	int signalled;
 	struct tp_poller *next;
 };
 
 /* A record header gathered by the renegotiation-policy filter before the
- * policy decides on the record (io.c): a header split across TCP segments
- * is judged whole, never handed to wolfSSL in pieces unseen. */
+ * policy decides on the record (policy.c): a header split across TCP
+ * segments is judged whole, never handed to wolfSSL in pieces unseen. */
 struct tp_policy_hdr {
 	unsigned char b[5];
 	int have; /* bytes gathered */
@@ -181,7 +181,7 @@ struct tp_conn {
 	int saw_fin, saw_reset; /* set by the receive callback */
 	int saw_plaintext; /* text where a TLS record belongs */
 	/* The peer answered our renegotiation or HelloRequest with a warning
-	 * no_renegotiation (events.c), perhaps with another alert after it
+	 * no_renegotiation (notice.c), perhaps with another alert after it
 	 * in the same read, which wolfSSL's history keeps instead. */
 	int peer_refused_reneg;
 	size_t drop_left; /* of a renegotiation record the policy drops */
@@ -239,50 +239,87 @@ struct tp_conn {
 	int delivering; /* one thread delivers events at a time */
 };
 
-/* handshake.c: errors and the handshake state machine */
+/*
+ * The connection's files, each calling only the ones listed before it
+ * (DESIGN 1): clock, wake, events, notice, errors, sock, policy, io, hold,
+ * info, keylog, handshake, reneg, then the public calls (conn, session).
+ */
+
+/* clock.c: CLOCK_MONOTONIC milliseconds */
+int64_t tp_now_ms(void);
+/* now + ms, or 0 (no deadline) when ms <= 0 */
+int64_t tp_deadline_in(int ms);
+/* poll()'s timeout until deadline_ms: -1 for none, 0 when passed */
+int tp_ms_until(int64_t deadline_ms);
+
+/* wake.c: wake-ups wherever a thread sleeps (invariant 9); M held */
+void tp_conn_wake(struct tp_conn *c);
+/* Only the pollers waiting at sp (every one for TP_SP_COUNT). */
+void tp_wake_pollers(struct tp_conn *c, enum tp_sched_point sp);
+void tp_poller_add(struct tp_conn *c, struct tp_poller *me);
+void tp_poller_remove(struct tp_conn *c, struct tp_poller *me);
+/* The calling thread's eventfd, or -1 when none can be made. */
+int tp_thread_poller_fd(void);
+
+/* events.c: events are queued under M and delivered after unlocking */
+void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
+		   int value, size_t len, const char *detail);
+void tp_conn_unlock(struct tp_conn *c);
+/* Queues a copy of bytes that crossed the socket for the raw callback. */
+void tp_raw_push(struct tp_conn *c, int sent, const void *p, size_t n);
+void tp_events_free(struct tp_conn *c);
+void tp_trace_bytes(struct tp_conn *c, struct tp_rec_tracer *t, int sent,
+		    const unsigned char *p, size_t n);
+
+/* notice.c: alerts and KeyUpdates wolfSSL handled without telling */
+void tp_alerts_poll(struct tp_conn *c);
+void tp_conn_notice_key_update(struct tp_conn *c);
+void tp_conn_notice_key_update_reply(struct tp_conn *c);
+
+/* errors.c: sticky and soft errors, and the lock that checks for abort */
+void tp_conn_lock(struct tp_conn *c);
 void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
 			    const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind);
-void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to);
-int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
-int tp_conn_drive_handshake(struct tp_conn *c);
-int tp_conn_peer_reneg_allowed(struct tp_conn *c);
-void tp_conn_begin_peer_reneg(struct tp_conn *c, int err);
-void tp_conn_notice_key_update(struct tp_conn *c);
-void tp_keylog_cb(const WOLFSSL *ssl, const char *line);
-void tp_keylog_tls12(struct tp_conn *c);
-int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err);
-int tp_conn_stash_app_data(struct tp_conn *c);
-int tp_conn_encrypt(struct tp_conn *c, const void *p, size_t n);
 void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what);
-int64_t tp_now_ms(void);
+
+/* sock.c: >0 bytes read, else a wolfSSL I/O error code (negative) */
+int tp_sock_recv(struct tp_conn *c, void *buf, size_t len);
+
+/* policy.c: the renegotiation policy, applied before wolfSSL reads */
+int tp_conn_peer_reneg_allowed(struct tp_conn *c);
+/* Returns >0 bytes of a judged record header put in buf, 0 when the
+ * caller is to read normally, else a wolfSSL I/O error code. */
+int tp_policy_filter(struct tp_conn *c, char *buf, int sz);
+/* After a read: the no_renegotiation for a request the filter refused. */
+void tp_policy_send_refusal(struct tp_conn *c);
+
+/* io.c: wolfSSL I/O callbacks, the output queue, waiting in poll() */
+void tp_io_install(struct tp_conn *c);
+int tp_io_flush(struct tp_conn *c);
+int tp_io_encrypt(struct tp_conn *c, const void *p, size_t n);
+int tp_io_wait(struct tp_conn *c, short events, int64_t deadline_ms,
+	       enum tp_sched_point sp);
 
 /* hold.c: a server's writes while its HelloRequest is unanswered */
 int tp_hold_write(struct tp_conn *c, const void *buf, size_t len);
 int tp_hold_flush(struct tp_conn *c);
 int64_t tp_hold_deadline(const struct tp_conn *c);
 
-/* io.c: wolfSSL I/O callbacks, queue flushing, waiting in poll() */
-void tp_io_install(struct tp_conn *c);
-int tp_io_flush(struct tp_conn *c);
-int tp_io_wait(struct tp_conn *c, short events, int64_t deadline_ms,
-	       enum tp_sched_point sp);
-void tp_conn_wake(struct tp_conn *c);
-void tp_conn_lock(struct tp_conn *c);
+/* handshake.c: the handshake state machine (DESIGN 3.2) */
+int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind);
+void tp_conn_hs_end(struct tp_conn *c, enum tp_hs_state to);
+int tp_conn_ensure_handshake(struct tp_conn *c, int stop_on_data);
+int tp_conn_drive_handshake(struct tp_conn *c);
+int tp_conn_reneg_ended_by_close(struct tp_conn *c, int err);
+int tp_conn_stash_app_data(struct tp_conn *c);
 
-/* events.c: events are queued under M and delivered after unlocking */
-void tp_event_push(struct tp_conn *c, enum tp_event_type type, int level,
-		   int value, size_t len, const char *detail);
-void tp_conn_unlock(struct tp_conn *c);
-void tp_alerts_poll(struct tp_conn *c);
-/* Queues a copy of bytes that crossed the socket for the raw callback. */
-void tp_raw_push(struct tp_conn *c, int sent, const void *p, size_t n);
-void tp_events_free(struct tp_conn *c);
-void tp_trace_bytes(struct tp_conn *c, struct tp_rec_tracer *t, int sent,
-		    const unsigned char *p, size_t n);
+/* reneg.c: renegotiations, ours and the peer's */
+void tp_conn_begin_peer_reneg(struct tp_conn *c, int err);
+/* After a read: the client refused our HelloRequest. */
+void tp_reneg_notice_refused(struct tp_conn *c);
 
 /* info.c: what was negotiated */
 void tp_info_capture(struct tp_conn *c);
@@ -290,6 +327,10 @@ void tp_info_free_all(struct tp_conn *c);
 int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store);
 void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* keylog.c */
+void tp_keylog_cb(const WOLFSSL *ssl, const char *line);
+void tp_keylog_tls12(struct tp_conn *c);
 
 /* der.c: one DER element at *p (its tag, body and length; *p moves past
  * it), or -1 when it does not fit before end; tp_der_enter makes [*p,

@@ -6,7 +6,7 @@
  *   (DESIGN 3.1): we put back the handshake state it had before;
  * - refusing a peer's renegotiation per policy with a warning alert, or
  *   ignoring it: there is no public call to send an alert or to skip a
- *   record (io.c drops it, its sequence number must still be counted);
+ *   record (policy.c drops it, its sequence number must still be counted);
  * - a HelloRequest alone, with wolfSSL's state left as it is (a server
  *   that asks for a renegotiation and reads on);
  * - a KeyUpdate without update_requested: wolfSSL_update_keys always asks;

@@ -199,6 +199,10 @@ int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
  * servername: SNI and name to verify; NULL: no name check; "": no SNI. */
 int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername);
 
+/* The most plaintext one TLS record carries (2^14 bytes, RFC 8446 5.1):
+ * a read buffer of this size takes a whole record. */
+#define TP_RECORD_MAX 16384
+
 /* Runs the handshake (or waits for the thread that does). */
 int tp_conn_handshake(struct tp_conn *c);
 /* >0 bytes read, 0 at end of stream, -1 on error. */
