@@ -517,6 +517,16 @@ void tp_conn_free(struct tp_conn *c)
 	free(c);
 }
 
+void tp_conn_set_arg(struct tp_conn *c, void *arg)
+{
+	atomic_store(&c->arg, arg);
+}
+
+void *tp_conn_arg(struct tp_conn *c)
+{
+	return atomic_load(&c->arg);
+}
+
 enum tp_close_reason tp_conn_close_reason(struct tp_conn *c)
 {
 	enum tp_close_reason r = TP_CLOSE_NONE;

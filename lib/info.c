@@ -372,6 +372,23 @@ static const char *alpn_of(struct tp_conn *c, char *buf, size_t buflen)
 	return buf;
 }
 
+/* wolfSSL's version numbers are the protocol's, as tp_version's are. */
+static enum tp_version protocol_of(WOLFSSL *ssl)
+{
+	switch (wolfSSL_version(ssl)) {
+	case TLS1_VERSION:
+		return TP_TLS1_0;
+	case TLS1_1_VERSION:
+		return TP_TLS1_1;
+	case TLS1_2_VERSION:
+		return TP_TLS1_2;
+	case TLS1_3_VERSION:
+		return TP_TLS1_3;
+	default:
+		return TP_VERSION_ANY;
+	}
+}
+
 void tp_info_capture(struct tp_conn *c)
 {
 	struct tp_info_gen *g = calloc(1, sizeof(*g));
@@ -394,6 +411,7 @@ void tp_info_capture(struct tp_conn *c)
 	in->handshakes++;
 	if (c->hs_kind != TP_HS_INITIAL)
 		in->renegotiations++;
+	in->protocol = protocol_of(c->ssl);
 	in->version = wolfSSL_get_version(c->ssl);
 	/* IANA names: unambiguous, and what RFCs and scanners print. */
 	in->cipher =
@@ -449,6 +467,16 @@ int tp_conn_info(struct tp_conn *c, struct tp_info *out)
 		memset(out, 0, sizeof(*out));
 	pthread_mutex_unlock(&c->m);
 	return r;
+}
+
+int tp_conn_handshake_done(struct tp_conn *c)
+{
+	int done;
+
+	TP_LOCK(c);
+	done = c->have_info;
+	pthread_mutex_unlock(&c->m);
+	return done;
 }
 
 const char *tp_conn_verify_log(struct tp_conn *c)

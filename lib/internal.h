@@ -154,6 +154,7 @@ struct tp_policy_hdr {
 
 struct tp_conn {
 	struct tp_config *cfg;
+	_Atomic(void *) arg; /* the caller's (tp_conn_set_arg) */
 	pthread_mutex_t m; /* M of DESIGN 3.2: guards everything below */
 	pthread_cond_t cv; /* broadcast on every move out of RUNNING */
 

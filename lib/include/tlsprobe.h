@@ -236,6 +236,15 @@ void tp_conn_abort(struct tp_conn *c);
 /* Frees the connection; no other thread may be using it any more. */
 void tp_conn_free(struct tp_conn *c);
 
+/* A pointer of the caller's kept with the connection (NULL until set), so
+ * that a callback finds its own state from the connection it is given.
+ * Atomic: any thread may set or read it at any time. */
+void tp_conn_set_arg(struct tp_conn *c, void *arg);
+void *tp_conn_arg(struct tp_conn *c);
+/* 1 once the first handshake has completed (tp_conn_info would succeed),
+ * else 0; a renegotiation under way does not change it. */
+int tp_conn_handshake_done(struct tp_conn *c);
+
 /* The last error (NULL when none), valid in the calling thread until its
  * next tp_conn_error call. */
 const char *tp_conn_error(struct tp_conn *c);
@@ -268,7 +277,8 @@ struct tp_cert_info {
 
 struct tp_info {
 	int handshakes; /* 1 + completed renegotiations */
-	const char *version; /* "TLSv1.3" */
+	enum tp_version protocol; /* TP_TLS1_3, ... */
+	const char *version; /* the same as text: "TLSv1.3" */
 	const char *cipher; /* IANA-style name */
 	const char *group; /* key exchange group, may be NULL */
 	const char *alpn; /* NULL when none */

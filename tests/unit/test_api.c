@@ -1,0 +1,161 @@
+/*
+ * The small accessors of the API, over real loopback handshakes:
+ * tp_conn_set_arg/tp_conn_arg (two connections on one config, one event
+ * callback: each event reaches the state of its own connection),
+ * tp_conn_handshake_done (0 until the first handshake completed, 1 from
+ * then on, also inside a renegotiation), the protocol as an enum in
+ * tp_info (and the string beside it), and the error convention: NULL
+ * when there is none, for a config as for a connection.
+ */
+#include <string.h>
+
+#include "peer.h"
+
+/* The state a caller keeps per connection. */
+struct mine {
+	struct tp_conn *conn; /* what tp_conn_arg must lead back to */
+	int starts, dones, reneg_requests, reneg_dones;
+	int done_at_start; /* tp_conn_handshake_done in HANDSHAKE_START */
+	int done_at_done; /* ... in HANDSHAKE_DONE */
+	int done_in_reneg; /* ... in RENEG_REQUESTED */
+};
+
+static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
+{
+	struct mine *m = tp_conn_arg(c);
+
+	(void)arg;
+	CHECK(m != NULL);
+	CHECK(m->conn == c);
+	switch (ev->type) {
+	case TP_EV_HANDSHAKE_START:
+		m->starts++;
+		m->done_at_start = tp_conn_handshake_done(c);
+		break;
+	case TP_EV_HANDSHAKE_DONE:
+		m->dones++;
+		m->done_at_done = tp_conn_handshake_done(c);
+		break;
+	case TP_EV_RENEG_REQUESTED:
+		m->reneg_requests++;
+		m->done_in_reneg = tp_conn_handshake_done(c);
+		break;
+	case TP_EV_RENEG_DONE:
+		m->reneg_dones++;
+		break;
+	default:
+		break;
+	}
+}
+
+struct pair {
+	struct tp_conn *client, *server;
+	struct mine cm, sm;
+};
+
+static void pair_open(struct pair *p, struct tp_config *ccfg,
+		      struct tp_config *scfg)
+{
+	memset(p, 0, sizeof(*p));
+	tu_conn_pair(ccfg, scfg, &p->client, &p->server);
+	CHECK(tp_conn_arg(p->client) == NULL);
+	CHECK_EQ_INT(tp_conn_handshake_done(p->client), 0);
+	p->cm.conn = p->client;
+	p->sm.conn = p->server;
+	tp_conn_set_arg(p->client, &p->cm);
+	tp_conn_set_arg(p->server, &p->sm);
+	CHECK(tp_conn_arg(p->client) == &p->cm);
+}
+
+static void pair_free(struct pair *p)
+{
+	tp_conn_free(p->client);
+	tp_conn_free(p->server);
+}
+
+/* The server reads until the end of the stream, which is what runs the
+ * client's renegotiation on its side. */
+static void *drain_main(void *arg)
+{
+	char buf[256];
+
+	while (tp_conn_read(arg, buf, sizeof(buf)) > 0)
+		;
+	return NULL;
+}
+
+/* Two pairs on the same two configs, handshaken one after the other:
+ * each connection's events reach its own state, and only its own. */
+static void test_arg_and_handshake_done(void)
+{
+	struct tp_config *ccfg = tu_client_config("1.2");
+	struct tp_config *scfg = tu_server_config("1.2");
+	struct pair a, b;
+	pthread_t drain;
+
+	tp_config_set_event_cb(ccfg, on_event, NULL);
+	tp_config_set_event_cb(scfg, on_event, NULL);
+	pair_open(&a, ccfg, scfg);
+	pair_open(&b, ccfg, scfg);
+	tu_handshake_both(a.client, a.server);
+	CHECK_EQ_INT(a.cm.dones, 1);
+	CHECK_EQ_INT(a.sm.dones, 1);
+	CHECK_EQ_INT(b.cm.starts + b.sm.starts, 0);
+	CHECK_EQ_INT(tp_conn_handshake_done(a.client), 1);
+	CHECK_EQ_INT(tp_conn_handshake_done(b.client), 0);
+	tu_handshake_both(b.client, b.server);
+	CHECK_EQ_INT(b.cm.dones, 1);
+	CHECK_EQ_INT(a.cm.dones, 1);
+	CHECK_EQ_INT(a.cm.done_at_start, 0);
+	CHECK_EQ_INT(a.cm.done_at_done, 1);
+
+	/* A renegotiation: still done while it runs, and after it. */
+	CHECK(pthread_create(&drain, NULL, drain_main, a.server) == 0);
+	CHECK_EQ_INT(tp_conn_renegotiate(a.client), 0);
+	CHECK_EQ_INT(a.cm.reneg_requests, 1);
+	CHECK_EQ_INT(a.cm.reneg_dones, 1);
+	CHECK_EQ_INT(a.cm.done_in_reneg, 1);
+	CHECK_EQ_INT(b.cm.reneg_requests, 0);
+	CHECK_EQ_INT(tp_conn_handshake_done(a.client), 1);
+	CHECK_EQ_INT(tp_conn_shutdown_write(a.client), 0);
+	pthread_join(drain, NULL);
+
+	pair_free(&a);
+	pair_free(&b);
+	tp_config_free(ccfg);
+	tp_config_free(scfg);
+	printf("tp_conn_arg, tp_conn_handshake_done: ok\n");
+}
+
+static void test_protocol(const char *version, enum tp_version want)
+{
+	struct tp_config *ccfg = tu_client_config(version);
+	struct tp_config *scfg = tu_server_config(version);
+	struct tp_conn *client, *server;
+	struct tp_info in;
+
+	tu_conn_pair(ccfg, scfg, &client, &server);
+	CHECK(tp_conn_info(client, &in) == -1);
+	CHECK_EQ_INT(in.protocol, TP_VERSION_ANY);
+	tu_handshake_both(client, server);
+	CHECK(tp_conn_info(client, &in) == 0);
+	CHECK_EQ_INT(in.protocol, want);
+	CHECK(strcmp(in.version, tp_version_name(want)) == 0);
+	CHECK(tp_conn_info(server, &in) == 0);
+	CHECK_EQ_INT(in.protocol, want);
+	tp_conn_free(client);
+	tp_conn_free(server);
+	tp_config_free(ccfg);
+	tp_config_free(scfg);
+	printf("tp_info.protocol %s: ok\n", tp_version_name(want));
+}
+
+int main(void)
+{
+	tu_watchdog_start(60, "API accessors");
+	test_arg_and_handshake_done();
+	test_protocol("1.2", TP_TLS1_2);
+	test_protocol("1.3", TP_TLS1_3);
+	tu_watchdog_stop();
+	return 0;
+}
