@@ -242,8 +242,9 @@ struct tp_conn {
 
 /*
  * The connection's files, each calling only the ones listed before it
- * (DESIGN 1): clock, wake, events, notice, errors, sock, policy, io, hold,
- * info, keylog, handshake, reneg, then the public calls (conn, session).
+ * (DESIGN 1): clock, wake, events, notice, errors, timing, sock, policy,
+ * io, hold, info, keylog, handshake, reneg, then the public calls (conn,
+ * session, config).
  */
 
 /* clock.c: CLOCK_MONOTONIC milliseconds */
