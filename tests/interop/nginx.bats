@@ -8,10 +8,14 @@ load lib/common
 
 # nginx_start NAME: nginx in the foreground (no master process) with its
 # own prefix, pid file and logs in $TP_DIR/NAME; a plain TLS site on
-# NGINX_PORT and a client-certificate site on NGINX_CC_PORT.
+# NGINX_PORT, a client-certificate site on NGINX_CC_PORT, and two sites
+# stapling an OCSP response from a file (tests/helpers/ocsp.sh in $OC):
+# a good leaf on NGINX_GOOD_PORT, a revoked one on NGINX_REVOKED_PORT.
 nginx_start() {
-	local name=$1 dir=$TP_DIR/$1 port cc_port
-	port=$(tp_free_port) && cc_port=$(tp_free_port) || return 1
+	local name=$1 dir=$TP_DIR/$1 port cc_port good_port revoked_port
+	port=$(tp_free_port) && cc_port=$(tp_free_port) &&
+		good_port=$(tp_free_port) && revoked_port=$(tp_free_port) ||
+		return 1
 	mkdir -p "$dir/logs" "$dir/tmp"
 	cat >"$dir/nginx.conf" <<EOF
 daemon off;
@@ -41,16 +45,39 @@ http {
 		ssl_verify_client on;
 		location / { return 200 "client \$ssl_client_s_dn\n"; }
 	}
+	server {
+		listen 127.0.0.1:$good_port ssl;
+		ssl_certificate $OC/good.pem;
+		ssl_certificate_key $OC/good.key;
+		ssl_stapling on;
+		ssl_stapling_file $OC/good.der;
+		ssl_trusted_certificate $OC/ca.pem;
+		location / { return 200 "good leaf\n"; }
+	}
+	server {
+		listen 127.0.0.1:$revoked_port ssl;
+		ssl_certificate $OC/revoked.pem;
+		ssl_certificate_key $OC/revoked.key;
+		ssl_stapling on;
+		ssl_stapling_file $OC/revoked.der;
+		ssl_trusted_certificate $OC/ca.pem;
+		location / { return 200 "revoked leaf\n"; }
+	}
 }
 EOF
 	ic_start "$name" "$port" nginx -e "$dir/logs/error.log" -p "$dir" \
 		-c "$dir/nginx.conf" &&
-		ic_wait_port "$name" "$cc_port" || return 1
+		ic_wait_port "$name" "$cc_port" &&
+		ic_wait_port "$name" "$good_port" &&
+		ic_wait_port "$name" "$revoked_port" || return 1
 	export NGINX_PORT=$port NGINX_CC_PORT=$cc_port
+	export NGINX_GOOD_PORT=$good_port NGINX_REVOKED_PORT=$revoked_port
 }
 
 setup_file() {
 	ic_setup_file nginx
+	export OC=$CERTS/ocsp
+	"$TP_HELPERS/ocsp.sh" "$OC"
 	nginx_start nginx
 	# A client certificate from a CA that nginx does not trust.
 	ic_selfclient_cert
@@ -144,4 +171,31 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 	ic_expect_probe .renegotiation.server_initiated.status not_observed
 	ic_expect_probe .renegotiation.midstream.stream_ok not_tested
 	ic_expect_probe .tls13.key_update.status answered
+}
+
+@test "nginx: ssl_stapling_file, good leaf: --status shows the staple (TLS 1.3 and 1.2)" {
+	for v in 1.3 1.2; do
+		TP_IN=$(tp_input "$GET_CLOSE")
+		ic_run "--tls$v" --status --ca-file "$OC/ca.pem" \
+			"localhost:$NGINX_GOOD_PORT"
+		[ "$status" -eq 0 ]
+		ic_stdout_has 'HTTP/1.1 200 OK' 'good leaf'
+		tp_stderr_has '^OCSP: good \(this update '
+		ic_expect_session .connection.ocsp.status good
+		ic_expect_session .connection.ocsp.accepted true
+	done
+}
+
+@test "nginx: ssl_stapling_file, revoked leaf: --status fails verification, --insecure shows REVOKED" {
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --status --ca-file "$OC/ca.pem" "localhost:$NGINX_REVOKED_PORT"
+	[ "$status" -eq 5 ]
+	ic_stdout_lacks 'revoked leaf'
+	tp_stderr_has 'certificate revoked \(stapled OCSP response: revoked at .*reason keyCompromise\)'
+	ic_run --status --insecure --ca-file "$OC/ca.pem" \
+		"localhost:$NGINX_REVOKED_PORT"
+	[ "$status" -eq 0 ]
+	ic_stdout_has 'revoked leaf'
+	tp_stderr_has '^OCSP: REVOKED at .*, reason keyCompromise'
+	ic_expect_session .connection.ocsp.revocation_reason keyCompromise
 }
