@@ -143,6 +143,7 @@ static void print_status(FILE *fp, struct tp_conn *c, const struct tp_info *i)
 		i->peer_chain_len > 0 ? str_or(i->peer_chain[0].subject, "?") :
 					"no certificate");
 	print_verification(fp, c, i);
+	revocation_print(fp, c);
 	fprintf(fp, "Secure renegotiation: %s\n",
 		is_tls13(i) ? "n/a (TLS 1.3)" :
 			      yes_no(i->secure_renegotiation));

@@ -176,6 +176,14 @@ json_is() {
 		and has("crl") and .crl == null'
 }
 
+@test ":status repeats the OCSP line" {
+	TP_IN=$(tp_input 'hello\n:status\n')
+	tp_probe --commands --status --ca-file "$OC/ca.pem" \
+		"localhost:$(cat "$TP_DIR/oc-good.port")"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^OCSP: good (this update' "$ERR")" -eq 2 ]
+}
+
 @test "-status, s_client's spelling, asks too" {
 	probe good -status
 	[ "$status" -eq 0 ]
