@@ -14,6 +14,37 @@ void tp_config_seterr(struct tp_config *cfg, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(cfg->err, sizeof(cfg->err), fmt, ap);
 	va_end(ap);
+	cfg->errcode = TP_ERR_USAGE;
+}
+
+/* A file that could not be read or parsed. */
+static void file_error(struct tp_config *cfg, const char *what,
+		       const char *path)
+{
+	tp_config_seterr(cfg, "cannot load %s '%s'", what, path);
+	cfg->errcode = TP_ERR_IO;
+}
+
+enum tp_errcode tp_config_errcode(struct tp_config *cfg)
+{
+	return cfg->err[0] ? cfg->errcode : TP_ERR_NONE;
+}
+
+/* The key must sign for the certificate: wolfSSL loads a pair that does
+ * not match and the mistake only shows as the server's decrypt_error
+ * alert after our CertificateVerify (s_client refuses at load). */
+static int check_key_matches(struct tp_config *cfg, const char *cert,
+			     const char *key)
+{
+	if (wolfSSL_CTX_check_private_key(cfg->ctx) == WOLFSSL_SUCCESS)
+		return 0;
+	tp_config_seterr(cfg,
+			 "the private key %s%s%sdoes not belong to the "
+			 "certificate %s%s%s",
+			 key ? "'" : "", key ? key : "", key ? "' " : "",
+			 cert ? "'" : "", cert ? cert : "given",
+			 cert ? "'" : "");
+	return -1;
 }
 
 const char *tp_config_error(struct tp_config *cfg)
@@ -71,7 +102,7 @@ int tp_config_set_ca_file(struct tp_config *cfg, const char *path)
 {
 	if (wolfSSL_CTX_load_verify_locations(cfg->ctx, path, NULL) !=
 	    WOLFSSL_SUCCESS) {
-		tp_config_seterr(cfg, "cannot load CA file '%s'", path);
+		file_error(cfg, "CA file", path);
 		return -1;
 	}
 	cfg->have_ca = 1;
@@ -83,7 +114,7 @@ int tp_config_set_ca_dir(struct tp_config *cfg, const char *path)
 	if (wolfSSL_CTX_load_verify_locations_ex(
 		    cfg->ctx, NULL, path, WOLFSSL_LOAD_FLAG_IGNORE_ERR) !=
 	    WOLFSSL_SUCCESS) {
-		tp_config_seterr(cfg, "cannot load CA directory '%s'", path);
+		file_error(cfg, "CA directory", path);
 		return -1;
 	}
 	cfg->have_ca = 1;
@@ -112,16 +143,17 @@ int tp_config_set_cert_file(struct tp_config *cfg, const char *cert,
 {
 	if (wolfSSL_CTX_use_certificate_chain_file(cfg->ctx, cert) !=
 	    WOLFSSL_SUCCESS) {
-		tp_config_seterr(cfg, "cannot load certificate '%s'", cert);
+		file_error(cfg, "certificate", cert);
 		return -1;
 	}
 	if (wolfSSL_CTX_use_PrivateKey_file(cfg->ctx, key ? key : cert,
 					    WOLFSSL_FILETYPE_PEM) !=
 	    WOLFSSL_SUCCESS) {
-		tp_config_seterr(cfg, "cannot load private key '%s'",
-				 key ? key : cert);
+		file_error(cfg, "private key", key ? key : cert);
 		return -1;
 	}
+	if (check_key_matches(cfg, cert, key ? key : cert) == -1)
+		return -1;
 	cfg->have_cert = 1;
 	return 0;
 }
@@ -135,8 +167,11 @@ int tp_config_set_cert_mem(struct tp_config *cfg, const void *cert_pem,
 					      WOLFSSL_FILETYPE_PEM) !=
 		    WOLFSSL_SUCCESS) {
 		tp_config_seterr(cfg, "cannot load certificate or key");
+		cfg->errcode = TP_ERR_IO;
 		return -1;
 	}
+	if (check_key_matches(cfg, NULL, NULL) == -1)
+		return -1;
 	cfg->have_cert = 1;
 	return 0;
 }

@@ -69,6 +69,7 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf,
 		p += 5;
 		len -= 5;
 	}
+	tp_peer_note_msg(arg, write_p != 0, p, len);
 	push_handshake_msgs(arg, write_p != 0, p, len);
 }
 
@@ -101,10 +102,10 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg)
 	tp_revocation_reset(c);
 	if (cfg->keylog_path != NULL)
 		wolfSSL_KeepArrays(c->ssl); /* for tp_keylog_tls12 */
-	if (cfg->event_cb != NULL) {
-		wolfSSL_set_msg_callback(c->ssl, msg_cb);
-		wolfSSL_set_msg_callback_arg(c->ssl, c);
-	}
+	/* Also without an event callback: tp_conn_peer_certs reads the
+	 * server's CertificateRequest from it. */
+	wolfSSL_set_msg_callback(c->ssl, msg_cb);
+	wolfSSL_set_msg_callback_arg(c->ssl, c);
 	if (cfg->role == TP_CLIENT) {
 		wolfSSL_UseSecureRenegotiation(c->ssl);
 		/* TLS 1.3 servers ask for a client certificate after the
@@ -511,6 +512,8 @@ void tp_conn_free(struct tp_conn *c)
 	tp_buf_free(&c->held);
 	tp_events_free(c);
 	tp_info_free_all(c);
+	tp_peer_free(c);
+	tp_verify_free(c);
 	free(c->servername);
 	pthread_mutex_destroy(&c->m);
 	pthread_cond_destroy(&c->cv);

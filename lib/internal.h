@@ -33,6 +33,7 @@ struct tp_config {
 	enum tp_role role;
 	WOLFSSL_CTX *ctx;
 	char err[256];
+	enum tp_errcode errcode; /* of err: TP_ERR_IO for files */
 	int insecure;
 	char *alpn;
 	char *keylog_path;
@@ -152,6 +153,31 @@ struct tp_policy_hdr {
 	int given; /* of those, bytes handed on to wolfSSL */
 };
 
+/* verify.c, peercerts.c: the certificates one verification saw, in the
+ * order the callback was called (the leaf last), for the verified path;
+ * what the server asked of a client; snapshots handed out. */
+#define TP_VSEEN_MAX 12
+struct tp_vseen {
+	char *subject, *issuer;
+	int ok;
+};
+struct tp_peer_gen;
+struct tp_peer_state {
+	struct tp_vseen seen[TP_VSEEN_MAX];
+	int nseen;
+	int leaf_seen; /* the next callback starts a new verification */
+	int leaf_ok;
+	unsigned long changes; /* snapshots are rebuilt when it moves */
+	int cert_requested, cert_sent;
+	int nca_names;
+	char **ca_names;
+	struct tp_peer_gen *gens; /* newest first, freed with the conn */
+};
+void tp_peer_free(struct tp_conn *c);
+/* The handshake message callback's view of the messages (peercerts.c). */
+void tp_peer_note_msg(struct tp_conn *c, int sent, const unsigned char *p,
+		      size_t len);
+
 struct tp_conn {
 	struct tp_config *cfg;
 	_Atomic(void *) arg; /* the caller's (tp_conn_set_arg) */
@@ -163,6 +189,8 @@ struct tp_conn {
 	int wake_fd; /* eventfd made readable by tp_conn_abort */
 	struct tp_poller *pollers; /* threads in poll(), woken on changes */
 	char *servername; /* name to verify; also sent as SNI */
+	char *verify_name; /* verify this instead (tp_conn_set_verify_name) */
+	struct tp_peer_state peer;
 	int no_sni;
 	int sni_sent; /* servername went out in SNI (tp_info.sni) */
 	struct tp_timing timing; /* tp_conn_timing (timing.c) */
@@ -200,7 +228,7 @@ struct tp_conn {
 	int app_data_ready;
 
 	enum tp_errcode errcode; /* sticky unless TP_ERR_REFUSED */
-	char err[256];
+	char err[512]; /* room for a verification failure in words */
 	int failed; /* sticky error set */
 	/* Set by tp_conn_abort without M (it may run in a signal handler);
 	 * turned into the sticky error by the next tp_conn_lock. */
@@ -210,12 +238,12 @@ struct tp_conn {
 	int close_notify_queued; /* later records are dropped */
 
 	/* verification records, filled by the verify callback */
-	char verify_log[2048];
+	char verify_log[4096];
 	int verify_failures;
-	char first_verify_error[200];
+	char first_verify_error[480];
 	/* failures of chain certificates, held until the leaf tells whether
-	 * they were on the path (info.c, tp_verify_cb) */
-	char verify_held[1024];
+	 * they were on the path (verify.c, tp_verify_cb) */
+	char verify_held[2048];
 	/* revocation facts of the current handshake (ocsp.c) */
 	struct tp_ocsp_info ocsp;
 	enum tp_crl_status crl;
@@ -323,12 +351,27 @@ void tp_conn_begin_peer_reneg(struct tp_conn *c, int err);
 /* After a read: the client refused our HelloRequest. */
 void tp_reneg_notice_refused(struct tp_conn *c);
 
+/* certinfo.c: what a certificate says */
+char *tp_x509_name(WOLFSSL_X509_NAME *n);
+void tp_cert_info_fill(struct tp_cert_info *ci, const unsigned char *der,
+		       int len);
+void tp_cert_info_free(struct tp_cert_info *ci);
+int tp_der_each_san(const unsigned char *der, size_t len,
+		    int (*fn)(int tag, const unsigned char *b, size_t n,
+			      void *arg),
+		    void *arg);
+
 /* info.c: what was negotiated */
 void tp_info_capture(struct tp_conn *c);
 void tp_info_free_all(struct tp_conn *c);
+
+/* verify.c: the verify callback and its records */
 int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store);
 void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The name checked against the leaf (client), or NULL. */
+const char *tp_verify_name(const struct tp_conn *c);
+void tp_verify_free(struct tp_conn *c);
 
 /* keylog.c */
 void tp_keylog_cb(const WOLFSSL *ssl, const char *line);

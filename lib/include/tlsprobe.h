@@ -105,6 +105,11 @@ typedef void (*tp_event_cb)(struct tp_conn *c, const struct tp_event *ev,
 struct tp_config *tp_config_new(enum tp_role role);
 void tp_config_free(struct tp_config *cfg);
 const char *tp_config_error(struct tp_config *cfg);
+/* What kind of error tp_config_error tells: TP_ERR_IO when a file could
+ * not be read or parsed, TP_ERR_USAGE when the arguments cannot work (a
+ * private key that does not belong to its certificate, an unknown cipher),
+ * TP_ERR_NONE when there was none. */
+enum tp_errcode tp_config_errcode(struct tp_config *cfg);
 
 int tp_config_set_ca_file(struct tp_config *cfg, const char *path);
 int tp_config_set_ca_dir(struct tp_config *cfg, const char *path);
@@ -112,6 +117,8 @@ int tp_config_set_ca_dir(struct tp_config *cfg, const char *path);
 int tp_config_set_ca_mem(struct tp_config *cfg, const void *pem, size_t len);
 /* Accept any peer certificate, but still record each failure. */
 void tp_config_insecure(struct tp_config *cfg, int on);
+/* Our certificate (chain) and its private key; fails, with errcode
+ * TP_ERR_USAGE, when the key does not belong to the certificate. */
 int tp_config_set_cert_file(struct tp_config *cfg, const char *cert,
 			    const char *key);
 int tp_config_set_cert_mem(struct tp_config *cfg, const void *cert_pem,
@@ -203,6 +210,11 @@ int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername);
  * a read buffer of this size takes a whole record. */
 #define TP_RECORD_MAX 16384
 
+/* Client: check the server certificate against name instead of the
+ * servername given to tp_conn_connect or tp_conn_attach_fd (which is
+ * still sent as SNI); call before the handshake. */
+int tp_conn_set_verify_name(struct tp_conn *c, const char *name);
+
 /* Runs the handshake (or waits for the thread that does). */
 int tp_conn_handshake(struct tp_conn *c);
 /* >0 bytes read, 0 at end of stream, -1 on error. */
@@ -267,12 +279,23 @@ int tp_conn_last_alert(struct tp_conn *c, int *level);
 
 /* ---- what was negotiated (captured after each handshake) --------------- */
 
+/* One certificate. Strings a peer chose are escaped (tp_escape); any
+ * field may be NULL (0) when the certificate does not say or cannot be
+ * parsed. */
 struct tp_cert_info {
-	char *subject;
+	char *subject; /* "/O=.../CN=..." */
 	char *issuer;
-	char *not_before;
+	char *not_before; /* ISO 8601 UTC: "2026-12-02T03:49:58Z" */
 	char *not_after;
 	char *pem;
+	char *serial; /* hexadecimal, as `openssl x509 -serial` prints it */
+	char *sha256_fingerprint; /* of the DER, "AB:CD:..." */
+	const char *key_type; /* "RSA", "EC", "Ed25519", "Ed448", "DSA" */
+	int key_bits;
+	const char *signature_algorithm; /* "ecdsa-with-SHA256", ... */
+	int nsans;
+	char **sans; /* subjectAltName: "DNS:name", "IP:addr", "email:...",
+			"URI:...", in certificate order */
 };
 
 struct tp_info {
@@ -369,6 +392,35 @@ void tp_conn_timing(struct tp_conn *c, struct tp_timing *out);
 /* Is name an IP address (v4 or v6 literal)? Such a name is never sent in
  * SNI. */
 int tp_name_is_address(const char *name);
+/* One step of the path verification built, leaf first (depth 0). */
+struct tp_path_step {
+	const char *subject;
+	int sent; /* index in the chain as sent; -1: a trust anchor of ours
+		     the peer did not send */
+};
+
+/*
+ * The peer's certificates and what verification made of them, for the
+ * last handshake that received any: also after a failed one, when
+ * tp_conn_info has nothing. Client side, also what the server asked of
+ * us. Returns -1 (and leaves *out zeroed) when no certificate was
+ * received and none was asked for. The strings stay valid until
+ * tp_conn_free.
+ */
+struct tp_peer_certs {
+	int chain_len;
+	const struct tp_cert_info *chain; /* as sent, leaf first */
+	const char *verify_name; /* checked against the leaf; NULL: none */
+	int verify_ok;
+	const char *verify_error; /* the first failure, in words */
+	int path_len; /* 0 unless the leaf was verified */
+	const struct tp_path_step *path;
+	int cert_requested; /* the server sent a CertificateRequest */
+	int cert_sent; /* and we answered with a certificate */
+	int ca_names_len;
+	const char *const *ca_names; /* the CAs the request named */
+};
+int tp_conn_peer_certs(struct tp_conn *c, struct tp_peer_certs *out);
 
 /* Session resumption: save after the handshake, load before connecting. */
 int tp_conn_save_session(struct tp_conn *c, const char *path);

@@ -6,6 +6,11 @@
 #   expired.pem expired.key     the same names, valid only in 2020
 #   wrongname.pem wrongname.key only wrong.example, signed by the CA
 #   other-ca.pem                an unrelated CA (trusting it must not help)
+#   selfsigned.pem .key         localhost, 127.0.0.1 and ::1, self-signed
+#   notyet.pem notyet.key       the leaf's names, valid only in 2099
+#   clientonly.pem .key         the leaf's names, but extendedKeyUsage
+#                               clientAuth only (no serverAuth)
+#   client.pem client.key       "tlsprobe test client", clientAuth, by the CA
 #
 # Keys are EC P-256 (fast to make). Nothing here is ever committed: run it
 # into a per-run temporary directory.
@@ -75,6 +80,28 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:wrong.example
+
+[ v3_clientonly ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+
+[ v3_client ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ v3_self ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
 CNF
 
 rm -rf newcerts index.txt* serial*
@@ -107,13 +134,22 @@ sign leaf localhost v3_leaf -days 2
 sign expired localhost v3_leaf \
 	-startdate 20200101000000Z -enddate 20200102000000Z
 sign wrongname wrong.example v3_wrong -days 2
+sign notyet localhost v3_leaf \
+	-startdate 20990101000000Z -enddate 20990102000000Z
+sign clientonly localhost v3_clientonly -days 2
+sign client "tlsprobe test client" v3_client -days 2
+newkey selfsigned.key
+openssl req -config openssl.cnf -new -x509 -key selfsigned.key \
+	-subj /CN=localhost -days 2 -extensions v3_self -out selfsigned.pem \
+	2>>"$log"
 
 # Sanity: the good leaf verifies, the others do not. (Not "! cmd": set -e
 # ignores it.)
 openssl verify -CAfile ca.pem -verify_hostname localhost leaf.pem \
 	>>"$log" 2>&1
-for bad in expired wrongname; do
-	if openssl verify -CAfile ca.pem -verify_hostname localhost "$bad.pem" \
+for bad in expired wrongname notyet clientonly selfsigned; do
+	if openssl verify -CAfile ca.pem -verify_hostname localhost \
+		-purpose sslserver "$bad.pem" \
 		>>"$log" 2>&1; then
 		echo "certs.sh: $bad.pem verifies but must not" >&2
 		exit 1

@@ -12,6 +12,11 @@
  * 5. insecure mode with an untrusted chain and a wrong name: the handshake
  *    succeeds, yet verify_ok is 0, both failures are counted and listed in
  *    tp_conn_verify_log.
+ * 6. tp_conn_peer_certs: the chain as sent, with its facts, also after a
+ *    failed verification; the verified path (leaf, then our CA, not sent)
+ *    after a good one; none after a failure.
+ * 7. a private key that does not belong to its certificate is refused when
+ *    it is set, with TP_ERR_USAGE.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +60,41 @@ struct result {
 	char err[256];
 	struct tp_info info;
 	int have_info;
-	char log[2048];
-	char first[200]; /* info.verify_error, copied */
+	char log[4096];
+	char first[480]; /* info.verify_error, copied */
+	/* tp_conn_peer_certs, copied */
+	int have_pc, pc_chain_len, pc_ok, pc_path_len, path_last_sent;
+	char leaf_sans[200], leaf_fp[100], leaf_from[32], pc_error[480];
 };
+
+static void copy_peer_certs(struct tp_conn *c, struct result *r)
+{
+	struct tp_peer_certs pc;
+	size_t used = 0;
+
+	r->have_pc = tp_conn_peer_certs(c, &pc) == 0;
+	if (!r->have_pc)
+		return;
+	r->pc_chain_len = pc.chain_len;
+	r->pc_ok = pc.verify_ok;
+	r->pc_path_len = pc.path_len;
+	if (pc.path_len > 0)
+		r->path_last_sent = pc.path[pc.path_len - 1].sent;
+	snprintf(r->pc_error, sizeof(r->pc_error), "%s",
+		 pc.verify_error ? pc.verify_error : "");
+	if (pc.chain_len == 0)
+		return;
+	for (int i = 0; i < pc.chain[0].nsans; i++)
+		used += (size_t)snprintf(r->leaf_sans + used,
+					 sizeof(r->leaf_sans) - used, "%s ",
+					 pc.chain[0].sans[i]);
+	snprintf(r->leaf_fp, sizeof(r->leaf_fp), "%s",
+		 pc.chain[0].sha256_fingerprint ?
+			 pc.chain[0].sha256_fingerprint :
+			 "");
+	snprintf(r->leaf_from, sizeof(r->leaf_from), "%s",
+		 pc.chain[0].not_before ? pc.chain[0].not_before : "");
+}
 
 /* One connection: a server with `served`'s leaf, a client with ccfg and
  * servername. Fills *r. */
@@ -92,6 +129,7 @@ static void run_case(const char *what, const struct tp_testcerts *served,
 	snprintf(r->first, sizeof(r->first), "%s",
 		 r->info.verify_error ? r->info.verify_error : "");
 	snprintf(r->log, sizeof(r->log), "%s", tp_conn_verify_log(c));
+	copy_peer_certs(c, r);
 	printf("%-34s handshake %d, errcode %d, error \"%s\"\n", what, r->hs,
 	       (int)r->code, r->err);
 	if (r->log[0] != '\0')
@@ -158,19 +196,40 @@ int main(void)
 	/* Baseline: trusted CA, right name. */
 	run_case("trusted, localhost", good, trusting, "localhost", &r);
 	expect_success(&r);
+	/* 6. the verified path: the leaf, then our CA, which was not sent */
+	CHECK(r.have_pc);
+	CHECK_EQ_INT(r.pc_ok, 1);
+	CHECK_EQ_INT(r.pc_path_len, 2);
+	CHECK_EQ_INT(r.path_last_sent, -1);
 
 	/* 1. untrusted chain */
 	run_case("untrusted chain", good, trust_other, "localhost", &r);
-	expect_verify_failure(&r, "untrusted");
-	CHECK(strstr(r.err, "issuer") != NULL);
+	expect_verify_failure(&r, "unable to get local issuer certificate");
+	/* the issuer that was not found, by name */
+	CHECK(strstr(r.err, "issuer not found: /O=tlsprobe/CN=tlsprobe test "
+			    "CA") != NULL);
+	/* 6. the chain as sent, after the failure */
+	CHECK(r.have_pc);
+	CHECK_EQ_INT(r.pc_chain_len, 1);
+	CHECK_EQ_INT(r.pc_ok, 0);
+	CHECK_EQ_INT(r.pc_path_len, 0);
+	CHECK(r.pc_error[0] != '\0' && strstr(r.err, r.pc_error) != NULL);
+	CHECK(strstr(r.pc_error, "issuer not found") != NULL);
+	CHECK(strcmp(r.leaf_sans, "DNS:localhost IP:127.0.0.1 IP:::1 ") == 0);
+	CHECK_EQ_INT((int)strlen(r.leaf_fp), 32 * 3 - 1);
+	CHECK_EQ_INT((int)strlen(r.leaf_from), 20); /* 2026-12-02T03:49:58Z */
+	CHECK(r.leaf_from[10] == 'T' && r.leaf_from[19] == 'Z');
 
-	/* 2. wrong name */
+	/* 2. wrong name: the names the certificate has are listed */
 	run_case("wrong name", good, trusting, "wrong.example", &r);
 	expect_verify_failure(&r, "wrong.example");
+	expect_verify_failure(&r, "its names: DNS:localhost, IP:127.0.0.1, "
+				  "IP:::1");
 
 	/* 3. expired leaf (its own CA is trusted) */
 	run_case("expired leaf", &expired, trust_expired, "localhost", &r);
-	expect_verify_failure(&r, "expired");
+	expect_verify_failure(&r, "certificate has expired");
+	expect_verify_failure(&r, "; valid from 20");
 
 	/* 4. IP SANs */
 	run_case("IP SAN 127.0.0.1", good, trusting, "127.0.0.1", &r);
@@ -198,10 +257,17 @@ int main(void)
 	CHECK_EQ_INT(r.info.verify_ok, 0);
 	CHECK(r.info.verify_failures >= 2);
 	CHECK(r.info.verify_error != NULL);
-	CHECK(strstr(r.log, "untrusted") != NULL);
+	CHECK(strstr(r.log, "unable to get local issuer") != NULL);
 	CHECK(strstr(r.log, "wrong.example") != NULL);
 	printf("insecure: verify_ok %d, verify_failures %d, first: %s\n",
 	       r.info.verify_ok, r.info.verify_failures, r.first);
+
+	/* 7. a key of another certificate */
+	CHECK(tp_config_set_cert_mem(insecure, good->leaf_cert.data,
+				     good->leaf_cert.len, other.leaf_key.data,
+				     other.leaf_key.len) == -1);
+	CHECK_EQ_INT(tp_config_errcode(insecure), TP_ERR_USAGE);
+	CHECK(strstr(tp_config_error(insecure), "does not belong") != NULL);
 
 	tp_config_free(trusting);
 	tp_config_free(trust_other);
