@@ -3,7 +3,8 @@
 # (s_client -status), --crl-file checks the leaf against a CRL (s_client
 # -CRL with -crl_check). The CA, leaves, responses (`openssl ocsp -index`)
 # and CRLs come from tests/helpers/ocsp.sh; each server is `openssl
-# s_server -status_file RESPONSE`, which staples that response as it is.
+# s_server -status_file RESPONSE`, which staples that response as it is,
+# or `-status_url` with `openssl ocsp -index -port` as a live responder.
 #
 # Ground truth, taken by hand on 2026-12-02 with OpenSSL 3.0.19 (`openssl
 # s_client -status -CAfile ca.pem -verify_return_error`) and GnuTLS 3.7.9
@@ -64,6 +65,18 @@ setup_file() {
 				-status_file "$OC/$resp.der"
 		fi
 	done <<<"$SERVERS"
+	# The live flow: s_server asks an OCSP responder (openssl ocsp
+	# -index, which takes a port only and listens on every address) for
+	# each handshake and staples its answer.
+	local rport
+	rport=$(tp_free_port)
+	(cd "$OC" && tp_start oc-responder "$rport" openssl ocsp \
+		-index index.txt -port "$rport" -rsigner ca.pem -rkey ca.key \
+		-CA ca.pem -ndays 1)
+	for leaf in good revoked; do
+		tp_start_s_server_with "oc-live-$leaf" "ocsp/$leaf" -rev \
+			-CAfile "$OC/ca.pem" -status_url "http://127.0.0.1:$rport/"
+	done
 }
 
 teardown_file() {
@@ -174,6 +187,16 @@ json_is() {
 	[ "$(grep -c '^OCSP:' "$ERR")" -eq 0 ]
 	json_is '.connection | has("ocsp") and .ocsp == null
 		and has("crl") and .crl == null'
+}
+
+@test "--status: s_server -status_url staples a live responder's answer (good, revoked)" {
+	probe live-good --status
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'olleh\n'
+	tp_stderr_has '^OCSP: good \(this update'
+	probe live-revoked --status
+	[ "$status" -eq 5 ]
+	tp_stderr_has 'certificate revoked \(stapled OCSP response: revoked at .*reason keyCompromise\)'
 }
 
 @test ":status repeats the OCSP line" {
