@@ -187,6 +187,28 @@ int tp_file_write(const char *path, const void *data, size_t len, int secret,
 	return replace_file(path, data, len, secret ? 0600 : 0644, err, errlen);
 }
 
+int tp_file_check_writable(const char *path, char *err, size_t errlen)
+{
+	char tmp[4096];
+	enum target t;
+	int fd;
+
+	if (examine(path, &t, err, errlen) == -1)
+		return -1;
+	if (t == T_IN_PLACE)
+		return access(path, W_OK) == 0 ?
+			       0 :
+			       fail(err, errlen, "%s", strerror(errno));
+	/* What replace_file does first: a new file in the directory. */
+	fd = open_temp(path, 0600, tmp, sizeof(tmp));
+	if (fd == -1)
+		return fail(err, errlen, "cannot create a file there: %s",
+			    strerror(errno));
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 /* A regular file opened for the key log: ours, and 0600. */
 static int check_opened(int fd, char *err, size_t errlen)
 {

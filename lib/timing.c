@@ -17,3 +17,12 @@ void tp_conn_timing(struct tp_conn *c, struct tp_timing *out)
 	*out = c->timing;
 	tp_conn_unlock(c);
 }
+
+void tp_conn_set_connect_timing(struct tp_conn *c, const struct tp_timing *t)
+{
+	TP_LOCK(c);
+	c->timing.start = t->start;
+	c->timing.resolved = t->resolved;
+	c->timing.connected = t->connected;
+	tp_conn_unlock(c);
+}

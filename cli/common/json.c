@@ -185,6 +185,12 @@ void json_uint(struct json_writer *w, uint64_t v)
 	fprintf(w->fp, "%" PRIu64, v);
 }
 
+void json_fixed3(struct json_writer *w, double v)
+{
+	before_value(w);
+	fprintf(w->fp, "%.3f", v);
+}
+
 void json_bool(struct json_writer *w, int v)
 {
 	before_value(w);

@@ -34,6 +34,8 @@ void json_string(struct json_writer *w, const char *s);
 void json_int(struct json_writer *w, long long v);
 void json_uint(struct json_writer *w, uint64_t v);
 void json_bool(struct json_writer *w, int v);
+/* A number with three decimals (milliseconds to the microsecond). */
+void json_fixed3(struct json_writer *w, double v);
 void json_null(struct json_writer *w);
 
 /* key + value shorthands */

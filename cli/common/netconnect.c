@@ -96,6 +96,16 @@ static int resolve(const char *host, const char *port, int family,
 int net_connect(const char *host, const char *port, int family, int timeout_ms,
 		char *err, size_t errlen, enum cli_status *st)
 {
+	struct timespec resolved;
+
+	return net_connect_timed(host, port, family, timeout_ms, err, errlen,
+				 st, &resolved);
+}
+
+int net_connect_timed(const char *host, const char *port, int family,
+		      int timeout_ms, char *err, size_t errlen,
+		      enum cli_status *st, struct timespec *resolved_at)
+{
 	long long deadline = timeout_ms > 0 ? net_now_ms() + timeout_ms : 0;
 	struct addrinfo *res, *ai;
 	int fd = -1, last = ECONNREFUSED;
@@ -103,6 +113,7 @@ int net_connect(const char *host, const char *port, int family, int timeout_ms,
 	*st = CLI_ECONNECT;
 	if (resolve(host, port, family, &res, err, errlen) == -1)
 		return -1;
+	clock_gettime(CLOCK_MONOTONIC, resolved_at);
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
 		fd = connect_one(ai, deadline);
 		if (fd == -1)

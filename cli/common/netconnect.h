@@ -4,6 +4,7 @@
 #define CLI_NETCONNECT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "status.h"
 
@@ -15,6 +16,11 @@
  */
 int net_connect(const char *host, const char *port, int family, int timeout_ms,
 		char *err, size_t errlen, enum cli_status *st);
+/* The same, setting *resolved_at (CLOCK_MONOTONIC) once the name resolved,
+ * also when no address answers afterwards. */
+int net_connect_timed(const char *host, const char *port, int family,
+		      int timeout_ms, char *err, size_t errlen,
+		      enum cli_status *st, struct timespec *resolved_at);
 
 /* Milliseconds left until deadline_ms (a CLOCK_MONOTONIC time in ms), or
  * -1 (wait forever) when deadline_ms is 0. Never below 0 otherwise. */

@@ -13,6 +13,7 @@
 #include "run.h"
 #include "session.h"
 #include "setup.h"
+#include "summary.h"
 #include "common/version.h"
 
 static int usage_error(const char *msg)
@@ -22,12 +23,42 @@ static int usage_error(const char *msg)
 	return CLI_EUSAGE;
 }
 
+/* An error before the session, found once the target was known (a usage
+ * error, an unreadable --script), still gets its --json report (no
+ * connection, no timing), where the file can be written: the error is
+ * the line to show, not a second one. */
+static void early_report(const struct cli_options *o, enum cli_status st,
+			 const char *msg)
+{
+	static struct session s; /* zero: no connection, no timing */
+
+	if (o->json == NULL || o->target.host[0] == '\0' || o->help ||
+	    o->version || tp_file_check_writable(o->json, NULL, 0) == -1)
+		return;
+	s.opt = o;
+	clock_gettime(CLOCK_REALTIME, &s.started_at);
+	(void)summary_json(o->json, &s, NULL, st, msg);
+}
+
+/* --json PATH must be writable before a session it would describe:
+ * exit 2 with one line, before connecting. */
+static int check_json_path(const char *path)
+{
+	char why[200];
+
+	if (path == NULL || tp_file_check_writable(path, why, sizeof(why)) == 0)
+		return 0;
+	console_error("--json '%s': %s", path, why);
+	return -1;
+}
+
 static int session_init(struct session *s, const struct cli_options *o)
 {
 	pthread_condattr_t ca;
 
 	memset(s, 0, sizeof(*s));
 	s->opt = o;
+	clock_gettime(CLOCK_REALTIME, &s->started_at);
 	s->interactive = isatty(STDIN_FILENO);
 	if (pipe2(s->stop_fd, O_CLOEXEC | O_NONBLOCK) == -1)
 		return -1;
@@ -128,6 +159,23 @@ static enum cli_status run(struct session *s)
 	return check_keylog(s, run_session(s));
 }
 
+/* The end of every run, whatever its status: the Timing: line, and the
+ * --json report with the final status (after the key log and --pcap
+ * checks, which may change it). */
+static enum cli_status report_end(struct session *s, enum cli_status st)
+{
+	const char *error = s->error[0] ? s->error : console_first_error();
+
+	if (s->ended_at.tv_sec == 0 && s->ended_at.tv_nsec == 0)
+		clock_gettime(CLOCK_MONOTONIC, &s->ended_at); /* no session */
+	summary_print_end(s, s->conn);
+	if (s->opt->json != NULL &&
+	    summary_json(s->opt->json, s, s->conn, st, error) == -1 &&
+	    st == CLI_OK)
+		st = CLI_EOTHER;
+	return st;
+}
+
 /* The run, with --pcap's file written at its end, whatever the end. */
 static enum cli_status run_captured(struct session *s)
 {
@@ -135,10 +183,11 @@ static enum cli_status run_captured(struct session *s)
 
 	connect_warn_options(s->opt);
 	if (s->opt->pcap != NULL && pcap_begin(s->opt->pcap) == -1)
-		return CLI_EOTHER;
+		return report_end(s, CLI_EOTHER);
 	st = run(s);
 	if (pcap_end(setup_keylog_path(s->opt)) == -1 && st == CLI_OK)
 		st = CLI_EOTHER;
+	st = report_end(s, st);
 	fflush(stdout);
 	reraise(s->signal);
 	return st;
@@ -152,6 +201,7 @@ int cli_connect_main(int argc, char **argv)
 	int st;
 
 	if (cli_options_parse(argc, argv, &o, err, sizeof(err)) == -1) {
+		early_report(&o, CLI_EUSAGE, err);
 		cli_options_free(&o);
 		return usage_error(err);
 	}
@@ -163,7 +213,12 @@ int cli_connect_main(int argc, char **argv)
 		cli_options_free(&o);
 		return fflush(stdout) == 0 ? CLI_OK : CLI_EOTHER;
 	}
+	if (check_json_path(o.json) == -1) {
+		cli_options_free(&o);
+		return CLI_EUSAGE;
+	}
 	if (o.script != NULL && open_script(o.script) == -1) {
+		early_report(&o, CLI_EOTHER, console_first_error());
 		cli_options_free(&o);
 		return CLI_EOTHER;
 	}

@@ -178,13 +178,36 @@ void console_msg(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The run's first error line, for the --json report. */
+static char first_error[512];
+
 void console_error(const char *fmt, ...)
 {
 	va_list ap;
+	int saved = errno; /* for %m */
 
+	pthread_mutex_lock(&con.mtx);
+	if (first_error[0] == '\0') {
+		errno = saved;
+		va_start(ap, fmt);
+		vsnprintf(first_error, sizeof(first_error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&con.mtx);
+	errno = saved;
 	va_start(ap, fmt);
 	vmsg("tlsprobe: ", fmt, ap);
 	va_end(ap);
+}
+
+const char *console_first_error(void)
+{
+	const char *e;
+
+	pthread_mutex_lock(&con.mtx);
+	e = first_error[0] != '\0' ? first_error : NULL;
+	pthread_mutex_unlock(&con.mtx);
+	return e;
 }
 
 static int set_nonblock(int fd)

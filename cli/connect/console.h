@@ -26,6 +26,9 @@ void console_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_text(const char *text);
 /* "tlsprobe: <message>\n" on stderr. */
 void console_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The first console_error message of the process (without "tlsprobe: "),
+ * or NULL; it stays valid. */
+const char *console_first_error(void);
 
 /* Interactive mode: from now on output is queued. Returns the fd to poll
  * for "output pending", or -1 on failure. */

@@ -322,7 +322,10 @@ static int set_target(struct cli_options *o, const char *arg, int *have,
 		return fail(err, errlen, "more than one server given ('%s')",
 			    arg);
 	*have = 1;
-	return cli_parse_hostport(arg, &o->target, err, errlen);
+	if (cli_parse_hostport(arg, &o->target, err, errlen) == 0)
+		return 0;
+	memset(&o->target, 0, sizeof(o->target)); /* no target known */
+	return -1;
 }
 
 struct parse_state {
@@ -567,6 +570,29 @@ static int parse_positional(int argc, char **argv, struct cli_options *o,
 	return 0;
 }
 
+/* After a usage error: the rest of the line is read for the target and
+ * --json only (the run's report is written for a known target; later
+ * errors are not reported, the first one is). Returns rv. */
+static int after_error(int argc, char **av, struct cli_options *o,
+		       struct parse_state *ps, int rv)
+{
+	char ignored[256];
+	int ch;
+
+	while ((ch = getopt_long(argc, av, SHORT_OPTS, long_opts, NULL)) !=
+	       -1) {
+		if (ch == OPT_JSON)
+			o->json = optarg;
+		else if (ch == OPT_CONNECT && !ps->have_target)
+			(void)set_target(o, optarg, &ps->have_target, ignored,
+					 sizeof(ignored));
+	}
+	if (!ps->have_target)
+		(void)parse_positional(argc, av, o, ps, ignored,
+				       sizeof(ignored));
+	return rv;
+}
+
 static void set_defaults(struct cli_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -593,11 +619,12 @@ int cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
 	while ((ch = getopt_long(argc, av, SHORT_OPTS, long_opts, NULL)) !=
 	       -1) {
 		if (ch == '?' || ch == ':')
-			return getopt_error(ch, av, err, errlen);
+			return after_error(argc, av, o, &ps,
+					   getopt_error(ch, av, err, errlen));
 		if (apply_string(o, ch, optarg) || apply_flag(o, ch))
 			continue;
 		if (apply_other(o, &ps, ch, optarg, err, errlen) == -1)
-			return -1;
+			return after_error(argc, av, o, &ps, -1);
 	}
 	if (o->help || o->version)
 		return 0;

@@ -105,8 +105,7 @@ static void report(struct session *s, struct tp_conn *c, int k)
 static void set_current(struct session *s, struct tp_conn *c, int show_summary)
 {
 	pthread_mutex_lock(&s->mtx);
-	s->conn = c;
-	s->summary_done = !show_summary;
+	session_set_conn_locked(s, c, show_summary);
 	pthread_mutex_unlock(&s->mtx);
 }
 

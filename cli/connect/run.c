@@ -95,8 +95,7 @@ static struct tp_conn *swap_conn(struct session *s, struct tp_conn *c)
 
 	pthread_mutex_lock(&s->mtx);
 	old = s->conn;
-	s->conn = c;
-	s->summary_done = 0;
+	session_set_conn_locked(s, c, 1);
 	s->resuming = 0;
 	pthread_mutex_unlock(&s->mtx);
 	return old;
@@ -305,13 +304,11 @@ enum cli_status run_session(struct session *s)
 	 * cleanly: close_notify, bounded by the handshake timeout. */
 	closing_at_end(s, c);
 	tp_conn_abort(c);
+	clock_gettime(CLOCK_MONOTONIC, &s->ended_at); /* timing's total */
 	if (s->reader_started)
 		pthread_join(s->reader, NULL);
 	if (input_started)
 		join_input(s, input);
 	console_queue_end();
-	if (s->opt->json != NULL && summary_json(s->opt->json, s, c) == -1 &&
-	    s->status == CLI_OK)
-		s->status = CLI_EOTHER;
 	return s->status;
 }

@@ -9,7 +9,8 @@
 int run_start_reader(struct session *s);
 
 /* Starts the reader and input threads at once (no handshake first),
- * waits until the run ends, and cleans up. Returns the exit status. */
+ * waits until the run ends, and cleans up. Returns the exit status (the
+ * caller writes the report). */
 enum cli_status run_session(struct session *s);
 
 #endif

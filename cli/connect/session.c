@@ -26,6 +26,15 @@ int conn_handshaken(struct tp_conn *c)
 	return tp_conn_info(c, &info) == 0;
 }
 
+void session_set_conn_locked(struct session *s, struct tp_conn *c,
+			     int summary_due)
+{
+	s->conn = c;
+	s->summary_done = !summary_due;
+	s->tickets_told = s->tickets_seen = s->tickets_live = 0;
+	memset(&s->renegs, 0, sizeof(s->renegs));
+}
+
 struct tp_conn *session_conn(struct session *s)
 {
 	struct tp_conn *c;
@@ -101,6 +110,62 @@ void session_conn_failed(struct session *s, struct tp_conn *c)
 	session_end(s, cli_status_from_errcode(e, hs), line);
 }
 
+/* A line for each session ticket the summary did not count: TLS 1.3
+ * tickets come after the handshake (the --json count agrees). Without
+ * --msg, which traces each one. */
+static void tell_tickets(struct session *s, int from, int to)
+{
+	if (s->opt->verbosity != CLI_NORMAL || s->opt->msg)
+		return;
+	for (int k = from; k <= to; k++)
+		console_msg("Session ticket received (%d so far)", k);
+}
+
+/* The summary is out: tickets it did not count, whose events came
+ * meanwhile, are told now, and the next ones as they come. */
+static void tickets_go_live(struct session *s)
+{
+	int from, to;
+
+	pthread_mutex_lock(&s->mtx);
+	s->tickets_live = 1;
+	from = s->tickets_told + 1;
+	to = s->tickets_seen;
+	if (to > s->tickets_told)
+		s->tickets_told = to;
+	pthread_mutex_unlock(&s->mtx);
+	tell_tickets(s, from, to);
+}
+
+/* A ticket event (value: the connection's count so far). */
+static void note_ticket(struct session *s, struct tp_conn *c,
+			const struct tp_event *ev)
+{
+	int tell = 0;
+
+	pthread_mutex_lock(&s->mtx);
+	if (c == s->conn) {
+		if (ev->value > s->tickets_seen)
+			s->tickets_seen = ev->value;
+		tell = s->tickets_live && ev->value > s->tickets_told;
+		if (tell)
+			s->tickets_told = ev->value;
+	}
+	pthread_mutex_unlock(&s->mtx);
+	if (tell)
+		tell_tickets(s, ev->value, ev->value);
+}
+
+/* Renegotiations of the current connection, timed for --json. */
+static void note_reneg_timing(struct session *s, struct tp_conn *c,
+			      const struct tp_event *ev)
+{
+	pthread_mutex_lock(&s->mtx);
+	if (c == s->conn)
+		timing_note_event(&s->renegs, ev);
+	pthread_mutex_unlock(&s->mtx);
+}
+
 /* With --insecure, a failed verification is repeated as a warning line,
  * since the summary may scroll by. */
 static void warn_insecure(struct tp_conn *c, const struct cli_options *o)
@@ -119,7 +184,7 @@ static void warn_insecure(struct tp_conn *c, const struct cli_options *o)
 void session_note_handshake(struct session *s, struct tp_conn *c)
 {
 	char *text;
-	int mine, hint;
+	int mine, hint, tickets = 0;
 
 	if (!conn_handshaken(c))
 		return;
@@ -128,18 +193,23 @@ void session_note_handshake(struct session *s, struct tp_conn *c)
 	pthread_mutex_unlock(&s->mtx);
 	if (!mine)
 		return;
-	text = summary_text(c, s->opt); /* library calls: not under mtx */
+	/* library calls: not under mtx */
+	text = summary_text(c, s->opt, &tickets);
 	pthread_mutex_lock(&s->mtx);
 	mine = !s->summary_done && c == s->conn;
 	s->summary_done = 1;
+	if (mine)
+		s->tickets_told = tickets;
 	hint = mine && !s->hinted && s->interactive &&
 	       s->opt->verbosity == CLI_NORMAL;
 	s->hinted |= hint;
 	pthread_mutex_unlock(&s->mtx);
 	if (mine && text != NULL)
 		console_text(text);
-	if (mine)
+	if (mine) {
+		tickets_go_live(s);
 		warn_insecure(c, s->opt);
+	}
 	/* After the summary, not before it: the prompt comes up at once,
 	 * while the handshake is still running. */
 	if (hint)
@@ -171,6 +241,12 @@ void session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 	}
 	note_event(s, ev);
 	closing_note_event(s, ev);
+	if (ev->type == TP_EV_TICKET)
+		note_ticket(s, c, ev);
+	else if (ev->type == TP_EV_RENEG_REQUESTED ||
+		 ev->type == TP_EV_RENEG_DONE ||
+		 ev->type == TP_EV_RENEG_REFUSED)
+		note_reneg_timing(s, c, ev);
 	if (ev->type == TP_EV_HANDSHAKE_DONE)
 		session_note_handshake(s, c);
 }

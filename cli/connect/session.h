@@ -14,6 +14,7 @@
 
 #include "options.h"
 #include "common/status.h"
+#include "timing.h"
 #include "tlsprobe.h"
 
 #define CLI_MAX_RECONNECT 100
@@ -28,6 +29,13 @@ struct session {
 	pthread_cond_t cv; /* ended, input_eof changes */
 	struct tp_conn *conn; /* (M) current connection */
 	int summary_done; /* (M) summary shown for conn */
+	/* Session tickets of conn the user has been told of (summary, then
+	 * a line each), the highest count an event gave, and whether the
+	 * summary is out, after which each ticket gets its line. */
+	int tickets_told; /* (M) */
+	int tickets_seen; /* (M) */
+	int tickets_live; /* (M) */
+	struct timing_renegs renegs; /* (M) conn's renegotiations, timed */
 	int hinted; /* (M) the interactive :help hint was shown */
 	int ended; /* (M) the run is over */
 	enum cli_status status; /* (M) exit status once ended */
@@ -46,6 +54,12 @@ struct session {
 	int signal; /* (M) ended by this signal */
 	char error[512]; /* (M) the error line, if any */
 	struct expect_state *expect; /* (M) :expect's window (expect.h) */
+
+	struct timespec started_at; /* CLOCK_REALTIME: the report's date */
+	struct timespec ended_at; /* CLOCK_MONOTONIC: the run's end */
+	/* The timing of a connection that could not be set up (conn is then
+	 * NULL), for the report; written by setup_conn. */
+	struct tp_timing setup_timing;
 
 	pthread_t reader;
 	int reader_started;
@@ -67,6 +81,10 @@ const struct tp_info *conn_info(struct tp_conn *c, struct tp_info *buf);
 /* Has c completed its first handshake? */
 int conn_handshaken(struct tp_conn *c);
 
+/* s->mtx held: c becomes the current connection, with nothing told of
+ * it yet (its summary when summary_due, tickets, renegotiations). */
+void session_set_conn_locked(struct session *s, struct tp_conn *c,
+			     int summary_due);
 /* The current connection. */
 struct tp_conn *session_conn(struct session *s);
 int session_ended(struct session *s);

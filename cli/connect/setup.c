@@ -128,6 +128,13 @@ const char *setup_servername(const struct cli_options *o)
 	return o->servername ? o->servername : o->target.host;
 }
 
+const char *setup_sni(const struct cli_options *o)
+{
+	const char *name = setup_servername(o);
+
+	return *name == '\0' || tp_name_is_address(name) ? NULL : name;
+}
+
 /* The error line for a failed call on c, and the status it means. */
 static int conn_error(struct tp_conn *c, char *err, size_t errlen,
 		      enum cli_status *st)
@@ -141,16 +148,22 @@ static int conn_error(struct tp_conn *c, char *err, size_t errlen,
 	return -1;
 }
 
-int setup_plain_connect(const struct cli_options *o, char *err, size_t errlen,
-			enum cli_status *st)
+/* setup_plain_connect, also noting in *t when it started, resolved and
+ * connected (the library's timing of a socket it did not connect). */
+static int plain_connect_timed(const struct cli_options *o, char *err,
+			       size_t errlen, enum cli_status *st,
+			       struct tp_timing *t)
 {
 	int tmo = o->timeout >= 0 ? o->timeout * 1000 : DEFAULT_TIMEOUT_MS;
 	/* XMPP's to= names the service even with --noservername. */
 	const char *name = o->servername ? o->servername : o->target.host;
 	int fd;
 
-	fd = net_connect(o->target.host, o->target.port, o->family, tmo, err,
-			 errlen, st);
+	clock_gettime(CLOCK_MONOTONIC, &t->start);
+	fd = net_connect_timed(o->target.host, o->target.port, o->family, tmo,
+			       err, errlen, st, &t->resolved);
+	if (fd != -1)
+		clock_gettime(CLOCK_MONOTONIC, &t->connected);
 	if (fd == -1 || o->starttls == CLI_STARTTLS_NONE)
 		return fd;
 	if (starttls_run(fd, o->starttls, name, tmo, err, errlen, st) == -1) {
@@ -160,9 +173,19 @@ int setup_plain_connect(const struct cli_options *o, char *err, size_t errlen,
 	return fd;
 }
 
+int setup_plain_connect(const struct cli_options *o, char *err, size_t errlen,
+			enum cli_status *st)
+{
+	struct tp_timing t;
+
+	memset(&t, 0, sizeof(t));
+	return plain_connect_timed(o, err, errlen, st, &t);
+}
+
 int setup_connect(struct tp_conn *c, const struct cli_options *o, char *err,
 		  size_t errlen, enum cli_status *st)
 {
+	struct tp_timing t;
 	int fd;
 
 	if (o->starttls == CLI_STARTTLS_NONE) {
@@ -172,8 +195,10 @@ int setup_connect(struct tp_conn *c, const struct cli_options *o, char *err,
 		return 0;
 	}
 	/* Our own TCP connect and preamble, then the library takes the
-	 * socket. */
-	fd = setup_plain_connect(o, err, errlen, st);
+	 * socket; its timing is ours. */
+	memset(&t, 0, sizeof(t));
+	fd = plain_connect_timed(o, err, errlen, st, &t);
+	tp_conn_set_connect_timing(c, &t);
 	if (fd == -1)
 		return -1;
 	if (tp_conn_attach_fd(c, fd, setup_servername(o)) == -1)
@@ -219,6 +244,7 @@ struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
 	}
 	if (setup_connect(c, o, err, sizeof(err), st) == -1) {
 		console_error("%s", err);
+		tp_conn_timing(c, &s->setup_timing); /* for --json */
 		tp_conn_free(c);
 		return NULL;
 	}

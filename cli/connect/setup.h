@@ -30,6 +30,9 @@ int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
 /* The name for SNI and verification: --servername, else HOST; "" with
  * --noservername (no SNI, verified against HOST). */
 const char *setup_servername(const struct cli_options *o);
+/* The name SNI is to carry: NULL with --noservername, or when the name is
+ * an IP address (which SNI cannot carry). */
+const char *setup_sni(const struct cli_options *o);
 
 /*
  * Connects c to the target, ready for the handshake: by the library, or

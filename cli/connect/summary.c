@@ -7,7 +7,12 @@
 #include "console.h"
 #include "common/json.h"
 #include "revocation.h"
+#include "setup.h"
 #include "summary.h"
+#include "timing.h"
+
+/* The --json document's layout; tlsprobe(1) JSON REPORT documents it. */
+#define JSON_SCHEMA_VERSION 2
 
 static const char *str_or(const char *s, const char *dflt)
 {
@@ -78,6 +83,46 @@ static void print_verification(FILE *fp, struct tp_conn *c,
 	print_verify_log(fp, tp_conn_verify_log(c));
 }
 
+/* What went out in SNI, and why nothing did. */
+static void print_sni(FILE *fp, const struct tp_info *i,
+		      const struct cli_options *o)
+{
+	if (i->sni != NULL)
+		fprintf(fp, "SNI: %s\n", i->sni);
+	else if (o->no_servername)
+		fputs("SNI: none (--noservername)\n", fp);
+	else
+		fputs("SNI: none (an IP address: SNI carries host names only)\n",
+		      fp);
+}
+
+/* Tickets so far; TLS 1.3 ones come after the handshake, each with a
+ * line of its own (session.c). */
+static void print_tickets(FILE *fp, const struct tp_info *i,
+			  const struct cli_options *o)
+{
+	if (i->tickets_received > 0)
+		fprintf(fp, "Session tickets: %d\n", i->tickets_received);
+	else if (o->no_tickets)
+		fputs("Session tickets: none (--no-tickets)\n", fp);
+	else if (is_tls13(i))
+		fputs("Session tickets: none yet (TLS 1.3 servers send them "
+		      "after the handshake)\n",
+		      fp);
+	else
+		fputs("Session tickets: none\n", fp);
+}
+
+static void print_timing(FILE *fp, struct tp_conn *c)
+{
+	struct tp_timing t;
+	struct timing_figures f;
+
+	tp_conn_timing(c, &t);
+	timing_figures(&t, NULL, &f);
+	timing_text(fp, &f, 0);
+}
+
 static void print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
 		       const struct cli_options *o)
 {
@@ -89,23 +134,25 @@ static void print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
 	print_chain(fp, i, o->showcerts);
 	print_verification(fp, c, i);
 	revocation_print(fp, c);
-	fprintf(fp, "SNI: %s\n", str_or(i->sni, "none"));
+	print_sni(fp, i, o);
 	fprintf(fp, "ALPN: %s\n", str_or(i->alpn, "none"));
 	fprintf(fp, "Secure renegotiation: %s\n",
 		is_tls13(i) ? "n/a (TLS 1.3)" :
 			      yes_no(i->secure_renegotiation));
-	fprintf(fp, "Session ticket: %s\n", yes_no(i->ticket_received));
+	print_tickets(fp, i, o);
 	fprintf(fp, "Resumed: %s\n", yes_no(i->session_reused));
+	print_timing(fp, c);
 	fputs("---\n", fp);
 }
 
 static void print_brief(FILE *fp, const struct tp_info *i)
 {
 	fprintf(fp,
-		"Connected to %s: %s %s %s, peer %s, verify %s, "
+		"Connected to %s: %s %s %s, ALPN %s, peer %s, verify %s, "
 		"resumed %s\n",
 		str_or(i->peer_addr, "?"), str_or(i->version, "?"),
 		str_or(i->cipher, "?"), str_or(i->group, "-"),
+		str_or(i->alpn, "none"),
 		i->peer_chain_len > 0 ? str_or(i->peer_chain[0].subject, "?") :
 					"?",
 		i->verify_ok && i->verify_failures == 0 ?
@@ -114,7 +161,7 @@ static void print_brief(FILE *fp, const struct tp_info *i)
 		yes_no(i->session_reused));
 }
 
-char *summary_text(struct tp_conn *c, const struct cli_options *o)
+char *summary_text(struct tp_conn *c, const struct cli_options *o, int *tickets)
 {
 	struct tp_info info;
 	const struct tp_info *i = conn_info(c, &info);
@@ -122,6 +169,7 @@ char *summary_text(struct tp_conn *c, const struct cli_options *o)
 	size_t len = 0;
 	FILE *fp;
 
+	*tickets = i != NULL ? i->tickets_received : 0;
 	if (i == NULL || o->verbosity == CLI_QUIET)
 		return NULL;
 	fp = open_memstream(&text, &len);
@@ -251,6 +299,7 @@ static void json_connection(struct json_writer *w, struct tp_conn *c)
 	json_kv_string(w, "alpn", i->alpn);
 	json_kv_bool(w, "secure_renegotiation", i->secure_renegotiation);
 	json_kv_bool(w, "session_ticket", i->ticket_received);
+	json_kv_int(w, "session_tickets", i->tickets_received);
 	json_kv_bool(w, "resumed", i->session_reused);
 	json_counters(w, i);
 	json_verification(w, c, i);
@@ -262,11 +311,12 @@ static void json_connection(struct json_writer *w, struct tp_conn *c)
 static void json_target(struct json_writer *w, const struct cli_options *o)
 {
 	json_kv_string(w, "host", o->target.host);
-	json_kv_string(w, "port", o->target.port);
-	json_kv_string(w, "servername",
-		       o->no_servername ?
-			       NULL :
-			       str_or(o->servername, o->target.host));
+	json_key(w, "port");
+	if (o->target.port[0] != '\0')
+		json_int(w, atoi(o->target.port)); /* 1-65535 (parse.c) */
+	else
+		json_null(w);
+	json_kv_string(w, "servername", setup_sni(o));
 	json_kv_string(w, "starttls",
 		       o->starttls == CLI_STARTTLS_NONE ?
 			       NULL :
@@ -288,9 +338,78 @@ static void json_reconnects(struct json_writer *w, const struct session *s)
 	json_array_end(w);
 }
 
+static int is_set(const struct timespec *t)
+{
+	return t->tv_sec != 0 || t->tv_nsec != 0;
+}
+
+void summary_run_timing(const struct session *s, struct tp_conn *c,
+			struct timing_figures *f)
+{
+	struct tp_timing t;
+
+	if (c != NULL)
+		tp_conn_timing(c, &t);
+	else
+		t = s->setup_timing;
+	timing_figures(&t, is_set(&s->ended_at) ? &s->ended_at : NULL, f);
+}
+
+void summary_print_end(const struct session *s, struct tp_conn *c)
+{
+	struct timing_figures f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if (s->opt->verbosity != CLI_NORMAL || c == NULL ||
+	    !conn_handshaken(c) || (fp = open_memstream(&text, &len)) == NULL)
+		return;
+	summary_run_timing(s, c, &f);
+	timing_text(fp, &f, 1);
+	if (fclose(fp) == 0)
+		console_text(text);
+	free(text);
+}
+
+/* ISO 8601 in UTC, to the millisecond: 2026-12-02T11:20:07.123Z. */
+static void json_date(struct json_writer *w, const char *key,
+		      const struct timespec *t)
+{
+	char date[48];
+	struct tm tm;
+	size_t n;
+
+	json_key(w, key);
+	if (!is_set(t) || gmtime_r(&t->tv_sec, &tm) == NULL ||
+	    (n = strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+		json_null(w);
+		return;
+	}
+	snprintf(date + n, sizeof(date) - n, ".%03ldZ", t->tv_nsec / 1000000);
+	json_string(w, date);
+}
+
+static void json_timing(struct json_writer *w, struct session *s,
+			struct tp_conn *c)
+{
+	struct timing_figures f;
+	struct timing_renegs *r = c != NULL ? malloc(sizeof(*r)) : NULL;
+
+	summary_run_timing(s, c, &f);
+	if (r != NULL) {
+		pthread_mutex_lock(&s->mtx);
+		*r = s->renegs;
+		pthread_mutex_unlock(&s->mtx);
+	}
+	timing_json(w, &f, r);
+	free(r);
+}
+
 /* The report is built in memory and written whole (tp_file_write: a
  * temporary file renamed over the name, never through a link). */
-int summary_json(const char *path, const struct session *s, struct tp_conn *c)
+int summary_json(const char *path, struct session *s, struct tp_conn *c,
+		 enum cli_status status, const char *error)
 {
 	struct json_writer w;
 	char *text = NULL, why[160];
@@ -304,12 +423,15 @@ int summary_json(const char *path, const struct session *s, struct tp_conn *c)
 	}
 	json_init(&w, fp);
 	json_object_begin(&w);
+	json_kv_int(&w, "schema_version", JSON_SCHEMA_VERSION);
 	json_kv_string(&w, "tool", "tlsprobe");
 	json_kv_string(&w, "version", tp_version());
+	json_date(&w, "started_at", &s->started_at);
 	json_target(&w, s->opt);
-	json_kv_int(&w, "exit_status", s->status);
-	json_kv_string(&w, "error", s->error[0] ? s->error : NULL);
+	json_kv_int(&w, "exit_status", status);
+	json_kv_string(&w, "error", error);
 	json_kv_bool(&w, "lingered", s->lingered);
+	json_timing(&w, s, c);
 	json_connection(&w, c);
 	json_reconnects(&w, s);
 	json_object_end(&w);

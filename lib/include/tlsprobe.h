@@ -389,6 +389,10 @@ struct tp_timing {
 				       decrypted */
 };
 void tp_conn_timing(struct tp_conn *c, struct tp_timing *out);
+/* For a socket the caller connected (tp_conn_attach_fd, also one that
+ * failed to connect): its start, resolved and connected instants, kept for
+ * tp_conn_timing; the other fields of t are ignored. */
+void tp_conn_set_connect_timing(struct tp_conn *c, const struct tp_timing *t);
 /* Is name an IP address (v4 or v6 literal)? Such a name is never sent in
  * SNI. */
 int tp_name_is_address(const char *name);
@@ -458,6 +462,11 @@ int tp_pem_write_file(const struct tp_pem *pem, const char *path);
  * or -1 with the reason in err. */
 int tp_file_write(const char *path, const void *data, size_t len, int secret,
 		  char *err, size_t errlen);
+/* Could tp_file_write write path now? Checks what tp_file_write refuses,
+ * and that a file can be created next to it (one is, and removed), so a
+ * report is known to be writable before a session it would describe.
+ * Returns 0, or -1 with the reason in err. */
+int tp_file_check_writable(const char *path, char *err, size_t errlen);
 /* Opens a file to append secrets to (the key log): never through a link,
  * created 0600, an existing one of ours narrowed to 0600, another user's
  * refused. Returns a descriptor, or -1 with the reason in err. */
