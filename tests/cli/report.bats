@@ -6,8 +6,8 @@
 # No timing is asserted: figures are checked for presence, order and
 # agreement between the text and the JSON only.
 
-# shellcheck disable=SC2034,SC2154 # TP_IN, status, OUT, ERR are read or set
-# by tests/helpers/peers.bash and by bats.
+# shellcheck disable=SC2034,SC2154,SC2016 # TP_IN, status, OUT, ERR are read or set
+# by tests/helpers/peers.bash and by bats; $ in single quotes is jq's.
 bats_require_minimum_version 1.5.0
 load ../helpers/peers
 
@@ -126,7 +126,7 @@ timing_json() {
 	[ "$status" -eq 0 ]
 	[ -z "$(sni_on_wire "$BATS_TEST_TMPDIR/c.pcapng")" ]
 	grep -Eqx 'SNI: none \(an IP address.*\)' "$ERR"
-	! grep -q 'SNI: 127' "$ERR"
+	run ! grep -q 'SNI: 127' "$ERR"
 	json_is "$BATS_TEST_TMPDIR/r.json" \
 		'.connection.sni == null and .servername == null'
 }
@@ -172,7 +172,7 @@ timing_json() {
 		"localhost:$GNUTLS12_PORT"
 	[ "$status" -eq 0 ]
 	grep -qx 'Session tickets: 1' "$ERR"
-	! grep -q '^Session ticket received' "$ERR"
+	run ! grep -q '^Session ticket received' "$ERR"
 	json_is "$BATS_TEST_TMPDIR/r.json" \
 		'.connection.session_tickets == 1 and .connection.protocol == "TLSv1.2"'
 }
