@@ -10,6 +10,7 @@
 # by tests/helpers/peers.bash and by bats; $ in single quotes is jq's.
 bats_require_minimum_version 1.5.0
 load ../helpers/peers
+load ../helpers/probe_peers
 
 setup_file() {
 	tp_setup_file
@@ -28,6 +29,8 @@ setup_file() {
 	export DRIVER12_PORT=$TP_PORT
 	tp_start_gnutls_serv gnutls12 --echo --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2'
 	export GNUTLS12_PORT=$TP_PORT
+	tp_start_nginx nginx
+	export NGINX_PORT=$TP_PORT
 }
 
 teardown_file() {
@@ -250,6 +253,37 @@ timing_json() {
 		.start_ms >= $t.handshake_ms and .start_ms <= .end_ms and
 		.end_ms <= $t.total_ms)'
 	json_is "$f" '.timing.renegotiations | .[0].end_ms <= .[1].start_ms'
+}
+
+@test "nginx: a request's timing and tickets agree between the text and the report" {
+	TP_IN=$(tp_input 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n')
+	tp_probe --alpn http/1.1 --ca-file "$CERTS/ca.pem" \
+		--json "$BATS_TEST_TMPDIR/r.json" "localhost:$NGINX_PORT"
+	[ "$status" -eq 0 ]
+	grep -q '^hello' "$OUT"
+	local f=$BATS_TEST_TMPDIR/r.json
+	check_report "$f" 0
+	json_is "$f" '.connection.alpn == "http/1.1"'
+	json_is "$f" '.timing | .handshake_ms <= .first_byte_ms and
+		.first_byte_ms <= .total_ms'
+	[ "$(timing_line last)" = "$(timing_json "$f")" ]
+	local in_summary lines
+	in_summary=$(sed -nE 's/^Session tickets: ([0-9]+)$/\1/p' "$ERR")
+	lines=$(grep -c '^Session ticket received' "$ERR" || true)
+	json_is "$f" ".connection.session_tickets == $((${in_summary:-0} + lines))"
+}
+
+@test "timing with --starttls: our resolve and connect, then STARTTLS, then the handshake" {
+	tp_start_starttls_front smtpfront smtp "$REV13_PORT"
+	tp_probe --starttls smtp --ca-file "$CERTS/ca.pem" \
+		--json "$BATS_TEST_TMPDIR/r.json" "localhost:$TP_PORT"
+	[ "$status" -eq 0 ]
+	local f=$BATS_TEST_TMPDIR/r.json
+	check_report "$f" 0
+	json_is "$f" '.starttls == "smtp" and (.timing | .resolve_ms >= 0 and
+		.resolve_ms <= .connect_ms and .connect_ms <= .handshake_ms and
+		.handshake_ms <= .total_ms)'
+	[ "$(timing_line last)" = "$(timing_json "$f")" ]
 }
 
 @test "--brief: one line, with the ALPN" {
