@@ -25,7 +25,6 @@ int tp_conn_hs_begin(struct tp_conn *c, enum tp_hs_kind kind)
 	c->owner = pthread_self();
 	c->hs_deadline_ms = tp_deadline_in(c->cfg->handshake_ms);
 	c->peer_refused_reneg = 0;
-	tp_revocation_reset(c); /* each handshake's own */
 	if (kind == TP_HS_INITIAL) {
 		tp_timing_mark(&c->timing.handshake_start);
 		tp_event_push(c, TP_EV_HANDSHAKE_START, 0, 0, 0, NULL);

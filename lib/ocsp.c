@@ -366,6 +366,7 @@ int tp_config_add_crl_file(struct tp_config *cfg, const char *path)
 	return 0;
 }
 
+/* For a new connection: nothing stapled or checked yet. */
 void tp_revocation_reset(struct tp_conn *c)
 {
 	memset(&c->ocsp, 0, sizeof(c->ocsp));

@@ -336,8 +336,10 @@ enum tp_ocsp_status {
 	TP_OCSP_UNREADABLE /* stapled, but no certificate status in it */
 };
 
-/* The stapled OCSP response of the last handshake, also a failed one.
- * Times are ISO 8601 UTC ("2026-12-02T11:02:08Z"), "" when absent. */
+/* The last stapled OCSP response of the connection, also of a failed
+ * handshake (a renegotiation that staples replaces it; one that is
+ * refused does not). Times are ISO 8601 UTC ("2026-12-02T11:02:08Z"),
+ * "" when absent. */
 struct tp_ocsp_info {
 	enum tp_ocsp_status status;
 	/* 1: signed by the issuer (or its responder), for this certificate,
@@ -364,7 +366,7 @@ enum tp_crl_status {
 	TP_CRL_MISSING, /* no CRL of its issuer was loaded */
 	TP_CRL_ERROR /* the CRL could not be used (expired, ...) */
 };
-/* The leaf's CRL check in the last handshake, also a failed one. */
+/* The leaf's last CRL check, also in a failed handshake. */
 enum tp_crl_status tp_conn_crl_status(struct tp_conn *c);
 /* "good", "revoked", "missing", "error", "unchecked", "off" */
 const char *tp_crl_status_name(enum tp_crl_status s);

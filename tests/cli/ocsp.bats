@@ -207,6 +207,18 @@ json_is() {
 	[ "$(grep -c '^OCSP: good (this update' "$ERR")" -eq 2 ]
 }
 
+@test "--status: a refused renegotiation keeps the staple of the handshake" {
+	# s_server (OpenSSL 3) refuses a client's renegotiation by default.
+	TP_IN=$(tp_input 'hello\n:reneg\nworld\n')
+	JSON=$BATS_TEST_TMPDIR/report.json
+	tp_probe --commands --tls1.2 --status --ca-file "$OC/ca.pem" \
+		--json "$JSON" "localhost:$(cat "$TP_DIR/oc-good.port")"
+	[ "$status" -eq 0 ]
+	tp_stderr_has 'renegotiation refused'
+	json_is '.connection.renegotiations_refused == 1
+		and .connection.ocsp.status == "good"'
+}
+
 @test "-status, s_client's spelling, asks too" {
 	probe good -status
 	[ "$status" -eq 0 ]
