@@ -6,6 +6,9 @@
 # s_server -status_file RESPONSE`, which staples that response as it is,
 # or `-status_url` with `openssl ocsp -index -port` as a live responder.
 #
+# gnutls-serv --ocsp-response staples too (good, and revoked with
+# --ignore-ocsp-response-errors); s_client -status shows the same status.
+#
 # Ground truth, taken by hand on 2026-12-02 with OpenSSL 3.0.19 (`openssl
 # s_client -status -CAfile ca.pem -verify_return_error`) and GnuTLS 3.7.9
 # (`gnutls-cli --x509cafile ca.pem`, which asks for the status by default):
@@ -73,9 +76,19 @@ setup_file() {
 	(cd "$OC" && tp_start oc-responder "$rport" openssl ocsp \
 		-index index.txt -port "$rport" -rsigner ca.pem -rkey ca.key \
 		-CA ca.pem -ndays 1)
+	local gport
 	for leaf in good revoked; do
 		tp_start_s_server_with "oc-live-$leaf" "ocsp/$leaf" -rev \
 			-CAfile "$OC/ca.pem" -status_url "http://127.0.0.1:$rport/"
+		# gnutls-serv staples a response that says revoked only when
+		# told to ignore its errors ("The session or certificate has
+		# expired" otherwise).
+		gport=$(tp_free_port)
+		tp_start "oc-gnutls-$leaf" "$gport" gnutls-serv --port "$gport" \
+			--x509certfile "$OC/$leaf.pem" \
+			--x509keyfile "$OC/$leaf.key" --disable-client-cert \
+			--echo --ocsp-response "$OC/$leaf.der" \
+			--ignore-ocsp-response-errors
 	done
 }
 
@@ -197,6 +210,18 @@ json_is() {
 	probe live-revoked --status
 	[ "$status" -eq 5 ]
 	tp_stderr_has 'certificate revoked \(stapled OCSP response: revoked at .*reason keyCompromise\)'
+}
+
+@test "--status: gnutls-serv --ocsp-response, good and revoked (TLS 1.2 and 1.3)" {
+	for v in 1.2 1.3; do
+		probe gnutls-good --status "--tls$v"
+		[ "$status" -eq 0 ]
+		tp_stdout_is 'hello\n'
+		tp_stderr_has '^OCSP: good \(this update'
+		probe gnutls-revoked --status "--tls$v"
+		[ "$status" -eq 5 ]
+		tp_stderr_has 'certificate revoked \(stapled OCSP response: revoked at .*reason keyCompromise\)'
+	done
 }
 
 @test ":status repeats the OCSP line" {
