@@ -11,6 +11,7 @@ enum {
 	OPT_CONNECT = 256,
 	OPT_SERVERNAME,
 	OPT_NOSERVERNAME,
+	OPT_VERIFYNAME,
 	OPT_CAFILE,
 	OPT_CADIR,
 	OPT_INSECURE,
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "servername", required_argument, NULL, OPT_SERVERNAME },
 	{ "noservername", no_argument, NULL, OPT_NOSERVERNAME },
+	{ "verify-name", required_argument, NULL, OPT_VERIFYNAME },
 	{ "ca-file", required_argument, NULL, OPT_CAFILE },
 	{ "ca-dir", required_argument, NULL, OPT_CADIR },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
@@ -108,6 +110,7 @@ static const struct {
 	{ "-connect", "--connect" },
 	{ "-servername", "--servername" },
 	{ "-noservername", "--noservername" },
+	{ "-verify_hostname", "--verify-name" },
 	{ "-CAfile", "--ca-file" },
 	{ "-CApath", "--ca-dir" },
 	{ "-status", "--status" },
@@ -341,6 +344,9 @@ static int apply_string(struct cli_options *o, int opt, const char *arg)
 	case OPT_SERVERNAME:
 		o->servername = arg;
 		return 1;
+	case OPT_VERIFYNAME:
+		o->verify_name = arg;
+		return 1;
 	case OPT_CAFILE:
 		o->ca_file = arg;
 		return 1;
@@ -539,6 +545,8 @@ int cli_options_check_conn(const struct cli_options *o, char *err,
 		return fail(err, errlen, "%s",
 			    "empty --servername (use --noservername to send "
 			    "no SNI)");
+	if (o->verify_name != NULL && o->verify_name[0] == '\0')
+		return fail(err, errlen, "%s", "empty --verify-name");
 	return 0;
 }
 

@@ -35,6 +35,7 @@ struct cli_options {
 	struct cli_hostport target;
 	const char *servername; /* NULL: HOST */
 	int no_servername;
+	const char *verify_name; /* NULL: the SNI name (or HOST) */
 	const char *ca_file, *ca_dir;
 	int insecure;
 	int status; /* --status: ask for a stapled OCSP response */

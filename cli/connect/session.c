@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "closing.h"
+#include "certs.h"
 #include "console.h"
 #include "common/parse.h"
 #include "session.h"
@@ -78,24 +79,34 @@ void session_wake_input(struct session *s)
 		return;
 }
 
-void session_end(struct session *s, enum cli_status status, const char *msg)
+/* Ends the run (the first call only), with preface (if any) printed
+ * before the error line msg. */
+static void end_with(struct session *s, enum cli_status status, const char *msg,
+		     const char *preface)
 {
 	int first;
 
 	pthread_mutex_lock(&s->mtx);
 	first = end_locked(s, status, msg);
 	pthread_mutex_unlock(&s->mtx);
+	if (first && preface != NULL)
+		console_text(preface);
 	if (first && msg != NULL)
 		console_error("%s", msg);
 	if (first)
 		session_wake_input(s);
 }
 
+void session_end(struct session *s, enum cli_status status, const char *msg)
+{
+	end_with(s, status, msg, NULL);
+}
+
 void session_conn_failed(struct session *s, struct tp_conn *c)
 {
 	enum tp_errcode e = tp_conn_errcode(c);
 	int hs = conn_handshaken(c), ignore;
-	char line[512];
+	char line[512], *preface;
 
 	if (!closing_reneg_error(s, c, line, sizeof(line)))
 		cli_format_error(line, sizeof(line), e, hs, tp_conn_error(c));
@@ -107,7 +118,10 @@ void session_conn_failed(struct session *s, struct tp_conn *c)
 		return;
 	if (e == TP_ERR_CLOSED)
 		snprintf(line, sizeof(line), "connection closed");
-	session_end(s, cli_status_from_errcode(e, hs), line);
+	/* A failed handshake shows what the peer sent and asked for. */
+	preface = hs ? NULL : certs_failure_text(c, s->opt);
+	end_with(s, cli_status_from_errcode(e, hs), line, preface);
+	free(preface);
 }
 
 /* A line for each session ticket the summary did not count: TLS 1.3

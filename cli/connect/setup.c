@@ -56,7 +56,12 @@ int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
 		return config_fail(cfg, "--status", "", CLI_EOTHER, st);
 	if (o->cert && tp_config_set_cert_file(cfg, o->cert,
 					       o->key ? o->key : o->cert) == -1)
-		return config_fail(cfg, "--cert", o->cert, CLI_EOTHER, st);
+		/* a key of another certificate is a usage error (exit 2) */
+		return config_fail(cfg, "--cert", o->cert,
+				   tp_config_errcode(cfg) == TP_ERR_USAGE ?
+					   CLI_EUSAGE :
+					   CLI_EOTHER,
+				   st);
 	if (keylog && tp_config_set_keylog_file(cfg, keylog) == -1)
 		return config_fail(cfg, "key log", keylog, CLI_EOTHER, st);
 	return 0;
@@ -239,6 +244,13 @@ struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
 		return NULL;
 	}
 	if (load_session(c, prev, o, st) == -1) {
+		tp_conn_free(c);
+		return NULL;
+	}
+	if (o->verify_name != NULL &&
+	    tp_conn_set_verify_name(c, o->verify_name) == -1) {
+		console_error("out of memory");
+		*st = CLI_EOTHER;
 		tp_conn_free(c);
 		return NULL;
 	}

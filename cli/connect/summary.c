@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certs.h"
 #include "console.h"
 #include "common/json.h"
 #include "revocation.h"
@@ -29,16 +30,6 @@ static const char *yes_no(int v)
 	return v ? "yes" : "no";
 }
 
-static void print_cert(FILE *fp, int n, const struct tp_cert_info *ci, int pem)
-{
-	fprintf(fp, " %d s: %s\n", n, str_or(ci->subject, "?"));
-	fprintf(fp, "   i: %s\n", str_or(ci->issuer, "?"));
-	fprintf(fp, "   valid: %s to %s\n", str_or(ci->not_before, "?"),
-		str_or(ci->not_after, "?"));
-	if (pem && ci->pem != NULL)
-		fputs(ci->pem, fp);
-}
-
 static void print_chain(FILE *fp, const struct tp_info *i, int pem)
 {
 	int n;
@@ -52,7 +43,7 @@ static void print_chain(FILE *fp, const struct tp_info *i, int pem)
 	fprintf(fp, "Peer chain (as sent): %d certificate%s\n",
 		i->peer_chain_len, i->peer_chain_len == 1 ? "" : "s");
 	for (n = 0; n < i->peer_chain_len; n++)
-		print_cert(fp, n, &i->peer_chain[n], pem);
+		certs_print_cert(fp, n, &i->peer_chain[n], pem);
 }
 
 /* Each line of the verify log, indented. */
@@ -133,6 +124,8 @@ static void print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
 	fprintf(fp, "Group: %s\n", str_or(i->group, "none"));
 	print_chain(fp, i, o->showcerts);
 	print_verification(fp, c, i);
+	certs_print_path(fp, c);
+	certs_print_request(fp, c);
 	revocation_print(fp, c);
 	print_sni(fp, i, o);
 	fprintf(fp, "ALPN: %s\n", str_or(i->alpn, "none"));
@@ -230,15 +223,8 @@ static void json_chain(struct json_writer *w, const struct tp_info *i)
 
 	json_key(w, "peer_chain");
 	json_array_begin(w);
-	for (n = 0; n < i->peer_chain_len; n++) {
-		json_object_begin(w);
-		json_kv_string(w, "subject", i->peer_chain[n].subject);
-		json_kv_string(w, "issuer", i->peer_chain[n].issuer);
-		json_kv_string(w, "not_before", i->peer_chain[n].not_before);
-		json_kv_string(w, "not_after", i->peer_chain[n].not_after);
-		json_kv_string(w, "pem", i->peer_chain[n].pem);
-		json_object_end(w);
-	}
+	for (n = 0; n < i->peer_chain_len; n++)
+		certs_json_cert(w, &i->peer_chain[n]);
 	json_array_end(w);
 }
 
@@ -433,6 +419,7 @@ int summary_json(const char *path, struct session *s, struct tp_conn *c,
 	json_kv_bool(&w, "lingered", s->lingered);
 	json_timing(&w, s, c);
 	json_connection(&w, c);
+	certs_json(&w, c);
 	json_reconnects(&w, s);
 	json_object_end(&w);
 	rv = json_finish(&w);

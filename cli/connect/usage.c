@@ -27,6 +27,7 @@ static const char usage_text[] =
 	"      --ca-dir DIR        directory of trust anchors\n"
 	"      --servername NAME   SNI and name to verify (default: HOST)\n"
 	"      --noservername      send no SNI\n"
+	"      --verify-name NAME  verify NAME instead of the SNI name\n"
 	"      --insecure          continue when verification fails (loud)\n"
 	"      --status            ask for the stapled OCSP response; a revoked\n"
 	"                          or untrustworthy one fails verification\n"
