@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/openssl/x509v3.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
@@ -224,8 +225,7 @@ static void verify_detail(char *out, size_t len, struct tp_conn *c, int err,
 			 ci->issuer);
 	else if (err == EXTKEYUSE_AUTH_E)
 		snprintf(out, len, "; its extendedKeyUsage has no serverAuth%s",
-			 (xku & EXTKEYUSE_CLIENT_AUTH) ? " (clientAuth only)" :
-							 "");
+			 (xku & XKU_SSL_CLIENT) ? " (clientAuth only)" : "");
 	else if (err == KEYUSE_SIGNATURE_E)
 		snprintf(out, len, "; its keyUsage has no digitalSignature");
 	else if (err == KEYUSE_ENCIPHER_E)

@@ -76,6 +76,16 @@ no_raw_control() {
 	run ! grep -q '^Connected (verified OK)' "$ERR"
 }
 
+@test "a failed verification's chain line and names reach stderr escaped" {
+	tp_probe "localhost:$HOSTILE_PORT"
+	[ "$status" -eq 5 ]
+	no_raw_control "$ERR"
+	grep -qF ' 0 /O=bad\x7Forg\xC2\x9B31m/CN=localhost\x00evil.example\x1B]0;pwned\x07' "$ERR"
+	grep -qF 'names DNS:evil\x1B]0;pwned-by-san\x07.example' "$ERR"
+	grep -qF 'tlsprobe: certificate verification failed: depth 0: self-signed certificate: /O=bad\x7F' "$ERR"
+	run ! grep -q '^Connected (verified OK)' "$ERR"
+}
+
 @test "--brief, the --insecure warning and --json carry the escaped name" {
 	tp_probe --insecure --brief --json "$BATS_TEST_TMPDIR/r.json" \
 		"localhost:$HOSTILE_PORT"

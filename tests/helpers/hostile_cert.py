@@ -11,8 +11,10 @@ OUTDIR/hostile.key. Its subject CN is
 
 which, printed raw, retitles the terminal window, erases the line it is
 on and writes a fake "verified" line in its place, and, cut at the NUL,
-reads as plain "localhost". Its O holds DEL and a C1 CSI (U+009B). The
-issuer is the subject (self-signed). Needs the Python `cryptography`
+reads as plain "localhost". Its O holds DEL and a C1 CSI (U+009B). Its
+subjectAltName holds the DNS name SAN below, which retitles the terminal
+too (a name a failed verification lists). The issuer is the subject
+(self-signed). Needs the Python `cryptography`
 package (Debian: python3-cryptography).
 """
 import datetime
@@ -27,6 +29,7 @@ from cryptography.x509.oid import NameOID
 CN = ("localhost\x00evil.example\x1b]0;pwned\x07\x1b[2K\r"
       "Connected (verified OK)")
 ORG = "bad\x7forg\u009b31m"
+SAN = "evil\x1b]0;pwned-by-san\x07.example"
 
 
 def main():
@@ -45,6 +48,8 @@ def main():
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(hours=1))
             .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(SAN)]),
+                           critical=False)
             .sign(key, hashes.SHA256()))
     with open(os.path.join(out, "hostile.pem"), "wb") as f:
         f.write(cert.public_bytes(serialization.Encoding.PEM))

@@ -130,6 +130,32 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 	ic_stdout_lacks 'client CN='
 }
 
+@test "nginx: ssl_verify_client on: the request, the CA it names, and whether a certificate was sent" {
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
+		--ca-file "$CERTS/ca.pem" "localhost:$NGINX_CC_PORT"
+	[ "$status" -eq 0 ]
+	tp_stderr_has '^Client certificate: requested by the server, naming CAs /CN=tlsprobe test ca; one was sent$'
+	ic_expect_session '.certificates.client_certificate.ca_names[0]' \
+		'/CN=tlsprobe test ca'
+	ic_expect_session .certificates.client_certificate.sent true
+	ic_http_get "$NGINX_CC_PORT" "$GET_CLOSE"
+	tp_stderr_has '; none was sent$'
+	ic_expect_session .certificates.client_certificate.requested true
+}
+
+@test "nginx: a failed verification shows the chain nginx sent and the verified path of a good one" {
+	ic_run --ca-file "$CERTS/other-ca.pem" "localhost:$NGINX_PORT"
+	[ "$status" -eq 5 ]
+	tp_stderr_has '^ 0 /CN=localhost, issued by /CN=tlsprobe test ca, valid .*, names DNS:localhost, IP:127.0.0.1, IP:::1$' \
+		'issuer not found: /CN=tlsprobe test ca was neither sent by the server nor trusted$'
+	ic_expect_session '.certificates.chain[0].subject' /CN=localhost
+	ic_run --ca-file "$CERTS/ca.pem" "localhost:$NGINX_PORT"
+	[ "$status" -eq 0 ]
+	tp_stderr_has '^ depth=1 /CN=tlsprobe test ca \(trusted, not sent\)$' \
+		'^ depth=0 /CN=localhost$'
+}
+
 @test "nginx: ssl_verify_client on, certificate of an unknown CA: 400 certificate error" {
 	TP_IN=$(tp_input "$GET_CLOSE")
 	ic_run --cert "$CERTS/selfclient.pem" --key "$CERTS/selfclient.key" \
