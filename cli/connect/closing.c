@@ -158,7 +158,7 @@ void closing_at_end(struct session *s, struct tp_conn *c)
 	enum tp_close_reason r;
 	int ours;
 
-	if (!conn_handshaken(c))
+	if (!tp_conn_handshake_done(c))
 		return;
 	pthread_mutex_lock(&s->mtx);
 	ours = s->signal != 0 || s->lingered;

@@ -32,8 +32,7 @@ static int is_tls13(struct tp_conn *c)
 	struct tp_info info;
 	const struct tp_info *i = conn_info(c, &info);
 
-	return i != NULL && i->version != NULL &&
-	       strcmp(i->version, "TLSv1.3") == 0;
+	return i != NULL && i->protocol == TP_TLS1_3;
 }
 
 static void cmd_reneg(struct session *s)
@@ -117,7 +116,7 @@ static void cmd_quit(struct session *s)
 	if (rv == 0)
 		rv = tp_conn_shutdown_write(c);
 	console_set_busy(0);
-	if (rv == -1 && conn_handshaken(c))
+	if (rv == -1 && tp_conn_handshake_done(c))
 		session_conn_failed(s, c);
 	session_end(s, CLI_OK, NULL);
 }

@@ -12,7 +12,6 @@
 #include "setup.h"
 #include "summary.h"
 
-#define READ_CHUNK 16384
 /* How long :resume waits for the old connection to close. */
 #define RESUME_DRAIN_MS 2000
 /* How long the end of a run waits for the stdin thread. */
@@ -25,7 +24,7 @@ static void *reader_thread(void *arg)
 {
 	struct session *s = arg;
 	struct tp_conn *c = session_conn(s);
-	char buf[READ_CHUNK];
+	char buf[TP_RECORD_MAX];
 	ssize_t n;
 	int replaced, we_closed;
 
@@ -135,7 +134,7 @@ int session_resume(struct session *s)
 	struct tp_conn *old = session_conn(s), *c;
 	enum cli_status st;
 
-	if (!conn_handshaken(old)) {
+	if (!tp_conn_handshake_done(old)) {
 		console_msg("No session to resume yet");
 		return 0;
 	}

@@ -20,13 +20,6 @@ const struct tp_info *conn_info(struct tp_conn *c, struct tp_info *buf)
 	return tp_conn_info(c, buf) == 0 ? buf : NULL;
 }
 
-int conn_handshaken(struct tp_conn *c)
-{
-	struct tp_info info;
-
-	return tp_conn_info(c, &info) == 0;
-}
-
 void session_set_conn_locked(struct session *s, struct tp_conn *c,
 			     int summary_due)
 {
@@ -105,7 +98,7 @@ void session_end(struct session *s, enum cli_status status, const char *msg)
 void session_conn_failed(struct session *s, struct tp_conn *c)
 {
 	enum tp_errcode e = tp_conn_errcode(c);
-	int hs = conn_handshaken(c), ignore;
+	int hs = tp_conn_handshake_done(c), ignore;
 	char line[512], *preface;
 
 	if (!closing_reneg_error(s, c, line, sizeof(line)))
@@ -200,7 +193,7 @@ void session_note_handshake(struct session *s, struct tp_conn *c)
 	char *text;
 	int mine, hint, tickets = 0;
 
-	if (!conn_handshaken(c))
+	if (!tp_conn_handshake_done(c))
 		return;
 	pthread_mutex_lock(&s->mtx);
 	mine = !s->summary_done && c == s->conn;

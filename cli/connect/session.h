@@ -78,8 +78,6 @@ void connect_warn_options(const struct cli_options *o);
 /* Snapshot of what c negotiated into *buf; NULL before the first
  * handshake completed. */
 const struct tp_info *conn_info(struct tp_conn *c, struct tp_info *buf);
-/* Has c completed its first handshake? */
-int conn_handshaken(struct tp_conn *c);
 
 /* s->mtx held: c becomes the current connection, with nothing told of
  * it yet (its summary when summary_due, tickets, renegotiations). */

@@ -9,7 +9,6 @@
 #include "console.h"
 #include "input.h"
 
-#define CHUNK 16384
 #define CMD_LINE_MAX 1024
 /* How much script is read after the run ended, looking for an :expect. */
 #define AFTER_END_MAX (4 * 1024 * 1024)
@@ -175,7 +174,7 @@ static int finish_lines(struct session *s, struct lines *l)
 static void after_end(struct session *s, struct lines *l)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	char buf[CHUNK];
+	char buf[TP_RECORD_MAX];
 	size_t total = 0;
 	ssize_t n;
 
@@ -194,7 +193,7 @@ void *input_stdin_thread(void *arg)
 {
 	struct session *s = arg;
 	struct lines l = { .state = LINE_START };
-	char buf[CHUNK];
+	char buf[TP_RECORD_MAX];
 	ssize_t n;
 	int rv;
 

@@ -22,7 +22,7 @@ static const char *str_or(const char *s, const char *dflt)
 
 static int is_tls13(const struct tp_info *i)
 {
-	return i->version != NULL && strcmp(i->version, "TLSv1.3") == 0;
+	return i->protocol == TP_TLS1_3;
 }
 
 static const char *yes_no(int v)
@@ -349,7 +349,8 @@ void summary_print_end(const struct session *s, struct tp_conn *c)
 	FILE *fp;
 
 	if (s->opt->verbosity != CLI_NORMAL || c == NULL ||
-	    !conn_handshaken(c) || (fp = open_memstream(&text, &len)) == NULL)
+	    !tp_conn_handshake_done(c) ||
+	    (fp = open_memstream(&text, &len)) == NULL)
 		return;
 	summary_run_timing(s, c, &f);
 	timing_text(fp, &f, 1);

@@ -1,10 +1,10 @@
 /*
- * One probe connection: its own tp_config (so the event callback knows the
- * connection), the handshake, and a reader thread that reads until EOF or
- * abort, counting and checksumming what arrives. Incoming HelloRequest and
- * KeyUpdate messages are processed inside tp_conn_read, so some thread must
- * always be reading; the probe's main thread renegotiates, sends KeyUpdate
- * and waits on the counters.
+ * One probe connection: a config shared with the run's other connections
+ * of the same versions, the handshake, and a reader thread that reads
+ * until EOF or abort, counting and checksumming what arrives. Incoming
+ * HelloRequest and KeyUpdate messages are processed inside tp_conn_read,
+ * so some thread must always be reading; the probe's main thread
+ * renegotiates, sends KeyUpdate and waits on the counters.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,10 +48,10 @@ uint64_t probe_fnv(uint64_t h, const void *p, size_t n)
 
 static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 {
-	struct probe_conn *pc = arg;
+	struct probe_conn *pc = tp_conn_arg(c);
 	int peer = ev->detail != NULL && strcmp(ev->detail, "peer") == 0;
 
-	(void)c;
+	(void)arg;
 	pthread_mutex_lock(&pc->m);
 	switch (ev->type) {
 	case TP_EV_RENEG_REQUESTED:
@@ -105,10 +105,9 @@ static void init_sync(struct probe_conn *pc)
 	pthread_condattr_destroy(&ca);
 }
 
-static int configure(struct probe_conn *pc, const struct probe_opts *o,
+static int configure(struct tp_config *cfg, const struct probe_opts *o,
 		     enum tp_version min, enum tp_version max)
 {
-	struct tp_config *cfg = pc->cfg;
 	enum cli_status st;
 
 	/* Trust, client certificate and key log as the connect command
@@ -120,8 +119,45 @@ static int configure(struct probe_conn *pc, const struct probe_opts *o,
 		return -1;
 	tp_config_set_timeouts(cfg, o->timeout_ms, o->timeout_ms);
 	tp_config_set_reneg_policy(cfg, TP_RENEG_ACCEPT, 0);
-	tp_config_set_event_cb(cfg, on_event, pc);
+	tp_config_set_event_cb(cfg, on_event, NULL);
 	return 0;
+}
+
+/* The run's config for versions [min, max], made on first use. Returns
+ * NULL with the reason in msg. */
+static struct tp_config *config_for(const struct probe_opts *o,
+				    enum tp_version min, enum tp_version max,
+				    char *msg, size_t msglen)
+{
+	struct probe_configs *pcs = o->configs;
+	struct tp_config *cfg;
+
+	for (int i = 0; i < pcs->n; i++)
+		if (pcs->v[i].min == min && pcs->v[i].max == max)
+			return pcs->v[i].cfg;
+	if (pcs->n == PROBE_MAX_CONFIGS) {
+		snprintf(msg, msglen, "too many version ranges");
+		return NULL;
+	}
+	cfg = tp_config_new(TP_CLIENT);
+	if (cfg == NULL || configure(cfg, o, min, max) < 0) {
+		const char *why = cfg ? tp_config_error(cfg) : "out of memory";
+
+		snprintf(msg, msglen, "%s", why ? why : "cannot configure");
+		tp_config_free(cfg);
+		return NULL;
+	}
+	pcs->v[pcs->n].min = min;
+	pcs->v[pcs->n].max = max;
+	pcs->v[pcs->n++].cfg = cfg;
+	return cfg;
+}
+
+void probe_configs_free(struct probe_configs *pcs)
+{
+	for (int i = 0; i < pcs->n; i++)
+		tp_config_free(pcs->v[i].cfg);
+	pcs->n = 0;
 }
 
 /* The library's category for a connect failure that happened outside it
@@ -144,25 +180,25 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
 	       char *msg, size_t msglen)
 {
+	struct tp_config *cfg;
 	enum cli_status st;
 
 	memset(pc, 0, sizeof(*pc));
 	init_sync(pc);
 	pc->first_hello_ms = -1;
 	pc->rx_sum = probe_fnv_init();
-	pc->cfg = tp_config_new(TP_CLIENT);
-	if (pc->cfg == NULL || configure(pc, o, min, max) < 0) {
+	cfg = config_for(o, min, max, msg, msglen);
+	if (cfg == NULL) {
 		*err = TP_ERR_USAGE;
-		snprintf(msg, msglen, "%s",
-			 pc->cfg ? tp_config_error(pc->cfg) : "out of memory");
 		goto fail;
 	}
-	pc->c = tp_conn_new(pc->cfg);
+	pc->c = tp_conn_new(cfg);
 	if (pc->c == NULL) {
 		*err = TP_ERR_USAGE;
 		snprintf(msg, msglen, "out of memory");
 		goto fail;
 	}
+	tp_conn_set_arg(pc->c, pc);
 	pc->opened_ms = probe_now_ms();
 	if (setup_connect(pc->c, &o->conn, msg, msglen, &st) < 0) {
 		*err = tp_conn_errcode(pc->c);
@@ -204,7 +240,7 @@ void probe_hold_reader(struct probe_conn *pc, int hold)
 static void *reader_main(void *arg)
 {
 	struct probe_conn *pc = arg;
-	char buf[16384];
+	char buf[TP_RECORD_MAX];
 	ssize_t n;
 
 	while ((n = read_when_allowed(pc, buf, sizeof(buf))) > 0) {
@@ -299,10 +335,7 @@ void probe_close(struct probe_conn *pc)
 	}
 	if (pc->c != NULL)
 		tp_conn_free(pc->c);
-	if (pc->cfg != NULL)
-		tp_config_free(pc->cfg);
 	pc->c = NULL;
-	pc->cfg = NULL;
 	pthread_cond_destroy(&pc->cv);
 	pthread_mutex_destroy(&pc->m);
 }

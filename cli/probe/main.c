@@ -482,14 +482,13 @@ static int report(const struct probe_opts *o, const struct probe_result *pr)
 	return r;
 }
 
-enum cli_status probe_run(const struct probe_opts *o, struct probe_result *pr,
-			  char *err, size_t errlen)
+static enum cli_status run_probes(const struct probe_opts *o,
+				  struct probe_result *pr, char *err,
+				  size_t errlen)
 {
 	enum tp_errcode e12 = TP_ERR_NONE, e13 = TP_ERR_NONE;
 	char m12[160] = "", m13[160] = "";
 
-	memset(pr, 0, sizeof(*pr));
-	pr->o = o;
 	pr->r.ci_status = CI_NOT_APPLICABLE;
 	pr->r.srv_status = SRV_NOT_APPLICABLE;
 	pr->s.status = STREAM_NOT_TESTED;
@@ -512,6 +511,21 @@ enum cli_status probe_run(const struct probe_opts *o, struct probe_result *pr,
 	}
 	probe_settle_verdicts(pr);
 	return CLI_OK;
+}
+
+enum cli_status probe_run(const struct probe_opts *o, struct probe_result *pr,
+			  char *err, size_t errlen)
+{
+	struct probe_configs configs = { .n = 0 };
+	struct probe_opts run = *o;
+	enum cli_status st;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->o = o;
+	run.configs = &configs;
+	st = run_probes(&run, pr, err, errlen);
+	probe_configs_free(&configs);
+	return st;
 }
 
 void probe_result_free(struct probe_result *pr)

@@ -98,13 +98,25 @@ struct probe_opts {
 	size_t request_len;
 	const char *json_path;
 	unsigned fail_on;
+	/* The configs of one probe_run, shared by its connections. */
+	struct probe_configs *configs;
 };
 
-/* One probe connection: a tp_conn, its own config (the event callback's
- * argument is this struct) and a reader thread that drains what the peer
+/* One config per version range a run connects with: its connections
+ * differ only in that, and each finds its probe_conn by tp_conn_arg. */
+#define PROBE_MAX_CONFIGS 8
+struct probe_configs {
+	struct {
+		enum tp_version min, max;
+		struct tp_config *cfg;
+	} v[PROBE_MAX_CONFIGS];
+	int n;
+};
+
+/* One probe connection: a tp_conn (whose tp_conn_arg is this struct, for
+ * the event callback) and a reader thread that drains what the peer
  * sends, counting and checksumming it. Counters are under m. */
 struct probe_conn {
-	struct tp_config *cfg;
 	struct tp_conn *c;
 	pthread_t reader;
 	int reader_started;
@@ -151,6 +163,8 @@ enum sig_status probe_signalling(const struct probe_opts *o, int scsv,
 int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
 	       char *msg, size_t msglen);
+/* Frees the configs probe_open made for a run. */
+void probe_configs_free(struct probe_configs *pcs);
 int probe_start_reader(struct probe_conn *pc);
 /* Holds the reader before its next read (1) or lets it go on (0). */
 void probe_hold_reader(struct probe_conn *pc, int hold);

@@ -83,12 +83,10 @@ static void say(const struct serve_conn *sc, const char *fmt, ...)
 }
 
 /* Events are reported per connection; the config is shared, so the
- * connection's state is found through a thread-local pointer. */
-static __thread struct serve_conn *current;
-
+ * connection's state is its tp_conn_arg. */
 static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 {
-	struct serve_conn *sc = current;
+	struct serve_conn *sc = tp_conn_arg(c);
 	struct tp_info in;
 
 	(void)arg;
@@ -138,6 +136,10 @@ static void reply_delay(const struct serve_opts *o)
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
+
+/* --mode reverse reverses lines up to this long whole; a longer one is
+ * reversed in pieces of this size. */
+#define REVERSE_LINE_MAX 16384
 
 static void reverse_lines(char *buf, size_t n, char *line, size_t *have,
 			  size_t cap, const struct serve_opts *o,
@@ -190,7 +192,7 @@ static void maybe_rekey(struct serve_conn *sc, uint64_t *since)
 
 	if (sc->closing || tp_conn_info(sc->c, &in) < 0)
 		return;
-	tls13 = strcmp(in.version, "TLSv1.3") == 0;
+	tls13 = in.protocol == TP_TLS1_3;
 	if (!tls13 && o->hello_request_every &&
 	    *since >= o->hello_request_every) {
 		*since = 0;
@@ -210,7 +212,7 @@ static void maybe_rekey(struct serve_conn *sc, uint64_t *since)
 
 static void source_data(struct serve_conn *sc)
 {
-	char buf[16384];
+	char buf[TP_RECORD_MAX];
 	uint64_t left = sc->o->source_bytes, since = 0;
 
 	for (size_t i = 0; i < sizeof(buf); i++)
@@ -227,7 +229,7 @@ static void source_data(struct serve_conn *sc)
 
 static void serve_one(struct serve_conn *sc)
 {
-	char buf[16384], line[16384];
+	char buf[TP_RECORD_MAX], line[REVERSE_LINE_MAX];
 	size_t have = 0;
 	uint64_t total = 0, since = 0;
 	struct sum64 sum;
@@ -280,7 +282,6 @@ static void *timer_thread(void *arg)
 	struct timespec ts;
 	struct tp_info in;
 
-	current = sc;
 	pthread_mutex_lock(&sc->tm);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -291,8 +292,7 @@ static void *timer_thread(void *arg)
 		if (sc->timer_stop)
 			break;
 		pthread_mutex_unlock(&sc->tm);
-		if (tp_conn_info(sc->c, &in) == 0 &&
-		    strcmp(in.version, "TLSv1.3") != 0 &&
+		if (tp_conn_info(sc->c, &in) == 0 && in.protocol != TP_TLS1_3 &&
 		    ask_renegotiation(sc) < 0 &&
 		    tp_conn_errcode(sc->c) != TP_ERR_REFUSED &&
 		    tp_conn_errcode(sc->c) != TP_ERR_TIMEOUT) {
@@ -304,7 +304,6 @@ static void *timer_thread(void *arg)
 		pthread_mutex_lock(&sc->tm);
 	}
 	pthread_mutex_unlock(&sc->tm);
-	current = NULL;
 	return NULL;
 }
 
@@ -337,13 +336,11 @@ static void *conn_thread(void *arg)
 	struct serve_conn *sc = arg;
 	int timer = 0;
 
-	current = sc;
 	if (sc->o->hello_request_secs > 0 && tp_conn_handshake(sc->c) == 0)
 		timer = start_timer(sc);
 	serve_one(sc);
 	if (timer)
 		stop_timer(sc);
-	current = NULL;
 	tp_conn_free(sc->c);
 	free(sc);
 	return NULL;
@@ -728,6 +725,8 @@ static struct serve_conn *conn_new(const struct serve_opts *o,
 	sc->c = tp_conn_new(cfg);
 	if (sc->c == NULL)
 		close(fd);
+	else
+		tp_conn_set_arg(sc->c, sc);
 	if (sc->c == NULL || tp_conn_attach_fd(sc->c, fd, NULL) < 0) {
 		tp_conn_free(sc->c); /* it owns fd now */
 		free(sc);
