@@ -49,7 +49,7 @@ static int check_key_matches(struct tp_config *cfg, const char *cert,
 
 const char *tp_config_error(struct tp_config *cfg)
 {
-	return cfg->err[0] ? cfg->err : "no error";
+	return cfg->err[0] ? cfg->err : NULL;
 }
 
 struct tp_config *tp_config_new(enum tp_role role)

@@ -668,7 +668,7 @@ static struct tp_config *server_config(const struct serve_opts *o)
 	if (r == 0 && (o->min || o->max))
 		r = tp_config_set_versions(cfg, o->min, o->max);
 	if (r < 0) {
-		if (tp_config_error(cfg)[0])
+		if (tp_config_error(cfg) != NULL)
 			fprintf(stderr, "tlsprobe serve: %s\n",
 				tp_config_error(cfg));
 		tp_config_free(cfg);

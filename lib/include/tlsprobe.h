@@ -104,6 +104,8 @@ typedef void (*tp_event_cb)(struct tp_conn *c, const struct tp_event *ev,
 
 struct tp_config *tp_config_new(enum tp_role role);
 void tp_config_free(struct tp_config *cfg);
+/* Why the last tp_config_* call that failed did (NULL when none has):
+ * the convention of tp_conn_error. */
 const char *tp_config_error(struct tp_config *cfg);
 /* What kind of error tp_config_error tells: TP_ERR_IO when a file could
  * not be read or parsed, TP_ERR_USAGE when the arguments cannot work (a

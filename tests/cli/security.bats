@@ -210,6 +210,18 @@ victim_intact() {
 	victim_intact
 }
 
+@test "serve --write-ca into a directory that does not exist: one line that says why" {
+	# The library's config error used to be "no error" when there was
+	# none, and serve printed it after its own message.
+	run timeout 10 "$TLSPROBE" serve --write-ca /nonexistent/dir/ca.pem \
+		"127.0.0.1:$SERVE12_PORT"
+	echo "$output" >&2
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"/nonexistent/dir/ca.pem"*"No such file or directory"* ]]
+	[[ "$output" != *"no error"* ]]
+}
+
 @test "a key log that cannot be written fails the run and says why" {
 	tp_probe --quiet --keylog /dev/full --ca-file "$SERVE12_CA" \
 		"localhost:$SERVE12_PORT"

@@ -150,12 +150,33 @@ static void test_protocol(const char *version, enum tp_version want)
 	printf("tp_info.protocol %s: ok\n", tp_version_name(want));
 }
 
+/* As tp_conn_error: NULL until something failed, then the reason. */
+static void test_error_convention(void)
+{
+	struct tp_config *cfg = tp_config_new(TP_CLIENT);
+	struct tp_conn *c;
+	const char *why;
+
+	CHECK(cfg != NULL);
+	CHECK(tp_config_error(cfg) == NULL);
+	c = tp_conn_new(cfg);
+	CHECK(c != NULL);
+	CHECK(tp_conn_error(c) == NULL);
+	tp_conn_free(c);
+	CHECK_EQ_INT(tp_config_set_ca_file(cfg, "/nonexistent/ca.pem"), -1);
+	why = tp_config_error(cfg);
+	CHECK(why != NULL && strstr(why, "/nonexistent/ca.pem") != NULL);
+	tp_config_free(cfg);
+	printf("tp_config_error, tp_conn_error: NULL when none: ok\n");
+}
+
 int main(void)
 {
 	tu_watchdog_start(60, "API accessors");
 	test_arg_and_handshake_done();
 	test_protocol("1.2", TP_TLS1_2);
 	test_protocol("1.3", TP_TLS1_3);
+	test_error_convention();
 	tu_watchdog_stop();
 	return 0;
 }
