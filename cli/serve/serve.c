@@ -23,6 +23,7 @@
 #include "common/checksum.h"
 #include "serve.h"
 #include "tlsprobe.h"
+#include "tlsprobe_certgen.h"
 
 enum serve_mode {
 	MODE_ECHO,

@@ -437,26 +437,6 @@ int tp_conn_load_session(struct tp_conn *c, const char *path);
  * config (for :resume and --reconnect). */
 int tp_conn_reuse_session_from(struct tp_conn *c, struct tp_conn *prev);
 
-/* ---- generated certificates (for tlsprobe serve, demos and tests) ----- */
-
-struct tp_pem {
-	char *data; /* NUL-terminated PEM */
-	size_t len;
-};
-
-struct tp_testcerts {
-	struct tp_pem ca_cert, ca_key, leaf_cert, leaf_key;
-};
-
-/* Generates a CA and a leaf signed by it, in memory. names: comma-separated
- * DNS names and IP addresses for the leaf's subjectAltName (the first is its
- * CN). The leaf is valid from now - 1 hour for days days; days < 0 makes a
- * leaf that expired -days days ago. Returns 0 or -1. */
-int tp_testcerts_generate(struct tp_testcerts *out, const char *names,
-			  int days);
-void tp_testcerts_free(struct tp_testcerts *certs);
-int tp_pem_write_file(const struct tp_pem *pem, const char *path);
-
 /* ---- output files and peer text --------------------------------------- */
 
 /* Writes a whole file: through a temporary file in the same directory and

@@ -17,6 +17,7 @@
 
 #include "connect/options.h"
 #include "fuzz.h"
+#include "tlsprobe_certgen.h"
 
 #define MAX_ARGS 64
 

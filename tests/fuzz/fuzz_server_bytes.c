@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "tlsprobe.h"
+#include "tlsprobe_certgen.h"
 #include "fuzz.h"
 
 static struct tp_config *configs[16];

@@ -10,6 +10,7 @@
 #include <wolfssl/ssl.h>
 
 #include "tlsprobe.h"
+#include "tlsprobe_certgen.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -18,7 +18,7 @@
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/random.h>
 
-#include "tlsprobe.h"
+#include "tlsprobe_certgen.h"
 
 #if !defined(WOLFSSL_CERT_GEN) || !defined(WOLFSSL_KEY_GEN) || \
 	!defined(HAVE_ECC)
@@ -469,14 +469,4 @@ void tp_testcerts_free(struct tp_testcerts *certs)
 	pem_free(&certs->ca_key);
 	pem_free(&certs->leaf_cert);
 	pem_free(&certs->leaf_key);
-}
-
-/* Mode 0600 for every file, because the same call writes private keys. */
-int tp_pem_write_file(const struct tp_pem *pem, const char *path)
-{
-	char why[160];
-
-	if (pem == NULL || pem->data == NULL || path == NULL)
-		return -1;
-	return tp_file_write(path, pem->data, pem->len, 1, why, sizeof(why));
 }
