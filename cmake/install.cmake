@@ -1,6 +1,7 @@
 # `cmake --install BUILD [--prefix P]` and `cpack -G DEB`.
 #
-# Installed: bin/tlsprobe; the man pages (man1, man3); include/tlsprobe.h;
+# Installed: bin/tlsprobe; the man pages (man1, man3, and a page per
+# library function that sources its group's); include/tlsprobe.h;
 # the static library libtlsprobe.a with the static wolfSSL it needs; a
 # pkg-config file; the bats library (lib/bats/tlsprobe/load.bash, where
 # Debian's bats-support and bats-assert live and where bats-core's
@@ -22,6 +23,22 @@ file(GLOB _tp_man1 ${PROJECT_SOURCE_DIR}/man/*.1)
 file(GLOB _tp_man3 ${PROJECT_SOURCE_DIR}/man/*.3)
 install(FILES ${_tp_man1} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${_tp_man3} DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
+# One page per group of functions (libtls-style): each other function a
+# page's NAME lists gets a one-line page that sources it, so that
+# `man tp_conn_read` finds tp_conn_new(3).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_tp_man3})
+foreach(_page ${_tp_man3})
+  get_filename_component(_base ${_page} NAME_WE)
+  file(STRINGS ${_page} _names REGEX "^\\.Nm tp_[a-z0-9_]+")
+  foreach(_line ${_names})
+    string(REGEX REPLACE "^\\.Nm (tp_[a-z0-9_]+).*" "\\1" _fn "${_line}")
+    if(NOT _fn STREQUAL _base)
+      file(WRITE ${CMAKE_BINARY_DIR}/man3/${_fn}.3 ".so man3/${_base}.3\n")
+      install(FILES ${CMAKE_BINARY_DIR}/man3/${_fn}.3
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
+    endif()
+  endforeach()
+endforeach()
 # Not GNUInstallDirs' LIBDIR: bats looks in lib/bats on every architecture.
 install(FILES ${PROJECT_SOURCE_DIR}/bats/tlsprobe/load.bash
   DESTINATION lib/bats/tlsprobe)
