@@ -272,7 +272,7 @@ struct tp_conn {
  * The connection's files, each calling only the ones listed before it
  * (DESIGN 1): clock, wake, events, notice, errors, timing, sock, policy,
  * io, hold, info, keylog, handshake, reneg, then the public calls (conn,
- * session, config).
+ * session).
  */
 
 /* clock.c: CLOCK_MONOTONIC milliseconds */
