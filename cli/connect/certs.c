@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "certs.h"
+#include "revocation.h"
 
 static const char *str_or(const char *s, const char *dflt)
 {
@@ -153,6 +154,8 @@ char *certs_failure_text(struct tp_conn *c, const struct cli_options *o)
 	fputs("---\n", fp);
 	if (verify && pc.chain_len > 0)
 		print_failed_chain(fp, c, &pc, o);
+	if (verify)
+		revocation_print(fp, c);
 	print_request(fp, &pc);
 	fputs("---\n", fp);
 	if (fclose(fp) != 0) {
@@ -234,6 +237,8 @@ void certs_json(struct json_writer *w, struct tp_conn *c)
 		certs_json_cert(w, &pc.chain[n]);
 	json_array_end(w);
 	json_path(w, &pc);
+	/* Also here: "connection" is null after a failed verification. */
+	revocation_json(w, c);
 	json_request(w, &pc);
 	json_object_end(w);
 }

@@ -142,7 +142,11 @@ json_is() {
 		[ "$status" -eq 5 ]
 		[ ! -s "$OUT" ]
 		tp_stderr_has 'verification failed: .*certificate revoked' \
-			'stapled OCSP response: revoked at 20[0-9-]+T[0-9:]+Z, reason keyCompromise'
+			'stapled OCSP response: revoked at 20[0-9-]+T[0-9:]+Z, reason keyCompromise' \
+			'^OCSP: REVOKED at 20[^ ]+Z, reason keyCompromise \(this update'
+		# "connection" is null: the report has it with the certificates.
+		json_is '.connection == null and (.certificates.ocsp | .status
+			== "revoked" and .revocation_reason == "keyCompromise")'
 	done
 }
 
@@ -170,7 +174,8 @@ json_is() {
 @test "--status: an expired staple fails verification, naming its next update" {
 	probe expired --status
 	[ "$status" -eq 5 ]
-	tp_stderr_has 'verification failed: .*stapled OCSP response not accepted: expired: its next update \(20[^)]+Z\) has passed'
+	tp_stderr_has 'verification failed: .*stapled OCSP response not accepted: expired: its next update \(20[^)]+Z\) has passed' \
+		'^OCSP: good, NOT ACCEPTED: expired'
 	probe expired --status --insecure
 	[ "$status" -eq 0 ]
 	tp_stderr_has '^OCSP: good, NOT ACCEPTED: expired'
@@ -254,7 +259,9 @@ json_is() {
 	probe crl-revoked --crl-file "$OC/crl.pem" --crl-check
 	[ "$status" -eq 5 ]
 	[ ! -s "$OUT" ]
-	tp_stderr_has "verification failed: depth 0: certificate revoked \(listed in its issuer's CRL\)"
+	tp_stderr_has "verification failed: depth 0: certificate revoked \(listed in its issuer's CRL\)" \
+		'^CRL: REVOKED'
+	json_is '.certificates.crl.status == "revoked"'
 	# -CRL alone checks too (s_client's -CRL without -crl_check does not).
 	probe crl-revoked -CRL "$OC/crl.pem"
 	[ "$status" -eq 5 ]
