@@ -164,7 +164,11 @@ static enum cli_status run(struct session *s)
  * checks, which may change it). */
 static enum cli_status report_end(struct session *s, enum cli_status st)
 {
-	const char *error = s->error[0] ? s->error : console_first_error();
+	/* The run's own error line, else the first one printed (a setup
+	 * failure); a run that ended well has none. */
+	const char *error = s->error[0]	 ? s->error :
+			    st != CLI_OK ? console_first_error() :
+					   NULL;
 
 	if (s->ended_at.tv_sec == 0 && s->ended_at.tv_nsec == 0)
 		clock_gettime(CLOCK_MONOTONIC, &s->ended_at); /* no session */
