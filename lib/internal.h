@@ -173,10 +173,6 @@ struct tp_peer_state {
 	char **ca_names;
 	struct tp_peer_gen *gens; /* newest first, freed with the conn */
 };
-void tp_peer_free(struct tp_conn *c);
-/* The handshake message callback's view of the messages (peercerts.c). */
-void tp_peer_note_msg(struct tp_conn *c, int sent, const unsigned char *p,
-		      size_t len);
 
 struct tp_conn {
 	struct tp_config *cfg;
@@ -351,6 +347,17 @@ void tp_conn_begin_peer_reneg(struct tp_conn *c, int err);
 /* After a read: the client refused our HelloRequest. */
 void tp_reneg_notice_refused(struct tp_conn *c);
 
+/* vlog.c: records a verification failure (the first is kept apart) */
+void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* der.c: one DER element at *p (its tag, body and length; *p moves past
+ * it), or -1 when it does not fit before end; tp_der_enter makes [*p,
+ * *end) the contents of the element at *p, which must have tag want. */
+int tp_der_next(const unsigned char **p, const unsigned char *end, int *tag,
+		const unsigned char **body, size_t *len);
+int tp_der_enter(const unsigned char **p, const unsigned char **end, int want);
+
 /* certinfo.c: what a certificate says */
 char *tp_x509_name(WOLFSSL_X509_NAME *n);
 void tp_cert_info_fill(struct tp_cert_info *ci, const unsigned char *der,
@@ -360,29 +367,6 @@ int tp_der_each_san(const unsigned char *der, size_t len,
 		    int (*fn)(int tag, const unsigned char *b, size_t n,
 			      void *arg),
 		    void *arg);
-
-/* info.c: what was negotiated */
-void tp_info_capture(struct tp_conn *c);
-void tp_info_free_all(struct tp_conn *c);
-
-/* verify.c: the verify callback and its records */
-int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store);
-void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The name checked against the leaf (client), or NULL. */
-const char *tp_verify_name(const struct tp_conn *c);
-void tp_verify_free(struct tp_conn *c);
-
-/* keylog.c */
-void tp_keylog_cb(const WOLFSSL *ssl, const char *line);
-void tp_keylog_tls12(struct tp_conn *c);
-
-/* der.c: one DER element at *p (its tag, body and length; *p moves past
- * it), or -1 when it does not fit before end; tp_der_enter makes [*p,
- * *end) the contents of the element at *p, which must have tag want. */
-int tp_der_next(const unsigned char **p, const unsigned char *end, int *tag,
-		const unsigned char **body, size_t *len);
-int tp_der_enter(const unsigned char **p, const unsigned char **end, int want);
 
 /* ocsp.c: stapled OCSP responses and CRL checks. The WOLFSSL's ex_data
  * slot TP_SSL_EX_CONN holds its tp_conn (wolfSSL's status callback gets
@@ -395,6 +379,26 @@ void tp_crl_note(struct tp_conn *c, int preverify, int err);
  * when it is not one (out->status TP_OCSP_UNREADABLE). Verifies nothing. */
 int tp_ocsp_parse(const unsigned char *der, size_t len,
 		  struct tp_ocsp_info *out);
+
+/* verify.c: the verify callback */
+int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store);
+/* The name checked against the leaf (client), or NULL. */
+const char *tp_verify_name(const struct tp_conn *c);
+void tp_verify_free(struct tp_conn *c);
+
+/* peercerts.c: the handshake messages as the message callback sees them
+ * (the server's CertificateRequest, our answer), tp_conn_peer_certs */
+void tp_peer_note_msg(struct tp_conn *c, int sent, const unsigned char *p,
+		      size_t len);
+void tp_peer_free(struct tp_conn *c);
+
+/* info.c: what was negotiated */
+void tp_info_capture(struct tp_conn *c);
+void tp_info_free_all(struct tp_conn *c);
+
+/* keylog.c */
+void tp_keylog_cb(const WOLFSSL *ssl, const char *line);
+void tp_keylog_tls12(struct tp_conn *c);
 
 /* net.c */
 int tp_net_connect(const char *host, const char *port, int family,

@@ -6,7 +6,6 @@
  * the decision to go on differs in insecure mode.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,23 +15,6 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/openssl/x509v3.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
-
-void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
-{
-	char line[480];
-	size_t used = strlen(c->verify_log);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (c->verify_failures++ == 0)
-		snprintf(c->first_verify_error, sizeof(c->first_verify_error),
-			 "%s", line);
-	if (used + strlen(line) + 2 < sizeof(c->verify_log))
-		snprintf(c->verify_log + used, sizeof(c->verify_log) - used,
-			 "%s\n", line);
-}
 
 struct ip_want {
 	const unsigned char *ip;
