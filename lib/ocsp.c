@@ -278,8 +278,8 @@ static void untrusted_because(struct tp_ocsp_info *o, int verdict)
 }
 
 /* wolfSSL's status callback (cmake/patches/0008): arg points to its
- * verdict; 1 goes on, 0 fails the handshake. Runs inside wolfSSL, so
- * under M. */
+ * verdict (OCSP_LOOKUP_FAIL: not checked, the leaf failed first); 1 goes
+ * on, 0 fails the handshake. Runs inside wolfSSL, so under M. */
 static int status_cb(WOLFSSL *ssl, void *arg)
 {
 	struct tp_conn *c = wolfSSL_get_ex_data(ssl, TP_SSL_EX_CONN);
@@ -296,7 +296,12 @@ static int status_cb(WOLFSSL *ssl, void *arg)
 	tp_ocsp_parse(resp, len > 0 ? (size_t)len : 0, o);
 	o->trusted = verdict == 0 || verdict == OCSP_CERT_REVOKED ||
 		     verdict == OCSP_CERT_UNKNOWN;
-	if (!o->trusted) {
+	if (verdict == OCSP_LOOKUP_FAIL) {
+		/* Its own failure is the verify callback's to record. */
+		snprintf(o->problem, sizeof(o->problem),
+			 "not checked: the certificate failed verification "
+			 "first");
+	} else if (!o->trusted) {
 		untrusted_because(o, verdict);
 		tp_verify_record(c,
 				 "depth 0: stapled OCSP response not "

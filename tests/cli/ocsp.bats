@@ -183,6 +183,21 @@ json_is() {
 		and (.problem | test("^expired"))'
 }
 
+@test "--status --insecure, untrusted chain: the staple is shown as not checked (TLS 1.2 and 1.3)" {
+	for v in 1.2 1.3; do
+		TP_IN=$(tp_input 'hello\n')
+		JSON=$BATS_TEST_TMPDIR/report.json
+		tp_probe "--tls$v" --status --insecure --ca-file "$OC/other-ca.pem" \
+			--json "$JSON" "localhost:$(cat "$TP_DIR/oc-good.port")"
+		[ "$status" -eq 0 ]
+		tp_stderr_has '^Verification: FAILED \(1 failure' \
+			'^OCSP: good, NOT ACCEPTED: not checked: the certificate failed verification first \(this update'
+		json_is '.connection.verification.failures == 1
+			and .connection.ocsp.status == "good"
+			and (.connection.ocsp.accepted | not)'
+	done
+}
+
 @test "--status: a staple for another certificate fails verification" {
 	probe wrong --status
 	[ "$status" -eq 5 ]
