@@ -79,10 +79,10 @@ sum() {
 	echo "$(wc -c <"$1") $(sha256sum <"$1" | cut -d' ' -f1)"
 }
 
-# client_num KEY: the number after "KEY": in tlsprobe's JSON summary.
+# client_num KEY: connection.KEY of tlsprobe's JSON report (the report
+# has a timing.renegotiations too, an array).
 client_num() {
-	sed -n "s/.*\"$1\": \\([0-9]*\\).*/\\1/p" "$BATS_TEST_TMPDIR/s.json" |
-		head -n 1
+	jq -e ".connection.$1 | numbers" "$BATS_TEST_TMPDIR/s.json"
 }
 
 # open_stdin: a stdin that stays open (60 s at most) so that tlsprobe does
