@@ -11,7 +11,7 @@
 #include "probe/probe.h"
 #include "serve/serve.h"
 #include "connect/session.h"
-#include "common/status.h"
+#include "common/common.h"
 
 /* Adding a subcommand is one line here. */
 static const struct subcommand {

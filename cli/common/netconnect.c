@@ -1,4 +1,4 @@
-/* Plain TCP connect with a timeout; see netconnect.h. */
+/* Plain TCP connect with a timeout; see common.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -9,38 +9,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "netconnect.h"
-
-long long net_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int net_remaining_ms(long long deadline_ms)
-{
-	long long left;
-
-	if (deadline_ms == 0)
-		return -1;
-	left = deadline_ms - net_now_ms();
-	if (left < 0)
-		return 0;
-	return left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
+#include "common.h"
 
 /* Waits for a non-blocking connect to finish. 0, or -1 with errno set
  * (ETIMEDOUT when the deadline passed). */
-static int wait_connected(int fd, long long deadline_ms)
+static int wait_connected(int fd, int64_t deadline_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	socklen_t len = sizeof(int);
 	int n, soerr = 0;
 
 	do
-		n = poll(&pfd, 1, net_remaining_ms(deadline_ms));
+		n = poll(&pfd, 1, cli_remaining_ms(deadline_ms));
 	while (n == -1 && errno == EINTR);
 	if (n == 0)
 		errno = ETIMEDOUT;
@@ -55,7 +35,7 @@ static int wait_connected(int fd, long long deadline_ms)
 	return 0;
 }
 
-static int connect_one(const struct addrinfo *ai, long long deadline_ms)
+static int connect_one(const struct addrinfo *ai, int64_t deadline_ms)
 {
 	int fd, saved;
 
@@ -106,7 +86,7 @@ int net_connect_timed(const char *host, const char *port, int family,
 		      int timeout_ms, char *err, size_t errlen,
 		      enum cli_status *st, struct timespec *resolved_at)
 {
-	long long deadline = timeout_ms > 0 ? net_now_ms() + timeout_ms : 0;
+	int64_t deadline = timeout_ms > 0 ? cli_now_ms() + timeout_ms : 0;
 	struct addrinfo *res, *ai;
 	int fd = -1, last = ECONNREFUSED;
 
@@ -119,7 +99,7 @@ int net_connect_timed(const char *host, const char *port, int family,
 		if (fd == -1)
 			last = errno;
 		if (fd == -1 && last == ETIMEDOUT && deadline != 0 &&
-		    net_remaining_ms(deadline) == 0)
+		    cli_remaining_ms(deadline) == 0)
 			break;
 	}
 	freeaddrinfo(res);

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "parse.h"
+#include "common.h"
 
 static int set_err(char *err, size_t errlen, const char *msg, const char *arg)
 {

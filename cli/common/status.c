@@ -1,9 +1,9 @@
-/* Library error -> exit status and message; see status.h. */
+/* Library error -> exit status and message; see common.h. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "status.h"
+#include "common.h"
 
 enum cli_status cli_status_from_errcode(enum tp_errcode e, int handshake_done)
 {
@@ -63,4 +63,16 @@ void cli_format_error(char *buf, size_t len, enum tp_errcode e,
 		snprintf(buf, len, "%s", msg);
 	else
 		snprintf(buf, len, "%s: %s", prefix, msg);
+}
+
+enum cli_status cli_conn_error(struct tp_conn *c, int handshake_done, char *buf,
+			       size_t len)
+{
+	enum tp_errcode e = tp_conn_errcode(c);
+	enum cli_status st = cli_status_from_errcode(e, handshake_done);
+
+	cli_format_error(buf, len, e, handshake_done, tp_conn_error(c));
+	if (st == CLI_OK)
+		st = handshake_done ? CLI_EOTHER : CLI_ECONNECT;
+	return st;
 }

@@ -2,8 +2,7 @@
  * does not include the dispatcher. */
 #include <stdio.h>
 
-#include "tlsprobe.h"
-#include "version.h"
+#include "common.h"
 
 void cli_print_version(FILE *fp)
 {

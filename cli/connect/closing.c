@@ -4,37 +4,6 @@
 
 #include "closing.h"
 
-static struct timespec now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts;
-}
-
-static struct timespec add_ms(struct timespec ts, long ms)
-{
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-static int before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec ||
-	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
-static long ms_between(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) * 1000L +
-	       (b->tv_nsec - a->tv_nsec) / 1000000L;
-}
-
 /* s->mtx held. Until the peer answers, the quiet time must cover a
  * request's turnaround: a round trip and the server's work, as a handshake
  * does (one or two round trips and the server's work), so a slow path or
@@ -59,7 +28,7 @@ static long idle_ms(const struct session *s)
  * after end of input, the only time it counts quiet time. */
 static void heard_locked(struct session *s)
 {
-	s->last_rx = now_mono();
+	s->last_rx = cli_mono_now();
 	if (s->input_eof)
 		pthread_cond_broadcast(&s->cv);
 }
@@ -76,19 +45,20 @@ void closing_note_event(struct session *s, const struct tp_event *ev)
 	pthread_mutex_lock(&s->mtx);
 	switch (ev->type) {
 	case TP_EV_HANDSHAKE_START:
-		s->hs_start = now_mono();
+		s->hs_start = cli_mono_now();
 		break;
 	case TP_EV_HANDSHAKE_DONE:
-		now = now_mono();
-		s->hs_ms = ms_between(&s->hs_start, &now);
+		now = cli_mono_now();
+		s->hs_ms = cli_ms_between(&s->hs_start, &now);
 		break;
 	case TP_EV_RECORD:
 		if (ev->level == 0) /* received */
-			s->last_rx = now_mono(); /* no wake: a later deadline */
+			s->last_rx =
+				cli_mono_now(); /* no wake: a later deadline */
 		break;
 	case TP_EV_RENEG_REQUESTED:
 		s->peer_reneg = is_peer(ev);
-		s->last_rx = now_mono();
+		s->last_rx = cli_mono_now();
 		break;
 	case TP_EV_RENEG_DONE:
 	case TP_EV_RENEG_REFUSED:
@@ -125,9 +95,9 @@ int closing_due_locked(const struct session *s, struct timespec *at)
 
 	if (s->close_sent || s->peer_reneg || s->delivering)
 		return 0;
-	if (before(&from, &s->last_rx))
+	if (cli_ts_before(&from, &s->last_rx))
 		from = s->last_rx;
-	*at = add_ms(from, idle_ms(s));
+	*at = cli_ts_add_ms(from, idle_ms(s));
 	return 1;
 }
 

@@ -112,9 +112,7 @@ static void cmd_quit(struct session *s)
 	int rv;
 
 	console_set_busy(1);
-	rv = tp_conn_flush(c);
-	if (rv == 0)
-		rv = tp_conn_shutdown_write(c);
+	rv = cli_flush_and_close_notify(c);
 	console_set_busy(0);
 	if (rv == -1 && tp_conn_handshake_done(c))
 		session_conn_failed(s, c);

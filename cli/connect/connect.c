@@ -14,14 +14,7 @@
 #include "session.h"
 #include "setup.h"
 #include "summary.h"
-#include "common/version.h"
-
-static int usage_error(const char *msg)
-{
-	/* One line: scripts and humans both read the first line only. */
-	fprintf(stderr, "tlsprobe: %s (see 'tlsprobe --help')\n", msg);
-	return CLI_EUSAGE;
-}
+#include "common/common.h"
 
 /* An error before the session, found once the target was known (a usage
  * error, an unreadable --script), still gets its --json report (no
@@ -54,19 +47,13 @@ static int check_json_path(const char *path)
 
 static int session_init(struct session *s, const struct cli_options *o)
 {
-	pthread_condattr_t ca;
-
 	memset(s, 0, sizeof(*s));
 	s->opt = o;
 	clock_gettime(CLOCK_REALTIME, &s->started_at);
 	s->interactive = isatty(STDIN_FILENO);
 	if (pipe2(s->stop_fd, O_CLOEXEC | O_NONBLOCK) == -1)
 		return -1;
-	pthread_mutex_init(&s->mtx, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cli_cond_init(&s->mtx, &s->cv);
 	/* Only lines can hold an :expect; a plain data run keeps none. */
 	if (o->commands || s->interactive)
 		return expect_init(s);
@@ -80,8 +67,7 @@ static void session_free(struct session *s)
 	tp_config_free(s->cfg);
 	close(s->stop_fd[0]);
 	close(s->stop_fd[1]);
-	pthread_mutex_destroy(&s->mtx);
-	pthread_cond_destroy(&s->cv);
+	cli_cond_destroy(&s->mtx, &s->cv);
 	expect_free(s);
 }
 
@@ -207,7 +193,7 @@ int cli_connect_main(int argc, char **argv)
 	if (cli_options_parse(argc, argv, &o, err, sizeof(err)) == -1) {
 		early_report(&o, CLI_EUSAGE, err);
 		cli_options_free(&o);
-		return usage_error(err);
+		return cli_usage_error(NULL, "%s", err);
 	}
 	if (o.help || o.version) {
 		if (o.help)

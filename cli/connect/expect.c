@@ -186,20 +186,6 @@ static void last_line_locked(const struct expect_state *e, char *out,
 			out[i] = '.';
 }
 
-static struct timespec deadline_ms(long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* s->cv's clock */
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 /* The run ended while an expectation was pending. A peer that closed
  * cleanly left it unmet: that is this run's failure (status 8); any other
  * end already has its own status and error line. */
@@ -221,7 +207,7 @@ static void fail_after_end(struct session *s, const char *msg)
 int expect_wait(struct session *s, const regex_t *re, const char *pattern)
 {
 	struct expect_state *e = s->expect;
-	struct timespec at = deadline_ms(s->opt->expect_timeout * 1000L);
+	struct timespec at = cli_mono_after_ms(s->opt->expect_timeout * 1000L);
 	char last[QUOTE_MAX + 40], msg[512];
 	int matched, ended, timed_out = 0;
 
@@ -256,7 +242,7 @@ int expect_wait(struct session *s, const regex_t *re, const char *pattern)
 
 int expect_sleep(struct session *s, long ms)
 {
-	struct timespec at = deadline_ms(ms);
+	struct timespec at = cli_mono_after_ms(ms);
 	int ended;
 
 	pthread_mutex_lock(&s->mtx);

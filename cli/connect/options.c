@@ -101,7 +101,7 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-#define SHORT_OPTS ":46h"
+#define SHORT_OPTS "46h"
 
 /* openssl s_client spellings and what they mean here. */
 static const struct {
@@ -256,23 +256,9 @@ static int parse_int_arg(const char *name, const char *arg, long min, long max,
 {
 	long v;
 
-	if (cli_parse_uint(arg, min, max, &v) == -1) {
-		return fail(err, errlen, "invalid %s '%s' (want %ld-%ld)", name,
-			    arg, min, max);
-	}
+	if (cli_uint_arg(name, arg, min, max, &v, err, errlen) == -1)
+		return -1;
 	*out = (int)v;
-	return 0;
-}
-
-static int parse_version_arg(const char *arg, enum tp_version *out, char *err,
-			     size_t errlen)
-{
-	*out = cli_parse_version(arg);
-	if (*out == TP_VERSION_ANY)
-		return fail(err, errlen,
-			    "invalid TLS version '%s' (want 1.0, 1.1, 1.2 or "
-			    "1.3)",
-			    arg);
 	return 0;
 }
 
@@ -305,19 +291,6 @@ static int parse_starttls(const char *arg, struct cli_options *o, char *err,
 	return 0;
 }
 
-static int pin_version(struct cli_options *o, enum tp_version v, int *pinned,
-		       char *err, size_t errlen)
-{
-	if (*pinned && o->min_tls != v)
-		return fail(err, errlen, "%s",
-			    "only one of --tls1.0, --tls1.1, --tls1.2, "
-			    "--tls1.3 may be given; use --min-tls and "
-			    "--max-tls for a range");
-	*pinned = 1;
-	o->min_tls = o->max_tls = v;
-	return 0;
-}
-
 static int set_target(struct cli_options *o, const char *arg, int *have,
 		      char *err, size_t errlen)
 {
@@ -333,8 +306,7 @@ static int set_target(struct cli_options *o, const char *arg, int *have,
 
 struct parse_state {
 	int have_target;
-	int pinned;
-	int ranged;
+	struct cli_versions versions;
 };
 
 /* Options that take a file, list or name: stored as given. */
@@ -461,19 +433,17 @@ static int apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 	case OPT_CONNECT:
 		return set_target(o, arg, &ps->have_target, err, errlen);
 	case OPT_TLS10:
-		return pin_version(o, TP_TLS1_0, &ps->pinned, err, errlen);
+		return cli_versions_pin(&ps->versions, TP_TLS1_0, err, errlen);
 	case OPT_TLS11:
-		return pin_version(o, TP_TLS1_1, &ps->pinned, err, errlen);
+		return cli_versions_pin(&ps->versions, TP_TLS1_1, err, errlen);
 	case OPT_TLS12:
-		return pin_version(o, TP_TLS1_2, &ps->pinned, err, errlen);
+		return cli_versions_pin(&ps->versions, TP_TLS1_2, err, errlen);
 	case OPT_TLS13:
-		return pin_version(o, TP_TLS1_3, &ps->pinned, err, errlen);
+		return cli_versions_pin(&ps->versions, TP_TLS1_3, err, errlen);
 	case OPT_MINTLS:
-		ps->ranged = 1;
-		return parse_version_arg(arg, &o->min_tls, err, errlen);
 	case OPT_MAXTLS:
-		ps->ranged = 1;
-		return parse_version_arg(arg, &o->max_tls, err, errlen);
+		return cli_versions_bound(&ps->versions, opt == OPT_MAXTLS, arg,
+					  err, errlen);
 	case OPT_RECONNECT:
 		return parse_int_arg("--reconnect count", arg, 0, 100,
 				     &o->reconnect, err, errlen);
@@ -494,37 +464,6 @@ static int apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 	default:
 		return fail(err, errlen, "internal error: option %d", opt);
 	}
-}
-
-/* How many long options "--name[=value]" could abbreviate. */
-static int long_matches(const char *arg)
-{
-	const struct option *o;
-	size_t n;
-	int count = 0;
-
-	if (strncmp(arg, "--", 2) != 0)
-		return 0;
-	arg += 2;
-	n = strcspn(arg, "=");
-	for (o = long_opts; o->name != NULL; o++)
-		if (strncmp(o->name, arg, n) == 0)
-			count++;
-	return count;
-}
-
-static int getopt_error(int ch, char **argv, char *err, size_t errlen)
-{
-	const char *arg = argv[optind - 1];
-
-	if (ch == ':')
-		return fail(err, errlen, "option '%s' requires an argument",
-			    arg);
-	if (optopt != 0 && optopt < 256 && arg[1] != '-') {
-		return fail(err, errlen, "invalid option '-%c'", optopt);
-	}
-	return fail(err, errlen, "%s option '%s'",
-		    long_matches(arg) > 1 ? "ambiguous" : "unrecognized", arg);
 }
 
 int cli_options_check_conn(const struct cli_options *o, char *err,
@@ -554,13 +493,8 @@ static int check_combinations(const struct cli_options *o,
 			      const struct parse_state *ps, char *err,
 			      size_t errlen)
 {
-	if (ps->pinned && ps->ranged)
-		return fail(err, errlen, "%s",
-			    "--tls1.x pins one version; it cannot be combined "
-			    "with --min-tls or --max-tls");
-	if (o->min_tls != TP_VERSION_ANY && o->max_tls != TP_VERSION_ANY &&
-	    o->min_tls > o->max_tls)
-		return fail(err, errlen, "%s", "--min-tls is above --max-tls");
+	if (cli_versions_check(&ps->versions, err, errlen) == -1)
+		return -1;
 	return cli_options_check_conn(o, err, errlen);
 }
 
@@ -614,7 +548,8 @@ static void set_defaults(struct cli_options *o)
 int cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
 		      size_t errlen)
 {
-	struct parse_state ps = { 0, 0, 0 };
+	struct parse_state ps = { .versions = { TP_VERSION_ANY, TP_VERSION_ANY,
+						0, 0 } };
 	char **av;
 	int ch;
 
@@ -622,18 +557,18 @@ int cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
 	if (translate_argv(argc, argv, o, err, errlen) == -1)
 		return -1;
 	av = o->argv_copy;
-	optind = 0; /* GNU: full reinitialisation */
-	opterr = 0;
-	while ((ch = getopt_long(argc, av, SHORT_OPTS, long_opts, NULL)) !=
-	       -1) {
-		if (ch == '?' || ch == ':')
-			return after_error(argc, av, o, &ps,
-					   getopt_error(ch, av, err, errlen));
+	cli_getopt_begin();
+	while ((ch = cli_getopt(argc, av, SHORT_OPTS, long_opts, err,
+				errlen)) != -1) {
+		if (ch == CLI_OPT_ERROR)
+			return after_error(argc, av, o, &ps, -1);
 		if (apply_string(o, ch, optarg) || apply_flag(o, ch))
 			continue;
 		if (apply_other(o, &ps, ch, optarg, err, errlen) == -1)
 			return after_error(argc, av, o, &ps, -1);
 	}
+	o->min_tls = ps.versions.min;
+	o->max_tls = ps.versions.max;
 	if (o->help || o->version)
 		return 0;
 	if (parse_positional(argc, av, o, &ps, err, errlen) == -1)

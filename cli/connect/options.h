@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "common/parse.h"
+#include "common/common.h"
 #include "tlsprobe.h"
 
 enum cli_verbosity {

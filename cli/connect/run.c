@@ -12,8 +12,6 @@
 #include "setup.h"
 #include "summary.h"
 
-/* How long :resume waits for the old connection to close. */
-#define RESUME_DRAIN_MS 2000
 /* How long the end of a run waits for the stdin thread. */
 #define INPUT_JOIN_MS 200
 
@@ -113,19 +111,12 @@ static int begin_resume(struct session *s)
 	return ok ? 0 : -1;
 }
 
-/* Waits up to RESUME_DRAIN_MS for the reader to see the peer close
+/* Waits up to CLI_DRAIN_MS for the reader to see the peer close
  * (replies still in flight are shown, TLS 1.3 tickets are read), then
  * aborts the connection. */
 static void drain_reader(struct session *s, struct tp_conn *old)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += RESUME_DRAIN_MS / 1000;
-	if (pthread_timedjoin_np(s->reader, NULL, &ts) != 0) {
-		tp_conn_abort(old);
-		pthread_join(s->reader, NULL);
-	}
+	cli_join_or_abort(s->reader, old, CLI_DRAIN_MS);
 	s->reader_started = 0;
 }
 
@@ -142,8 +133,7 @@ int session_resume(struct session *s)
 		return -1;
 	console_msg("Closing, then reconnecting to resume the session...");
 	console_set_busy(1);
-	if (tp_conn_flush(old) == 0)
-		(void)tp_conn_shutdown_write(old);
+	(void)cli_flush_and_close_notify(old);
 	drain_reader(s, old);
 	c = setup_conn(s, old, &st);
 	console_set_busy(0);
@@ -162,12 +152,6 @@ enum due {
 	DUE_LINGER /* the end of the --linger wait */
 };
 
-static int ts_before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec ||
-	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
 /* s->mtx held: what is due next, and when in *at. */
 static enum due next_due(const struct session *s, struct timespec *at)
 {
@@ -180,7 +164,7 @@ static enum due next_due(const struct session *s, struct timespec *at)
 		d = DUE_CLOSE;
 	linger_at.tv_sec += s->opt->linger;
 	if (s->opt->linger >= 0 &&
-	    (d == DUE_NOTHING || !ts_before(at, &linger_at))) {
+	    (d == DUE_NOTHING || !cli_ts_before(at, &linger_at))) {
 		*at = linger_at;
 		d = DUE_LINGER;
 	}
@@ -189,10 +173,9 @@ static enum due next_due(const struct session *s, struct timespec *at)
 
 static int passed(const struct timespec *at)
 {
-	struct timespec now;
+	struct timespec now = cli_mono_now();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return !ts_before(&now, at);
+	return !cli_ts_before(&now, at);
 }
 
 /* Waits until the run has ended. After end of input, also sends
@@ -278,12 +261,7 @@ static void join_input(struct session *s, pthread_t input)
 		pthread_join(input, NULL);
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += INPUT_JOIN_MS * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	ts = cli_real_after_ms(INPUT_JOIN_MS);
 	if (pthread_timedjoin_np(input, NULL, &ts) != 0) {
 		pthread_detach(input);
 		s->input_left = 1;

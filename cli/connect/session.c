@@ -9,7 +9,7 @@
 #include "closing.h"
 #include "certs.h"
 #include "console.h"
-#include "common/parse.h"
+#include "common/common.h"
 #include "session.h"
 #include "setup.h"
 #include "summary.h"

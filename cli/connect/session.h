@@ -13,8 +13,8 @@
 #include <time.h>
 
 #include "options.h"
-#include "common/status.h"
 #include "timing.h"
+#include "common/common.h"
 #include "tlsprobe.h"
 
 #define CLI_MAX_RECONNECT 100

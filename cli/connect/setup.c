@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "console.h"
-#include "common/netconnect.h"
+#include "common/common.h"
 #include "pcap.h"
 #include "setup.h"
 #include "starttls.h"
@@ -144,12 +144,7 @@ const char *setup_sni(const struct cli_options *o)
 static int conn_error(struct tp_conn *c, char *err, size_t errlen,
 		      enum cli_status *st)
 {
-	enum tp_errcode e = tp_conn_errcode(c);
-
-	cli_format_error(err, errlen, e, 0, tp_conn_error(c));
-	*st = cli_status_from_errcode(e, 0);
-	if (*st == CLI_EOTHER && e == TP_ERR_NONE)
-		*st = CLI_ECONNECT;
+	*st = cli_conn_error(c, 0, err, errlen);
 	return -1;
 }
 

@@ -8,13 +8,13 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "common/netconnect.h"
+#include "common/common.h"
 #include "starttls.h"
 #include "tlsprobe.h"
 
 struct plain {
 	int fd;
-	long long deadline;
+	int64_t deadline;
 	const char *proto;
 	char buf[8192];
 	size_t len;
@@ -44,7 +44,7 @@ static int plain_wait(struct plain *p, short events)
 	int n;
 
 	do
-		n = poll(&pfd, 1, net_remaining_ms(p->deadline));
+		n = poll(&pfd, 1, cli_remaining_ms(p->deadline));
 	while (n == -1 && errno == EINTR);
 	if (n == 0)
 		return plain_fail(p, CLI_ETIMEOUT, "timed out", NULL);
@@ -280,7 +280,7 @@ int starttls_run(int fd, enum cli_starttls proto, const char *host,
 
 	memset(&p, 0, sizeof(p));
 	p.fd = fd;
-	p.deadline = timeout_ms > 0 ? net_now_ms() + timeout_ms : 0;
+	p.deadline = timeout_ms > 0 ? cli_now_ms() + timeout_ms : 0;
 	p.proto = cli_starttls_name(proto);
 	p.err = err;
 	p.errlen = errlen;

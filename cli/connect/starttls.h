@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "options.h"
-#include "common/status.h"
+#include "common/common.h"
 
 /*
  * Runs the STARTTLS exchange of proto on the connected socket fd, so that

@@ -302,7 +302,7 @@ static void *worker_main(void *arg)
  * place; b->m held. */
 static void show_progress(const struct batch *b, int last)
 {
-	double secs = (double)(probe_now_ms() - b->start_ms) / 1e3;
+	double secs = (double)(cli_now_ms() - b->start_ms) / 1e3;
 
 	if (!b->progress)
 		return;
@@ -417,7 +417,7 @@ int probe_batch(const struct probe_opts *o, const char *path, int jobs)
 	pthread_mutex_init(&b.m, NULL);
 	pthread_cond_init(&b.cv, NULL);
 	b.progress = isatty(STDERR_FILENO);
-	b.start_ms = probe_now_ms();
+	b.start_ms = cli_now_ms();
 	for (int i = 0; i < jobs && (size_t)i < b.n; i++)
 		if (pthread_create(&th[started], NULL, worker_main, &b) == 0)
 			started++;

@@ -14,14 +14,6 @@
 #include "probe.h"
 #include "connect/setup.h"
 
-int64_t probe_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 double probe_elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -29,21 +21,6 @@ double probe_elapsed_ms(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-uint64_t probe_fnv_init(void)
-{
-	return 1469598103934665603ull;
-}
-
-/* FNV-1a 64, as tlsprobe serve --mode sink reports it. */
-uint64_t probe_fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
 }
 
 static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
@@ -60,7 +37,7 @@ static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 			pc->peer_reneg_requested++;
 			if (pc->first_hello_ms < 0)
 				pc->first_hello_ms =
-					probe_now_ms() - pc->opened_ms;
+					cli_now_ms() - pc->opened_ms;
 		}
 		break;
 	case TP_EV_RENEG_DONE:
@@ -92,17 +69,6 @@ static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 	}
 	pthread_cond_broadcast(&pc->cv);
 	pthread_mutex_unlock(&pc->m);
-}
-
-static void init_sync(struct probe_conn *pc)
-{
-	pthread_condattr_t ca;
-
-	pthread_mutex_init(&pc->m, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&pc->cv, &ca);
-	pthread_condattr_destroy(&ca);
 }
 
 static int configure(struct tp_config *cfg, const struct probe_opts *o,
@@ -184,9 +150,9 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	enum cli_status st;
 
 	memset(pc, 0, sizeof(*pc));
-	init_sync(pc);
+	cli_cond_init(&pc->m, &pc->cv);
 	pc->first_hello_ms = -1;
-	pc->rx_sum = probe_fnv_init();
+	sum64_init(&pc->rx_sum);
 	cfg = config_for(o, min, max, msg, msglen);
 	if (cfg == NULL) {
 		*err = TP_ERR_USAGE;
@@ -199,7 +165,7 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 		goto fail;
 	}
 	tp_conn_set_arg(pc->c, pc);
-	pc->opened_ms = probe_now_ms();
+	pc->opened_ms = cli_now_ms();
 	if (setup_connect(pc->c, &o->conn, msg, msglen, &st) < 0) {
 		*err = tp_conn_errcode(pc->c);
 		if (*err == TP_ERR_NONE)
@@ -246,7 +212,7 @@ static void *reader_main(void *arg)
 	while ((n = read_when_allowed(pc, buf, sizeof(buf))) > 0) {
 		pthread_mutex_lock(&pc->m);
 		pc->rx_bytes += (uint64_t)n;
-		pc->rx_sum = probe_fnv(pc->rx_sum, buf, (size_t)n);
+		sum64_update(&pc->rx_sum, buf, (size_t)n);
 		if (pc->capture_len < sizeof(pc->capture)) {
 			size_t k = sizeof(pc->capture) - pc->capture_len;
 
@@ -282,7 +248,7 @@ int probe_wait(struct probe_conn *pc, int (*pred)(struct probe_conn *),
 	ts.tv_sec = (time_t)(deadline_ms / 1000);
 	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
 	pthread_mutex_lock(&pc->m);
-	while (!(ok = pred(pc)) && probe_now_ms() < deadline_ms)
+	while (!(ok = pred(pc)) && cli_now_ms() < deadline_ms)
 		if (pthread_cond_timedwait(&pc->cv, &pc->m, &ts) == ETIMEDOUT)
 			break;
 	ok = pred(pc);
@@ -312,30 +278,25 @@ void probe_reset_rx(struct probe_conn *pc)
 {
 	pthread_mutex_lock(&pc->m);
 	pc->rx_bytes = 0;
-	pc->rx_sum = probe_fnv_init();
+	sum64_init(&pc->rx_sum);
 	pc->capture_len = 0;
 	pthread_mutex_unlock(&pc->m);
-}
-
-static int is_done(struct probe_conn *pc)
-{
-	return pc->rx_done;
 }
 
 void probe_close(struct probe_conn *pc)
 {
 	if (pc->c != NULL && pc->reader_started) {
 		/* A polite end: close_notify, then a short wait for the
-		 * peer's, so that servers log a clean close. */
-		if (tp_conn_shutdown_write(pc->c) == 0)
-			probe_wait(pc, is_done, probe_now_ms() + 200);
-		tp_conn_abort(pc->c);
-		pthread_join(pc->reader, NULL);
+		 * peer's (the reader ends at it), so that servers log a clean
+		 * close. */
+		cli_join_or_abort(pc->reader, pc->c,
+				  tp_conn_shutdown_write(pc->c) == 0 ?
+					  PROBE_CLOSE_WAIT_MS :
+					  0);
 		pc->reader_started = 0;
 	}
 	if (pc->c != NULL)
 		tp_conn_free(pc->c);
 	pc->c = NULL;
-	pthread_cond_destroy(&pc->cv);
-	pthread_mutex_destroy(&pc->m);
+	cli_cond_destroy(&pc->m, &pc->cv);
 }

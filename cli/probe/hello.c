@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/netconnect.h"
+#include "common/common.h"
 #include "probe.h"
 #include "connect/setup.h"
 
@@ -136,13 +136,13 @@ static void build_hello(struct hello_buf *h, const char *sni, int scsv)
 }
 
 /* Reads exactly n bytes before the deadline. */
-static int read_full(int fd, unsigned char *p, size_t n, long long deadline)
+static int read_full(int fd, unsigned char *p, size_t n, int64_t deadline)
 {
 	while (n > 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
-		if (poll(&pfd, 1, net_remaining_ms(deadline)) <= 0)
+		if (poll(&pfd, 1, cli_remaining_ms(deadline)) <= 0)
 			return -1;
 		r = recv(fd, p, n, 0);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
@@ -184,7 +184,7 @@ static int server_hello_has_ri(const unsigned char *p, size_t n)
 }
 
 /* Reads records until the ServerHello; the verdict for one signal. */
-static enum sig_status read_answer(int fd, long long deadline, char *why,
+static enum sig_status read_answer(int fd, int64_t deadline, char *why,
 				   size_t whylen)
 {
 	unsigned char hdr[5], *body;
@@ -228,14 +228,14 @@ enum sig_status probe_signalling(const struct probe_opts *o, int scsv,
 	enum cli_status st;
 	struct hello_buf h;
 	enum sig_status verdict;
-	long long deadline;
+	int64_t deadline;
 	int fd;
 
 	/* TCP, and the STARTTLS preamble if any, as for every connection. */
 	fd = setup_plain_connect(&o->conn, why, whylen, &st);
 	if (fd < 0)
 		return SIG_INCONCLUSIVE;
-	deadline = net_now_ms() + o->timeout_ms;
+	deadline = cli_now_ms() + o->timeout_ms;
 	/* No SNI for IP literals (RFC 6066). */
 	build_hello(&h,
 		    name[0] == '\0' || strspn(name, "0123456789.:") ==

@@ -1,12 +1,15 @@
 /*
- * tlsprobe probe reneg: renegotiation and key-update probes with verdicts.
- * See tlsprobe-probe(1). Files: main.c (options, the run, exit
- * status), conn.c (one probe connection with its reader thread),
- * reneg.c (client- and server-initiated renegotiation),
- * stream.c (mid-stream renegotiation, TLS 1.3 KeyUpdate),
- * report.c (verdict rules, text and JSON), verdict.c (the
- * verdict names and the one table of findings and --fail-on bits),
- * batch.c (--targets: many targets, concurrent probes, JSON Lines).
+ * tlsprobe probe reneg: renegotiation and key-update probes with verdicts,
+ * and the one header of cli/probe. See tlsprobe-probe(1).
+ *   main.c     the run and the exit status
+ *   options.c  the command line and --help
+ *   conn.c     one probe connection with its reader thread
+ *   hello.c    hand-made ClientHellos: RFC 5746 signalling, each alone
+ *   reneg.c    client- and server-initiated renegotiation
+ *   stream.c   mid-stream renegotiation, TLS 1.3 KeyUpdate
+ *   report.c   verdict rules, text and JSON
+ *   verdict.c  the verdict names, the one table of findings and --fail-on
+ *   batch.c    --targets: many targets, concurrent probes, JSON Lines
  */
 #ifndef CLI_PROBE_H
 #define CLI_PROBE_H
@@ -18,12 +21,13 @@
 #include <time.h>
 
 #include "connect/options.h"
-#include "common/parse.h"
-#include "common/status.h"
+#include "common/common.h"
 #include "tlsprobe.h"
 
 #define PROBE_MAX_ATTEMPTS 1000
 #define PROBE_CAPTURE 512
+/* probe_close: how long the peer may take to answer our close_notify. */
+#define PROBE_CLOSE_WAIT_MS 200
 #define PROBE_STREAM_RENEGS 3
 #define PROBE_MAX_JOBS 256
 /* --targets: no --fail-on verdict held, but a target could not be probed
@@ -123,7 +127,8 @@ struct probe_conn {
 	pthread_mutex_t m;
 	pthread_cond_t cv;
 	/* reader */
-	uint64_t rx_bytes, rx_sum;
+	uint64_t rx_bytes;
+	struct sum64 rx_sum;
 	char capture[PROBE_CAPTURE];
 	size_t capture_len;
 	int rx_done; /* EOF or error seen by the reader */
@@ -147,10 +152,7 @@ int probe_main(int argc, char **argv);
 
 /* ---- conn.c ---- */
 
-int64_t probe_now_ms(void);
 double probe_elapsed_ms(const struct timespec *t0);
-uint64_t probe_fnv_init(void);
-uint64_t probe_fnv(uint64_t h, const void *p, size_t n);
 /* Connects and completes the handshake with versions [min, max]. Returns
  * 0, or -1 with *err the library's category and msg its message (the
  * struct is then cleaned up). */
@@ -273,6 +275,25 @@ void probe_midstream(const struct probe_opts *o, enum tp_version v,
 void probe_key_update(struct probe_conn *pc, const struct probe_opts *o,
 		      struct tls13_result *t);
 
+/* ---- options.c ---- */
+
+/* What the command line asks for beyond one probe's options. */
+struct probe_cmd {
+	struct probe_opts o;
+	const char *targets;
+	int jobs;
+	int help;
+};
+
+/* The arguments after "probe" (argv[0]: "reneg") into cmd. Returns -1 to
+ * go on, else the exit status (--help printed, or the usage error). */
+int probe_parse_args(int argc, char **argv, struct probe_cmd *cmd);
+/* The --help text. */
+void probe_help(FILE *fp);
+/* --request's STRING with \n \r \t \\ \xHH decoded into *request
+ * (malloc'ed, may hold NUL bytes); -1 on a bad escape or when empty. */
+int probe_decode_request(const char *s, char **request, size_t *reqlen);
+
 /* ---- main.c ---- */
 
 /* Runs every probe against o's target into *pr (set up here; free with
@@ -283,9 +304,6 @@ void probe_key_update(struct probe_conn *pc, const struct probe_opts *o,
 enum cli_status probe_run(const struct probe_opts *o, struct probe_result *pr,
 			  char *err, size_t errlen);
 void probe_result_free(struct probe_result *pr);
-/* --request's STRING with \n \r \t \\ \xHH decoded into *request
- * (malloc'ed, may hold NUL bytes); -1 on a bad escape or when empty. */
-int probe_decode_request(const char *s, char **request, size_t *reqlen);
 
 /* ---- batch.c ---- */
 

@@ -72,7 +72,7 @@ static int check_alive(struct probe_conn *pc, const struct probe_opts *o)
 	pthread_mutex_unlock(&pc->m);
 	if (tp_conn_write(pc->c, o->request, o->request_len) < 0)
 		return 0;
-	return probe_wait_rx(pc, have, probe_now_ms() + o->timeout_ms);
+	return probe_wait_rx(pc, have, cli_now_ms() + o->timeout_ms);
 }
 
 static int attempt_one(struct probe_conn *pc, const struct probe_opts *o,
@@ -144,7 +144,7 @@ void probe_client_initiated(struct probe_conn *pc, const struct probe_opts *o,
 		r->alive_after = 0;
 	else
 		r->alive_after =
-			!probe_wait(pc, peer_closed, probe_now_ms() + 100);
+			!probe_wait(pc, peer_closed, cli_now_ms() + 100);
 }
 
 static int hello_seen(struct probe_conn *pc)
@@ -185,8 +185,8 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 		tp_conn_write(pc.c, o->request, o->request_len);
 		r->srv_request_sent = 1;
 	}
-	probe_wait(&pc, hello_seen, probe_now_ms() + o->hello_wait_ms);
-	probe_wait(&pc, hello_settled, probe_now_ms() + o->timeout_ms);
+	probe_wait(&pc, hello_seen, cli_now_ms() + o->hello_wait_ms);
+	probe_wait(&pc, hello_settled, cli_now_ms() + o->timeout_ms);
 	pthread_mutex_lock(&pc.m);
 	r->srv_hello_requests = pc.peer_reneg_requested + pc.peer_reneg_refused;
 	r->srv_completed = pc.peer_reneg_done;

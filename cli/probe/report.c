@@ -300,8 +300,8 @@ static void json_stream(struct json_writer *w, const struct stream_result *s,
 		json_uint(w, s->sent);
 		json_key(w, "bytes_received");
 		json_uint(w, s->received);
-		json_hex(w, "fnv1a64_sent", s->sent_sum);
-		json_hex(w, "fnv1a64_received", s->recv_sum);
+		json_hex(w, "checksum_sent", s->sent_sum);
+		json_hex(w, "checksum_received", s->recv_sum);
 		json_kv_int(w, "renegotiations_tried", s->renegs_tried);
 		json_kv_int(w, "renegotiations_completed", s->renegs_completed);
 		json_kv_int(w, "renegotiations_with_data_in_flight",

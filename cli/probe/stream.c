@@ -77,7 +77,7 @@ static int renegotiate_here(struct writer *w)
 	pthread_mutex_unlock(&pc->m);
 	w->s->renegs_tried++;
 	r = tp_conn_renegotiate(pc->c);
-	probe_wait(pc, reneg_over, probe_now_ms() + w->o->timeout_ms);
+	probe_wait(pc, reneg_over, cli_now_ms() + w->o->timeout_ms);
 	if (r == 0)
 		w->s->renegs_completed++;
 	else if (tp_conn_errcode(pc->c) != TP_ERR_REFUSED &&
@@ -125,13 +125,14 @@ static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
 	struct probe_conn *pc = w->pc;
-	uint64_t state = 0x9e3779b97f4a7c15ull, sum = probe_fnv_init();
-	uint64_t sent = 0, next;
+	uint64_t state = 0x9e3779b97f4a7c15ull, sent = 0;
+	struct sum64 sum, next;
 	/* Large writes: the last one before a renegotiation is four records
 	 * the peer must take in and echo while our ClientHello follows. */
 	char *buf = malloc(STREAM_PIECE);
 	int failed = buf == NULL, k = 1, tries = 0;
 
+	sum64_init(&sum);
 	while (sent < w->o->stream_bytes && !failed) {
 		size_t n = next_piece(w, sent, k, tries > 0, STREAM_PIECE);
 
@@ -144,7 +145,8 @@ static void *writer_main(void *arg)
 		fill(buf, n, &state);
 		/* Summed before it is sent: nothing slow may come between
 		 * the write and a renegotiation that follows it. */
-		next = probe_fnv(sum, buf, n);
+		next = sum;
+		sum64_update(&next, buf, n);
 		if (tp_conn_write(pc->c, buf, n) < 0) {
 			failed = 1;
 			break;
@@ -153,7 +155,7 @@ static void *writer_main(void *arg)
 		sent += n;
 		pthread_mutex_lock(&pc->m);
 		w->sent = sent;
-		w->sum = sum;
+		w->sum = sum64_final(&sum);
 		pthread_cond_broadcast(&pc->cv);
 		pthread_mutex_unlock(&pc->m);
 		if (k > w->renegs || sent < reneg_point(w, k) ||
@@ -195,13 +197,13 @@ static int detect_echo(struct probe_conn *pc, const struct probe_opts *o,
 	int n, wait = o->timeout_ms < 2000 ? o->timeout_ms : 2000;
 
 	n = snprintf(line, sizeof(line), "tlsprobe echo check %ld-%lld\n",
-		     (long)getpid(), (long long)probe_now_ms());
+		     (long)getpid(), (long long)cli_now_ms());
 	if (tp_conn_write(pc->c, line, (size_t)n) < 0) {
 		snprintf(why, whylen, "write failed: %s", tp_conn_error(pc->c));
 		return 0;
 	}
 	pc->want = (uint64_t)n;
-	probe_wait(pc, got_enough, probe_now_ms() + wait);
+	probe_wait(pc, got_enough, cli_now_ms() + wait);
 	pthread_mutex_lock(&pc->m);
 	int echo = pc->capture_len == (size_t)n &&
 		   memcmp(pc->capture, line, (size_t)n) == 0;
@@ -231,7 +233,7 @@ static void await_writer(struct probe_conn *pc, struct writer *w, int ms)
 		pthread_mutex_unlock(&pc->m);
 		/* Twice: a renegotiation in the writer may itself take up
 		 * to the timeout before the stream moves again. */
-		if (probe_wait(pc, writer_done, probe_now_ms() + 2 * ms))
+		if (probe_wait(pc, writer_done, cli_now_ms() + 2 * ms))
 			return;
 		pthread_mutex_lock(&pc->m);
 		ms = w->sent > before ? ms : 0;
@@ -252,9 +254,9 @@ static void await_echo(struct probe_conn *pc, uint64_t sent, int ms)
 		pthread_mutex_lock(&pc->m);
 		have = pc->rx_bytes;
 		pthread_mutex_unlock(&pc->m);
-		if (probe_wait(pc, got_enough, probe_now_ms() + ms))
+		if (probe_wait(pc, got_enough, cli_now_ms() + ms))
 			return;
-	} while (probe_wait_rx(pc, have, probe_now_ms()));
+	} while (probe_wait_rx(pc, have, cli_now_ms()));
 }
 
 static void stream_verdict(struct probe_conn *pc, const struct probe_opts *o,
@@ -307,7 +309,7 @@ static void run_stream(struct probe_conn *pc, const struct probe_opts *o,
 	s->sent = w.sent;
 	s->sent_sum = w.sum;
 	s->received = pc->rx_bytes;
-	s->recv_sum = pc->rx_sum;
+	s->recv_sum = sum64_final(&pc->rx_sum);
 	s->interleaved_rx = pc->interleaved_rx;
 	s->interleaved_tx = pc->interleaved_tx;
 	pthread_mutex_unlock(&pc->m);
@@ -378,9 +380,9 @@ static uint64_t unasked_data(struct probe_conn *pc, int64_t deadline)
 		pthread_mutex_lock(&pc->m);
 		have = pc->rx_bytes;
 		pthread_mutex_unlock(&pc->m);
-		if (have == 0 || probe_now_ms() >= deadline ||
+		if (have == 0 || cli_now_ms() >= deadline ||
 		    probe_wait(pc, ku_arrived, 0) ||
-		    !probe_wait_rx(pc, have, probe_now_ms() + KU_QUIET_MS))
+		    !probe_wait_rx(pc, have, cli_now_ms() + KU_QUIET_MS))
 			return have;
 	}
 }
@@ -448,8 +450,8 @@ void probe_key_update(struct probe_conn *pc, const struct probe_opts *o,
 			 tp_conn_error(pc->c));
 		return;
 	}
-	if (!probe_wait(pc, ku_arrived, probe_now_ms() + wait / 6))
-		unasked = unasked_data(pc, probe_now_ms() + wait);
+	if (!probe_wait(pc, ku_arrived, cli_now_ms() + wait / 6))
+		unasked = unasked_data(pc, cli_now_ms() + wait);
 	if (!probe_wait(pc, ku_arrived, 0)) {
 		t->ku_provoked = 1;
 		clock_gettime(CLOCK_MONOTONIC, &t0); /* ms from the data */
@@ -458,7 +460,7 @@ void probe_key_update(struct probe_conn *pc, const struct probe_opts *o,
 			tp_conn_write(pc->c, o->request, o->request_len);
 		else
 			tp_conn_write(pc->c, provoke, sizeof(provoke) - 1);
-		probe_wait(pc, ku_or_new_data, probe_now_ms() + wait);
+		probe_wait(pc, ku_or_new_data, cli_now_ms() + wait);
 	}
 	t->ku_ms = probe_elapsed_ms(&t0);
 	ku_verdict(pc, unasked, wait, t);

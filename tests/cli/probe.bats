@@ -150,8 +150,8 @@ teardown() {
 	probe_expect renegotiation.midstream.stream_ok true
 	probe_expect renegotiation.midstream.renegotiations_completed 3
 	local sent recv
-	sent=$(probe_json_get "$JSON" renegotiation.midstream.fnv1a64_sent)
-	recv=$(probe_json_get "$JSON" renegotiation.midstream.fnv1a64_received)
+	sent=$(probe_json_get "$JSON" renegotiation.midstream.checksum_sent)
+	recv=$(probe_json_get "$JSON" renegotiation.midstream.checksum_received)
 	[ "$sent" = "$recv" ]
 	probe_expect tls13.key_update.status answered
 }

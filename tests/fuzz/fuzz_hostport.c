@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/parse.h"
+#include "common/common.h"
 #include "fuzz.h"
 
 /* The input as a C string (stopping at the first NUL, as argv would). */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "common/checksum.h"
+#include "common/common.h"
 
 #define LEN 1000
 

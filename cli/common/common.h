@@ -1,0 +1,207 @@
+/*
+ * cli/common: what the commands of tlsprobe share, and the one header of
+ * this folder besides json.h. Other folders include these two from
+ * common/, never another command's headers.
+ */
+#ifndef CLI_COMMON_H
+#define CLI_COMMON_H
+
+#include <getopt.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "tlsprobe.h"
+
+/* ---- status.c: exit statuses (tlsprobe(1) EXIT STATUS) -------------- */
+
+enum cli_status {
+	CLI_OK = 0, /* clean close */
+	CLI_EOTHER = 1, /* anything else, local output failure included */
+	CLI_EUSAGE = 2, /* bad command line */
+	CLI_ECONNECT = 3, /* resolve, refused, unreachable */
+	CLI_EHANDSHAKE = 4,
+	CLI_EVERIFY = 5, /* certificate verification */
+	CLI_EPROTO = 6, /* fatal alert, reset... after the handshake */
+	CLI_ETIMEOUT = 7,
+	CLI_EEXPECT = 8 /* an :expect not matched in time (connect/expect.h) */
+};
+
+/* Exit status for a library error. An alert or I/O error before the
+ * first handshake completed is a handshake failure. Pure. */
+enum cli_status cli_status_from_errcode(enum tp_errcode e, int handshake_done);
+
+/* The one error line (without "tlsprobe: ") for a library error: adds
+ * what the category means when msg does not already say it. Pure. */
+void cli_format_error(char *buf, size_t len, enum tp_errcode e,
+		      int handshake_done, const char *msg);
+
+/* Both of the above for the last error of c: the line in buf, the exit
+ * status returned. A failure that set no error code is a connect
+ * failure when it happened before the first handshake. */
+enum cli_status cli_conn_error(struct tp_conn *c, int handshake_done, char *buf,
+			       size_t len);
+
+/* ---- cmdline.c: the option and usage layer of every command ---------- */
+
+/* The usage error line of every command, on stderr:
+ *   tlsprobe[ CMD]: MESSAGE (see 'tlsprobe[ CMD] --help')
+ * cmd NULL is the default command (connect). Returns CLI_EUSAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* getopt_long with opterr = 0, so that the caller reports every error in
+ * the one format above. Start with cli_getopt_begin; shortopts as for
+ * getopt_long (without a leading ':'). Returns the next option, -1 after
+ * the last, or CLI_OPT_ERROR with the message ("unrecognized option
+ * '--x'", "option '--x' requires an argument", ...) in err. */
+#define CLI_OPT_ERROR (-2)
+void cli_getopt_begin(void);
+int cli_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, char *err, size_t errlen);
+
+/* A number option's value: digits only, in [min, max]. 0, or -1 with
+ * "invalid NAME 'ARG' (want MIN-MAX)" in err. */
+int cli_uint_arg(const char *name, const char *arg, long min, long max,
+		 long *out, char *err, size_t errlen);
+/* A byte count: digits with an optional k, M or G (binary) suffix, at most
+ * max. 0, or -1 with the message in err. */
+int cli_bytes_arg(const char *name, const char *arg, uint64_t max,
+		  uint64_t *out, char *err, size_t errlen);
+
+/* --tls1.x (a pinned version) and --min-tls/--max-tls (a range), with the
+ * same spellings and rules in every command. */
+struct cli_versions {
+	enum tp_version min, max; /* TP_VERSION_ANY: no bound */
+	int pinned, ranged;
+};
+/* --tls1.x: 0, or -1 with the message when another pin conflicts. */
+int cli_versions_pin(struct cli_versions *v, enum tp_version pin, char *err,
+		     size_t errlen);
+/* --min-tls (is_max 0) or --max-tls (1) ARG: 0, or -1 with the message. */
+int cli_versions_bound(struct cli_versions *v, int is_max, const char *arg,
+		       char *err, size_t errlen);
+/* After the last option: pin and range together, min above max. */
+int cli_versions_check(const struct cli_versions *v, char *err, size_t errlen);
+
+/* ---- clock.c: CLOCK_MONOTONIC, for deadlines and condition waits ----- */
+
+/* Now, in ms. */
+int64_t cli_now_ms(void);
+/* Milliseconds left until deadline_ms (a cli_now_ms time), for poll():
+ * -1 (wait forever) when deadline_ms is 0, never below 0 otherwise. */
+int cli_remaining_ms(int64_t deadline_ms);
+/* Now, as a timespec. */
+struct timespec cli_mono_now(void);
+/* ts plus ms milliseconds (ms >= 0). */
+struct timespec cli_ts_add_ms(struct timespec ts, long ms);
+/* Now plus ms: an absolute time for cli_cond_init's condition variables. */
+struct timespec cli_mono_after_ms(long ms);
+/* Now plus ms on CLOCK_REALTIME, the clock of pthread_timedjoin_np. */
+struct timespec cli_real_after_ms(long ms);
+int cli_ts_before(const struct timespec *a, const struct timespec *b);
+/* b - a in ms (negative when b is before a). */
+long cli_ms_between(const struct timespec *a, const struct timespec *b);
+/* A mutex and a condition variable whose timed waits use CLOCK_MONOTONIC
+ * (a wall clock set back would stretch them). */
+void cli_cond_init(pthread_mutex_t *m, pthread_cond_t *cv);
+void cli_cond_destroy(pthread_mutex_t *m, pthread_cond_t *cv);
+/* Sleeps ms milliseconds, across signals. */
+void cli_sleep_ms(long ms);
+
+/* ---- conn.c: ending a connection ------------------------------------- */
+
+/* How long a connection we closed may take to deliver what the peer still
+ * sends (replies in flight, TLS 1.3 tickets) and its close_notify. */
+#define CLI_DRAIN_MS 2000
+
+/* Everything queued is written, then our close_notify: 0, or -1 (the
+ * connection's error says why). */
+int cli_flush_and_close_notify(struct tp_conn *c);
+/* Waits at most ms for thread t, which reads c until the peer closes, to
+ * end; then aborts c, so that its read returns, and joins t. */
+void cli_join_or_abort(pthread_t t, struct tp_conn *c, long ms);
+/* cli_flush_and_close_notify, then reads and drops what the peer still
+ * sends until it closes, for at most ms: TLS 1.3 tickets sent after the
+ * handshake are taken in, and the peer sees a clean close. */
+void cli_close_and_drain(struct tp_conn *c, long ms);
+
+/* ---- parse.c: pure parsers (no globals, I/O or allocation) ----------- */
+
+#define CLI_HOST_MAX 256
+#define CLI_PORT_MAX 6
+#define CLI_DEFAULT_PORT "443"
+
+struct cli_hostport {
+	char host[CLI_HOST_MAX]; /* without brackets for IPv6 literals */
+	char port[CLI_PORT_MAX]; /* decimal, 1-65535 */
+};
+
+/*
+ * Splits "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 literal
+ * ("::1", taken as a host with the default port). Returns 0, or -1 with a
+ * message in err (errlen bytes, always NUL-terminated).
+ */
+int cli_parse_hostport(const char *s, struct cli_hostport *out, char *err,
+		       size_t errlen);
+
+/*
+ * Parses a decimal integer in [min, max]: digits only, no sign, no spaces.
+ * Returns 0 and sets *out, or -1.
+ */
+int cli_parse_uint(const char *s, long min, long max, long *out);
+
+/* "1.0" .. "1.3", "tls1.2", "TLSv1.2", "tls1_2", "tls12" (any case).
+ * Returns TP_VERSION_ANY when s is none of these. */
+enum tp_version cli_parse_version(const char *s);
+
+/*
+ * Converts LF to CRLF from in (n bytes) into out, which must hold 2 * n
+ * bytes. *prev_cr carries "the previous byte was CR" across calls, so an
+ * existing CRLF is left alone even when split between two chunks.
+ * Returns the number of bytes written to out.
+ */
+size_t cli_crlf_convert(const char *in, size_t n, char *out, int *prev_cr);
+
+/* ---- checksum.c: the checksum of a byte stream ----------------------- */
+
+/* What `serve --mode sink` reports and `probe` compares: the result
+ * depends only on the bytes, not on how they are split. */
+struct sum64 {
+	uint64_t lane[4];
+	unsigned char pend[32]; /* a partial 32-byte block */
+	size_t npend;
+	uint64_t total;
+};
+
+void sum64_init(struct sum64 *s);
+void sum64_update(struct sum64 *s, const void *p, size_t n);
+/* The checksum of the bytes so far; s can go on being updated. */
+uint64_t sum64_final(const struct sum64 *s);
+
+/* ---- netconnect.c: a plain TCP connection made by the CLI ------------ */
+
+/*
+ * For --starttls and probe's hand-made hellos, where the plaintext comes
+ * before the library takes the socket. Resolves host and connects to port
+ * (family 0, 4 or 6), trying each address in turn, within timeout_ms in
+ * all (0: no limit). Returns a connected non-blocking socket, or -1 with a
+ * message in err and *st set to CLI_ECONNECT or CLI_ETIMEOUT.
+ */
+int net_connect(const char *host, const char *port, int family, int timeout_ms,
+		char *err, size_t errlen, enum cli_status *st);
+/* The same, setting *resolved_at (CLOCK_MONOTONIC) once the name resolved,
+ * also when no address answers afterwards. */
+int net_connect_timed(const char *host, const char *port, int family,
+		      int timeout_ms, char *err, size_t errlen,
+		      enum cli_status *st, struct timespec *resolved_at);
+
+/* ---- version.c ------------------------------------------------------- */
+
+/* `tlsprobe --version`: tlsprobe's and wolfSSL's versions, wolfSSL's
+ * features, to fp. */
+void cli_print_version(FILE *fp);
+
+#endif
