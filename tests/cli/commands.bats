@@ -35,53 +35,53 @@ usage_error_shape() {
 }
 
 @test "an unknown option reads the same in every command" {
-	run --separate-stderr "$TLSPROBE" --bogus localhost
+	run --separate-stderr timeout 10 "$TLSPROBE" --bogus localhost
 	usage_error_shape "" "unrecognized option '--bogus'"
-	run --separate-stderr "$TLSPROBE" connect --bogus localhost
+	run --separate-stderr timeout 10 "$TLSPROBE" connect --bogus localhost
 	usage_error_shape "" "unrecognized option '--bogus'"
-	run --separate-stderr "$TLSPROBE" serve --bogus 0
+	run --separate-stderr timeout 10 "$TLSPROBE" serve --bogus 0
 	usage_error_shape serve "unrecognized option '--bogus'"
-	run --separate-stderr "$TLSPROBE" probe --bogus
+	run --separate-stderr timeout 10 "$TLSPROBE" probe --bogus
 	usage_error_shape probe "unrecognized option '--bogus'"
-	run --separate-stderr "$TLSPROBE" probe reneg --bogus localhost
+	run --separate-stderr timeout 10 "$TLSPROBE" probe reneg --bogus localhost
 	usage_error_shape "probe reneg" "unrecognized option '--bogus'"
 }
 
 @test "a missing option argument reads the same in every command" {
-	run --separate-stderr "$TLSPROBE" localhost --timeout
+	run --separate-stderr timeout 10 "$TLSPROBE" localhost --timeout
 	usage_error_shape "" "option '--timeout' requires an argument"
-	run --separate-stderr "$TLSPROBE" serve 0 --naccept
+	run --separate-stderr timeout 10 "$TLSPROBE" serve 0 --naccept
 	usage_error_shape serve "option '--naccept' requires an argument"
-	run --separate-stderr "$TLSPROBE" probe reneg localhost --attempts
+	run --separate-stderr timeout 10 "$TLSPROBE" probe reneg localhost --attempts
 	usage_error_shape "probe reneg" \
 		"option '--attempts' requires an argument"
 }
 
 @test "numbers: digits only, in range, in every command (serve --naccept 2x)" {
-	run --separate-stderr "$TLSPROBE" --timeout 2x localhost
+	run --separate-stderr timeout 10 "$TLSPROBE" --timeout 2x localhost
 	usage_error_shape "" "invalid --timeout '2x' \(want 0-86400\)"
-	run --separate-stderr "$TLSPROBE" serve --naccept 2x 0
+	run --separate-stderr timeout 10 "$TLSPROBE" serve --naccept 2x 0
 	usage_error_shape serve "invalid --naccept '2x' \(want 1-[0-9]+\)"
-	run --separate-stderr "$TLSPROBE" serve --hello-request-interval 1s 0
+	run --separate-stderr timeout 10 "$TLSPROBE" serve --hello-request-interval 1s 0
 	usage_error_shape serve \
 		"invalid --hello-request-interval '1s' \(want 1-86400\)"
-	run --separate-stderr "$TLSPROBE" serve --client-reneg limit:3x 0
+	run --separate-stderr timeout 10 "$TLSPROBE" serve --client-reneg limit:3x 0
 	usage_error_shape serve "invalid --client-reneg 'limit:3x' .*"
-	run --separate-stderr "$TLSPROBE" serve --source-bytes -1 0
+	run --separate-stderr timeout 10 "$TLSPROBE" serve --source-bytes -1 0
 	usage_error_shape serve "invalid --source-bytes '-1' .*"
-	run --separate-stderr "$TLSPROBE" probe reneg --attempts 2x localhost
+	run --separate-stderr timeout 10 "$TLSPROBE" probe reneg --attempts 2x localhost
 	usage_error_shape "probe reneg" "invalid --attempts '2x' \(want 1-[0-9]+\)"
 }
 
 @test "TLS versions: one set of spellings; serve --min-tls 1 is not TLS 1.0" {
-	run --separate-stderr "$TLSPROBE" --min-tls 1 localhost
+	run --separate-stderr timeout 10 "$TLSPROBE" --min-tls 1 localhost
 	usage_error_shape "" "invalid TLS version '1' \(want 1.0, 1.1, 1.2 or 1.3\)"
-	run --separate-stderr "$TLSPROBE" serve --min-tls 1 0
+	run --separate-stderr timeout 10 "$TLSPROBE" serve --min-tls 1 0
 	usage_error_shape serve \
 		"invalid TLS version '1' \(want 1.0, 1.1, 1.2 or 1.3\)"
-	run --separate-stderr "$TLSPROBE" serve --tls1.2 --max-tls 1.3 0
+	run --separate-stderr timeout 10 "$TLSPROBE" serve --tls1.2 --max-tls 1.3 0
 	usage_error_shape serve "--tls1.x pins one version; .*"
-	run --separate-stderr "$TLSPROBE" serve --min-tls 1.3 --max-tls 1.2 0
+	run --separate-stderr timeout 10 "$TLSPROBE" serve --min-tls 1.3 --max-tls 1.2 0
 	usage_error_shape serve "--min-tls is above --max-tls"
 }
 
