@@ -419,9 +419,9 @@ s_server_storm() {
 
 # ---- storms: the session survives and data flows ----
 
-# json_count FILE KEY: the number after "KEY": in a --json summary.
+# json_count FILE KEY: the connection's counter KEY in a --json report.
 json_count() {
-	sed -n "s/.*\"$2\": \\([0-9]*\\).*/\\1/p" "$1" | head -n 1
+	jq -r --arg k "$2" '.connection[$k]' "$1"
 }
 
 @test "HelloRequest storm (tlsprobe serve --hello-request-every 1, source): 0, every byte" {
