@@ -10,7 +10,9 @@
 #   notyet.pem notyet.key       the leaf's names, valid only in 2099
 #   clientonly.pem .key         the leaf's names, but extendedKeyUsage
 #                               clientAuth only (no serverAuth)
-#   client.pem client.key       "tlsprobe test client", clientAuth, by the CA
+#   client.pem client.key       "tlsprobe client", clientAuth, by the CA (the
+#                               name probe_peers.bash and the interop
+#                               helpers give theirs)
 #
 # Keys are EC P-256 (fast to make). Nothing here is ever committed: run it
 # into a per-run temporary directory.
@@ -137,7 +139,7 @@ sign wrongname wrong.example v3_wrong -days 2
 sign notyet localhost v3_leaf \
 	-startdate 20990101000000Z -enddate 20990102000000Z
 sign clientonly localhost v3_clientonly -days 2
-sign client "tlsprobe test client" v3_client -days 2
+sign client "tlsprobe client" v3_client -days 2
 newkey selfsigned.key
 openssl req -config openssl.cnf -new -x509 -key selfsigned.key \
 	-subj /CN=localhost -days 2 -extensions v3_self -out selfsigned.pem \
