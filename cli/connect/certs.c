@@ -145,7 +145,7 @@ char *certs_failure_text(struct tp_conn *c, const struct cli_options *o)
 	size_t len = 0;
 	FILE *fp;
 
-	if (o->verbosity == CLI_QUIET || tp_conn_peer_certs(c, &pc) == -1 ||
+	if (o->verbosity != CLI_NORMAL || tp_conn_peer_certs(c, &pc) == -1 ||
 	    (!verify && !pc.cert_requested))
 		return NULL;
 	fp = open_memstream(&text, &len);

@@ -29,7 +29,7 @@ void certs_print_request(FILE *fp, struct tp_conn *c);
 /* What to show before the error line of a handshake that failed (the
  * chain as sent and what was tried, for a failed verification; the
  * server's request for a client certificate), malloc'ed; NULL when
- * there is nothing or with --quiet. */
+ * there is nothing, or with --quiet or --brief (one line). */
 char *certs_failure_text(struct tp_conn *c, const struct cli_options *o);
 
 /* The "certificates" member of the --json report (c may be NULL). */

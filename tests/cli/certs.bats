@@ -145,11 +145,14 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 	refused_with 'depth 0: unsuitable certificate purpose: /CN=localhost; its extendedKeyUsage has no serverAuth \(clientAuth only\)$'
 }
 
-@test "--quiet keeps a failed verification to its one error line" {
-	against missing-int "$CH/root-b.pem" --quiet
-	[ "$status" -eq 5 ]
-	[ "$(wc -l <"$ERR")" -eq 1 ]
-	json_is '.certificates.chain | length == 1'
+@test "--quiet and --brief keep a failed verification to its one error line" {
+	local v
+	for v in --quiet --brief; do
+		against missing-int "$CH/root-b.pem" "$v"
+		[ "$status" -eq 5 ]
+		[ "$(wc -l <"$ERR")" -eq 1 ]
+		json_is '.certificates.chain | length == 1'
+	done
 }
 
 @test "--showcerts on a failed verification: each certificate's facts and PEM" {
