@@ -374,10 +374,13 @@ int tp_der_each_san(const unsigned char *der, size_t len,
 #define TP_SSL_EX_CONN 0
 void tp_revocation_reset(struct tp_conn *c);
 void tp_crl_note(struct tp_conn *c, int preverify, int err);
-/* Reads an OCSPResponse (RFC 6960 4.2.1): its status, the first
- * SingleResponse's status, times and revocation reason. Returns 0, or -1
- * when it is not one (out->status TP_OCSP_UNREADABLE). Verifies nothing. */
+/* Reads an OCSPResponse (RFC 6960 4.2.1): its status, and the status,
+ * times and revocation reason of the SingleResponse for the certificate
+ * with this serial number (its INTEGER contents; the first one when none
+ * is, or serial is NULL). Returns 0, or -1 when it is not one
+ * (out->status TP_OCSP_UNREADABLE). Verifies nothing. */
 int tp_ocsp_parse(const unsigned char *der, size_t len,
+		  const unsigned char *serial, size_t serial_len,
 		  struct tp_ocsp_info *out);
 
 /* verify.c: the verify callback */

@@ -177,12 +177,33 @@ static int read_single(const unsigned char *p, const unsigned char *end,
 	return 0;
 }
 
-/* ResponseData ::= SEQUENCE { version [0] EXPLICIT OPT, responderID,
- *     producedAt, responses SEQUENCE OF SingleResponse, ... } */
-static int read_response_data(const unsigned char *p, const unsigned char *end,
-			      struct tp_ocsp_info *out)
+/* Is the SingleResponse [p, end) about the certificate with this serial?
+ * CertID ::= SEQUENCE { hashAlgorithm, issuerNameHash, issuerKeyHash,
+ *                       serialNumber } */
+static int single_is_for(const unsigned char *p, const unsigned char *end,
+			 const unsigned char *serial, size_t serial_len)
 {
 	const unsigned char *b;
+	size_t n;
+	int tag;
+
+	if (tp_der_enter(&p, &end, 0x30) < 0)
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (tp_der_next(&p, end, &tag, &b, &n) < 0)
+			return 0;
+	return tp_der_next(&p, end, &tag, &b, &n) == 0 && tag == 0x02 &&
+	       n == serial_len && memcmp(b, serial, n) == 0;
+}
+
+/* ResponseData ::= SEQUENCE { version [0] EXPLICIT OPT, responderID,
+ *     producedAt, responses SEQUENCE OF SingleResponse, ... }: the
+ * SingleResponse for serial, else the first. */
+static int read_response_data(const unsigned char *p, const unsigned char *end,
+			      const unsigned char *serial, size_t serial_len,
+			      struct tp_ocsp_info *out)
+{
+	const unsigned char *b, *first = NULL, *first_end = NULL;
 	size_t n;
 	int tag;
 
@@ -192,13 +213,24 @@ static int read_response_data(const unsigned char *p, const unsigned char *end,
 	    (tag != 0xa1 && tag != 0xa2))
 		return -1;
 	if (read_time(&p, end, out->produced_at) < 0 ||
-	    tp_der_enter(&p, &end, 0x30) < 0 ||
 	    tp_der_enter(&p, &end, 0x30) < 0)
 		return -1;
-	return read_single(p, end, out);
+	while (p < end) {
+		if (tp_der_next(&p, end, &tag, &b, &n) < 0 || tag != 0x30)
+			return -1;
+		if (serial != NULL &&
+		    single_is_for(b, b + n, serial, serial_len))
+			return read_single(b, b + n, out);
+		if (first == NULL) {
+			first = b;
+			first_end = b + n;
+		}
+	}
+	return first != NULL ? read_single(first, first_end, out) : -1;
 }
 
 int tp_ocsp_parse(const unsigned char *der, size_t len,
+		  const unsigned char *serial, size_t serial_len,
 		  struct tp_ocsp_info *out)
 {
 	/* id-pkix-ocsp-basic, 1.3.6.1.5.5.7.48.1.1 */
@@ -228,7 +260,7 @@ int tp_ocsp_parse(const unsigned char *der, size_t len,
 	end = b + n;
 	if (tp_der_enter(&p, &end, 0x30) < 0 ||
 	    tp_der_enter(&p, &end, 0x30) < 0 ||
-	    read_response_data(p, end, out) < 0) {
+	    read_response_data(p, end, serial, serial_len, out) < 0) {
 		out->status = TP_OCSP_UNREADABLE;
 		return -1;
 	}
@@ -277,6 +309,32 @@ static void untrusted_because(struct tp_ocsp_info *o, int verdict)
 	}
 }
 
+/* The serial number of the peer's leaf (wolfSSL keeps the chain as sent
+ * from the moment it parsed it, also in TLS 1.3 before verifying). */
+static int leaf_serial(WOLFSSL *ssl, const unsigned char **serial, size_t *len)
+{
+	WOLFSSL_X509_CHAIN *ch = wolfSSL_get_peer_chain(ssl);
+	const unsigned char *p, *end, *b;
+	int derlen, tag;
+	size_t n;
+
+	if (ch == NULL || wolfSSL_get_chain_count(ch) < 1 ||
+	    (p = wolfSSL_get_chain_cert(ch, 0)) == NULL ||
+	    (derlen = wolfSSL_get_chain_length(ch, 0)) <= 0)
+		return -1;
+	end = p + derlen;
+	if (tp_der_enter(&p, &end, 0x30) < 0 ||
+	    tp_der_enter(&p, &end, 0x30) < 0)
+		return -1;
+	if (p < end && *p == 0xa0 && tp_der_next(&p, end, &tag, &b, &n) < 0)
+		return -1; /* [0] version */
+	if (tp_der_next(&p, end, &tag, &b, &n) < 0 || tag != 0x02)
+		return -1;
+	*serial = b;
+	*len = n;
+	return 0;
+}
+
 /* wolfSSL's status callback (cmake/patches/0008): arg points to its
  * verdict (OCSP_LOOKUP_FAIL: not checked, the leaf failed first); 1 goes
  * on, 0 fails the handshake. Runs inside wolfSSL, so under M. */
@@ -287,13 +345,17 @@ static int status_cb(WOLFSSL *ssl, void *arg)
 	unsigned char *resp = NULL;
 	long len = wolfSSL_get_tlsext_status_ocsp_resp(ssl, &resp);
 	struct tp_ocsp_info *o;
+	const unsigned char *serial;
+	size_t serial_len = 0;
 	int before;
 
 	if (c == NULL)
 		return 0;
 	o = &c->ocsp;
 	before = c->verify_failures;
-	tp_ocsp_parse(resp, len > 0 ? (size_t)len : 0, o);
+	if (leaf_serial(ssl, &serial, &serial_len) < 0)
+		serial = NULL;
+	tp_ocsp_parse(resp, len > 0 ? (size_t)len : 0, serial, serial_len, o);
 	o->trusted = verdict == 0 || verdict == OCSP_CERT_REVOKED ||
 		     verdict == OCSP_CERT_UNKNOWN;
 	if (verdict == OCSP_LOOKUP_FAIL) {

@@ -52,6 +52,7 @@ unknown unknown unknown
 expired good expired
 none good -
 wrong good revoked
+multi good multi
 crl-revoked revoked -'
 
 setup_file() {
@@ -196,6 +197,14 @@ json_is() {
 			and .connection.ocsp.status == "good"
 			and (.connection.ocsp.accepted | not)'
 	done
+}
+
+@test "--status: a response about two certificates is read for the server's (revoked one first)" {
+	probe multi --status
+	[ "$status" -eq 0 ]
+	tp_stderr_has '^OCSP: good \(this update'
+	json_is '.connection.ocsp | .status == "good" and .accepted
+		and .revocation_time == null and .revocation_reason == null'
 }
 
 @test "--status: a staple for another certificate fails verification" {

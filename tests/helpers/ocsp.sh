@@ -11,6 +11,8 @@
 #                             stapled OCSP responses for those leaves, made
 #                             by `openssl ocsp -index` (signed by the CA,
 #                             next update in 7 days)
+#   multi.der                 one response about revoked.pem and good.pem,
+#                             in that order
 #   expired.der               a response for good.pem whose next update has
 #                             passed (openssl ocsp only makes next updates
 #                             in the future: Python's cryptography makes
@@ -128,6 +130,10 @@ for leaf in good revoked unknown; do
 		-CA ca.pem -issuer ca.pem -cert "$leaf.pem" -ndays 7 -no_nonce \
 		-respout "$leaf.der" >>"$log" 2>&1
 done
+# Two SingleResponses, revoked.pem's first: for good.pem, the second.
+openssl ocsp -index index.txt -rsigner ca.pem -rkey ca.key -CA ca.pem \
+	-issuer ca.pem -cert revoked.pem -cert good.pem -ndays 7 -no_nonce \
+	-respout multi.der >>"$log" 2>&1
 
 python3 - >>"$log" 2>&1 <<'PY'
 import datetime
