@@ -111,12 +111,15 @@ void cli_cond_destroy(pthread_mutex_t *m, pthread_cond_t *cv);
 /* Sleeps ms milliseconds, across signals. */
 void cli_sleep_ms(long ms);
 
-/* ---- conn.c: ending a connection ------------------------------------- */
+/* ---- conn.c: a connection's facts, and its end ----------------------- */
 
 /* How long a connection we closed may take to deliver what the peer still
  * sends (replies in flight, TLS 1.3 tickets) and its close_notify. */
 #define CLI_DRAIN_MS 2000
 
+/* Snapshot of what c negotiated into *buf; NULL before the first
+ * handshake completed. */
+const struct tp_info *conn_info(struct tp_conn *c, struct tp_info *buf);
 /* Everything queued is written, then our close_notify: 0, or -1 (the
  * connection's error says why). */
 int cli_flush_and_close_notify(struct tp_conn *c);

@@ -3,6 +3,11 @@
 
 #include "common.h"
 
+const struct tp_info *conn_info(struct tp_conn *c, struct tp_info *buf)
+{
+	return tp_conn_info(c, buf) == 0 ? buf : NULL;
+}
+
 int cli_flush_and_close_notify(struct tp_conn *c)
 {
 	if (tp_conn_flush(c) == -1)

@@ -15,11 +15,6 @@
 #include "summary.h"
 #include "trace.h"
 
-const struct tp_info *conn_info(struct tp_conn *c, struct tp_info *buf)
-{
-	return tp_conn_info(c, buf) == 0 ? buf : NULL;
-}
-
 void session_set_conn_locked(struct session *s, struct tp_conn *c,
 			     int summary_due)
 {

@@ -75,10 +75,6 @@ int cli_connect_main(int argc, char **argv);
  * (--insecure, --noservername, a key log), unless --quiet. */
 void connect_warn_options(const struct cli_options *o);
 
-/* Snapshot of what c negotiated into *buf; NULL before the first
- * handshake completed. */
-const struct tp_info *conn_info(struct tp_conn *c, struct tp_info *buf);
-
 /* s->mtx held: c becomes the current connection, with nothing told of
  * it yet (its summary when summary_due, tickets, renegotiations). */
 void session_set_conn_locked(struct session *s, struct tp_conn *c,
