@@ -10,7 +10,7 @@
 
 #include "probe/probe.h"
 #include "serve/serve.h"
-#include "connect/session.h"
+#include "connect/connect.h"
 #include "common/common.h"
 
 /* Adding a subcommand is one line here. */

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "json.h"
+#include "common.h"
 
 void json_init(struct json_writer *w, FILE *fp)
 {

@@ -2,8 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "certs.h"
-#include "revocation.h"
+#include "connect.h"
 
 static const char *str_or(const char *s, const char *dflt)
 {

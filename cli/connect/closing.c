@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "closing.h"
+#include "connect.h"
 
 /* s->mtx held. Until the peer answers, the quiet time must cover a
  * request's turnaround: a round trip and the server's work, as a handshake

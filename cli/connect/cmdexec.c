@@ -3,11 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
-#include "console.h"
-#include "expect.h"
-#include "input.h"
-#include "summary.h"
+#include "connect.h"
 
 /* The connection after its first handshake (run now if needed), or NULL
  * when that failed (the run has then ended). */

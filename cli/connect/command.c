@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "command.h"
+#include "connect.h"
 
 struct cmd_name {
 	const char *name;

@@ -6,15 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "console.h"
-#include "expect.h"
-#include "pcap.h"
-#include "reconnect.h"
-#include "run.h"
-#include "session.h"
-#include "setup.h"
-#include "summary.h"
-#include "common/common.h"
+#include "connect.h"
 
 /* An error before the session, found once the target was known (a usage
  * error, an unreadable --script), still gets its --json report (no

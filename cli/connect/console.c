@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "console.h"
+#include "connect.h"
 #include "tlsprobe.h"
 
 /* A reader waits when this much peer data is queued for the terminal. */

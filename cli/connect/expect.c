@@ -5,8 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "console.h"
-#include "expect.h"
+#include "connect.h"
 
 /* Data before the unconsumed part kept when the window is compacted, so
  * that an error can still quote the last line received. */

@@ -16,8 +16,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "console.h"
-#include "input.h"
+#include "connect.h"
 
 #define PROMPT "tlsprobe> "
 #define HISTORY_LINES 1000

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
+#include "connect.h"
 
 enum {
 	OPT_CONNECT = 256,

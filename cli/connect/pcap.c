@@ -10,8 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "console.h"
-#include "pcap.h"
+#include "connect.h"
 
 #define LINKTYPE_RAW 101 /* frames start with the IP header */
 #define SECRETS_TLS_KEYLOG 0x544c534bu

@@ -2,9 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "console.h"
-#include "reconnect.h"
-#include "setup.h"
+#include "connect.h"
 
 static int handshake(struct session *s, struct tp_conn *c, enum cli_status *st)
 {

@@ -1,5 +1,5 @@
 /* Revocation lines and JSON keys; see revocation.h. */
-#include "revocation.h"
+#include "connect.h"
 
 static const char *or_none(const char *s)
 {

@@ -4,13 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "closing.h"
-#include "console.h"
-#include "expect.h"
-#include "input.h"
-#include "run.h"
-#include "setup.h"
-#include "summary.h"
+#include "connect.h"
 
 /* How long the end of a run waits for the stdin thread. */
 #define INPUT_JOIN_MS 200

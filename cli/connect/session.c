@@ -6,14 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "closing.h"
-#include "certs.h"
-#include "console.h"
-#include "common/common.h"
-#include "session.h"
-#include "setup.h"
-#include "summary.h"
-#include "trace.h"
+#include "connect.h"
 
 void session_set_conn_locked(struct session *s, struct tp_conn *c,
 			     int summary_due)

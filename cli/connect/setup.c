@@ -4,11 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "console.h"
-#include "common/common.h"
-#include "pcap.h"
-#include "setup.h"
-#include "starttls.h"
+#include "connect.h"
 
 /* Default for our own connect (--starttls) when --timeout is not given;
  * matches the library's default. */

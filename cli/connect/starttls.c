@@ -8,8 +8,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "common/common.h"
-#include "starttls.h"
+#include "connect.h"
 #include "tlsprobe.h"
 
 struct plain {

@@ -6,8 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "console.h"
-#include "input.h"
+#include "connect.h"
 
 #define CMD_LINE_MAX 1024
 /* How much script is read after the run ended, looking for an :expect. */

@@ -4,13 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "certs.h"
-#include "console.h"
-#include "common/json.h"
-#include "revocation.h"
-#include "setup.h"
-#include "summary.h"
-#include "timing.h"
+#include "connect.h"
 
 /* The --json document's layout; tlsprobe(1) JSON REPORT documents it. */
 #define JSON_SCHEMA_VERSION 2

@@ -1,7 +1,7 @@
 /* Timings of a connection; see timing.h. */
 #include <string.h>
 
-#include "timing.h"
+#include "connect.h"
 
 static int is_set(const struct timespec *t)
 {

@@ -1,7 +1,7 @@
 /* Event trace lines; see trace.h. */
 #include <stdio.h>
 
-#include "trace.h"
+#include "connect.h"
 
 const char *trace_content_name(int type)
 {

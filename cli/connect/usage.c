@@ -1,7 +1,7 @@
 /* The --help text of `tlsprobe connect`. */
 #include <stdio.h>
 
-#include "options.h"
+#include "connect.h"
 
 static const char usage_text[] =
 	"Usage: tlsprobe [connect] [OPTIONS] HOST[:PORT]\n"

@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "probe.h"
-#include "connect/setup.h"
 
 double probe_elapsed_ms(const struct timespec *t0)
 {

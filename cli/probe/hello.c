@@ -16,9 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/common.h"
 #include "probe.h"
-#include "connect/setup.h"
 
 struct hello_buf {
 	unsigned char b[1024];

@@ -8,9 +8,6 @@
 #include <string.h>
 
 #include "probe.h"
-#include "connect/session.h"
-#include "connect/setup.h"
-#include "common/common.h"
 
 /* The files every connection loads (CA, client certificate, key log),
  * tried once up front: a bad one is one error, not one per connection.

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "connect/options.h"
+#include "connect/connect.h"
 #include "common/common.h"
 #include "tlsprobe.h"
 

@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/json.h"
 #include "probe.h"
-#include "connect/setup.h"
 
 static int is_no(enum attempt_outcome o)
 {

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target for cli_command_parse (cli/connect/command.c): the input is one
- * line without its terminator, in a buffer of exactly its size (so ASan
+ * libFuzzer target for cli_command_parse (cli/connect/command.c): the input is
+ * one line without its terminator, in a buffer of exactly its size (so ASan
  * sees any read past the end: lines are not NUL-terminated). The result is
  * checked against command.h.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connect/command.h"
+#include "connect/connect.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

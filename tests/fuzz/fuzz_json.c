@@ -1,7 +1,7 @@
 /*
- * libFuzzer round trip of the JSON writer (cli/common/json.c): arbitrary strings
- * (the input after its control byte, split at NUL bytes) are written with
- * the writer to a memory FILE (open_memstream); the output is parsed by a
+ * libFuzzer round trip of the JSON writer (cli/common/json.c): arbitrary
+ * strings (the input after its control byte, split at NUL bytes) are written
+ * with the writer to a memory FILE (open_memstream); the output is parsed by a
  * small strict JSON parser below, and every string must come back
  * identical after unescaping, except that invalid UTF-8 is replaced by
  * U+FFFD (one per byte that does not start a well-formed sequence), as
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/json.h"
+#include "common/common.h"
 #include "fuzz.h"
 
 /* ---- the values written, in document order ---------------------------- */

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target for cli_options_parse (cli/connect/options.c): the input, split
- * at NUL bytes, is the argument vector after argv[0] ("tlsprobe"). Each
+ * libFuzzer target for cli_options_parse (cli/connect/options.c): the input,
+ * split at NUL bytes, is the argument vector after argv[0] ("tlsprobe"). Each
  * result is checked against options.h; then, as cli/connect/setup.c does, the
  * version bounds and the cipher, group and ALPN lists go to a library
  * configuration, and the server name and ALPN list to a connection over
@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "connect/options.h"
+#include "connect/connect.h"
 #include "fuzz.h"
 #include "tlsprobe_certgen.h"
 

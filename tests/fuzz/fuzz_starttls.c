@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "connect/starttls.h"
+#include "connect/connect.h"
 #include "fuzz.h"
 
 #define MAX_PACKETS 64
