@@ -13,6 +13,7 @@
 struct tp_peer_gen {
 	struct tp_peer_gen *next;
 	unsigned long changes; /* c->peer.changes when taken */
+	int failures; /* c->verify_failures: OCSP and CRL add theirs later */
 	struct tp_peer_certs pc;
 	struct tp_cert_info *chain;
 	struct tp_path_step *path;
@@ -301,6 +302,7 @@ static struct tp_peer_gen *take(struct tp_conn *c)
 	if (g == NULL)
 		return NULL;
 	g->changes = c->peer.changes;
+	g->failures = c->verify_failures;
 	take_chain(c, g);
 	g->pc.verify_name = gen_keep(g, tp_verify_name(c));
 	g->pc.verify_ok =
@@ -321,7 +323,8 @@ int tp_conn_peer_certs(struct tp_conn *c, struct tp_peer_certs *out)
 	memset(out, 0, sizeof(*out));
 	TP_LOCK(c);
 	g = c->peer.gens;
-	if (c->ssl != NULL && (g == NULL || g->changes != c->peer.changes))
+	if (c->ssl != NULL && (g == NULL || g->changes != c->peer.changes ||
+			       g->failures != c->verify_failures))
 		g = take(c);
 	if (g != NULL)
 		*out = g->pc;
