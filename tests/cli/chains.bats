@@ -55,7 +55,9 @@
 # intermediate is not on it. Its messages name the certificate wolfSSL
 # stopped at: for an untrusted path that is the leaf (depth 0, "unable to
 # get local issuer certificate"), also where s_client names the top of the
-# chain or says "self-signed certificate in certificate chain".
+# chain or says "self-signed certificate in certificate chain"; they then
+# say where the chain sent leads ("a self-signed root that is not
+# trusted", or the issuer that was neither sent nor trusted).
 #
 # Before WOLFSSL_ALT_CERT_CHAINS, wolfSSL patch 0003 (the chain sorted into
 # path order) and the held chain failures of tp_verify_cb, every case from
