@@ -12,10 +12,7 @@
 
 #include "common.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int cli_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,14 +66,14 @@ static int getopt_error(int ch, char **argv, const struct option *longopts,
 	const char *arg = argv[optind - 1];
 
 	if (ch == ':')
-		return fail(err, errlen, "option '%s' requires an argument",
-			    arg);
+		return cli_errf(err, errlen, "option '%s' requires an argument",
+				arg);
 	if (optopt != 0 && optopt < 256 && arg[1] != '-')
-		return fail(err, errlen, "invalid option '-%c'", optopt);
-	return fail(err, errlen, "%s option '%s'",
-		    long_matches(arg, longopts) > 1 ? "ambiguous" :
-						      "unrecognized",
-		    arg);
+		return cli_errf(err, errlen, "invalid option '-%c'", optopt);
+	return cli_errf(err, errlen, "%s option '%s'",
+			long_matches(arg, longopts) > 1 ? "ambiguous" :
+							  "unrecognized",
+			arg);
 }
 
 int cli_getopt(int argc, char **argv, const char *shortopts,
@@ -99,8 +96,19 @@ int cli_uint_arg(const char *name, const char *arg, long min, long max,
 		 long *out, char *err, size_t errlen)
 {
 	if (cli_parse_uint(arg, min, max, out) == -1)
-		return fail(err, errlen, "invalid %s '%s' (want %ld-%ld)", name,
-			    arg, min, max);
+		return cli_errf(err, errlen, "invalid %s '%s' (want %ld-%ld)",
+				name, arg, min, max);
+	return 0;
+}
+
+int cli_int_arg(const char *name, const char *arg, long min, long max, int *out,
+		char *err, size_t errlen)
+{
+	long v;
+
+	if (cli_uint_arg(name, arg, min, max, &v, err, errlen) == -1)
+		return -1;
+	*out = (int)v;
 	return 0;
 }
 
@@ -128,10 +136,11 @@ int cli_bytes_arg(const char *name, const char *arg, uint64_t max,
 		limit = (uint64_t)LONG_MAX;
 	if (n == 0 || n >= sizeof(digits) ||
 	    cli_parse_uint(digits, 0, (long)limit, &v) == -1)
-		return fail(err, errlen,
-			    "invalid %s '%s' (want a number of bytes, k, M or "
-			    "G suffix allowed)",
-			    name, arg);
+		return cli_errf(
+			err, errlen,
+			"invalid %s '%s' (want a number of bytes, k, M or "
+			"G suffix allowed)",
+			name, arg);
 	*out = (uint64_t)v << shift;
 	return 0;
 }
@@ -140,10 +149,10 @@ int cli_versions_pin(struct cli_versions *v, enum tp_version pin, char *err,
 		     size_t errlen)
 {
 	if (v->pinned && v->min != pin)
-		return fail(err, errlen, "%s",
-			    "only one of --tls1.0, --tls1.1, --tls1.2, "
-			    "--tls1.3 may be given; use --min-tls and "
-			    "--max-tls for a range");
+		return cli_errf(err, errlen, "%s",
+				"only one of --tls1.0, --tls1.1, --tls1.2, "
+				"--tls1.3 may be given; use --min-tls and "
+				"--max-tls for a range");
 	v->pinned = 1;
 	v->min = v->max = pin;
 	return 0;
@@ -155,10 +164,11 @@ int cli_versions_bound(struct cli_versions *v, int is_max, const char *arg,
 	enum tp_version parsed = cli_parse_version(arg);
 
 	if (parsed == TP_VERSION_ANY)
-		return fail(err, errlen,
-			    "invalid TLS version '%s' (want 1.0, 1.1, 1.2 or "
-			    "1.3)",
-			    arg);
+		return cli_errf(
+			err, errlen,
+			"invalid TLS version '%s' (want 1.0, 1.1, 1.2 or "
+			"1.3)",
+			arg);
 	v->ranged = 1;
 	*(is_max ? &v->max : &v->min) = parsed;
 	return 0;
@@ -167,11 +177,13 @@ int cli_versions_bound(struct cli_versions *v, int is_max, const char *arg,
 int cli_versions_check(const struct cli_versions *v, char *err, size_t errlen)
 {
 	if (v->pinned && v->ranged)
-		return fail(err, errlen, "%s",
-			    "--tls1.x pins one version; it cannot be combined "
-			    "with --min-tls or --max-tls");
+		return cli_errf(
+			err, errlen, "%s",
+			"--tls1.x pins one version; it cannot be combined "
+			"with --min-tls or --max-tls");
 	if (v->min != TP_VERSION_ANY && v->max != TP_VERSION_ANY &&
 	    v->min > v->max)
-		return fail(err, errlen, "%s", "--min-tls is above --max-tls");
+		return cli_errf(err, errlen, "%s",
+				"--min-tls is above --max-tls");
 	return 0;
 }

@@ -46,6 +46,10 @@ enum cli_status cli_conn_error(struct tp_conn *c, int handshake_done, char *buf,
 
 /* ---- cmdline.c: the option and usage layer of every command ---------- */
 
+/* The message of a usage error into err (errlen bytes); returns -1. */
+int cli_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* The usage error line of every command, on stderr:
  *   tlsprobe[ CMD]: MESSAGE (see 'tlsprobe[ CMD] --help')
  * cmd NULL is the default command (connect). Returns CLI_EUSAGE. */
@@ -66,6 +70,9 @@ int cli_getopt(int argc, char **argv, const char *shortopts,
  * "invalid NAME 'ARG' (want MIN-MAX)" in err. */
 int cli_uint_arg(const char *name, const char *arg, long min, long max,
 		 long *out, char *err, size_t errlen);
+/* The same into an int (min and max within int's range). */
+int cli_int_arg(const char *name, const char *arg, long min, long max, int *out,
+		char *err, size_t errlen);
 /* A byte count: digits with an optional k, M or G (binary) suffix, at most
  * max. 0, or -1 with the message in err. */
 int cli_bytes_arg(const char *name, const char *arg, uint64_t max,

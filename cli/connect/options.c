@@ -163,19 +163,6 @@ const char *cli_starttls_name(enum cli_starttls p)
 	return starttls_names[p];
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const char *sclient_lookup(const char *arg)
 {
 	size_t i;
@@ -217,7 +204,7 @@ static int translate_one(const char *arg, const char **out, char *err,
 		return 0;
 	*out = sclient_lookup(arg);
 	if (*out == NULL)
-		return fail(err, errlen, "unrecognized option '%s'", arg);
+		return cli_errf(err, errlen, "unrecognized option '%s'", arg);
 	return 0;
 }
 
@@ -231,7 +218,7 @@ static int translate_argv(int argc, char **argv, struct cli_options *o,
 
 	o->argv_copy = calloc((size_t)argc + 1, sizeof(char *));
 	if (o->argv_copy == NULL)
-		return fail(err, errlen, "%s", "out of memory");
+		return cli_errf(err, errlen, "%s", "out of memory");
 	for (i = 0; i < argc; i++) {
 		if (i == 0 || verbatim) {
 			o->argv_copy[i] = argv[i];
@@ -251,17 +238,6 @@ static int translate_argv(int argc, char **argv, struct cli_options *o,
 	return 0;
 }
 
-static int parse_int_arg(const char *name, const char *arg, long min, long max,
-			 int *out, char *err, size_t errlen)
-{
-	long v;
-
-	if (cli_uint_arg(name, arg, min, max, &v, err, errlen) == -1)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 int cli_starttls_parse(const char *arg, enum cli_starttls *p)
 {
 	size_t i;
@@ -277,10 +253,11 @@ int cli_starttls_parse(const char *arg, enum cli_starttls *p)
 
 int cli_starttls_error(const char *arg, char *err, size_t errlen)
 {
-	return fail(err, errlen,
-		    "invalid --starttls protocol '%s' (want smtp, imap, pop3, "
-		    "ftp, xmpp or postgres)",
-		    arg);
+	return cli_errf(
+		err, errlen,
+		"invalid --starttls protocol '%s' (want smtp, imap, pop3, "
+		"ftp, xmpp or postgres)",
+		arg);
 }
 
 static int parse_starttls(const char *arg, struct cli_options *o, char *err,
@@ -295,8 +272,8 @@ static int set_target(struct cli_options *o, const char *arg, int *have,
 		      char *err, size_t errlen)
 {
 	if (*have)
-		return fail(err, errlen, "more than one server given ('%s')",
-			    arg);
+		return cli_errf(err, errlen,
+				"more than one server given ('%s')", arg);
 	*have = 1;
 	if (cli_parse_hostport(arg, &o->target, err, errlen) == 0)
 		return 0;
@@ -445,24 +422,24 @@ static int apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 		return cli_versions_bound(&ps->versions, opt == OPT_MAXTLS, arg,
 					  err, errlen);
 	case OPT_RECONNECT:
-		return parse_int_arg("--reconnect count", arg, 0, 100,
-				     &o->reconnect, err, errlen);
+		return cli_int_arg("--reconnect count", arg, 0, 100,
+				   &o->reconnect, err, errlen);
 	case OPT_TIMEOUT:
-		return parse_int_arg("--timeout", arg, 0, 86400, &o->timeout,
-				     err, errlen);
+		return cli_int_arg("--timeout", arg, 0, 86400, &o->timeout, err,
+				   errlen);
 	case OPT_LINGER:
-		return parse_int_arg("--linger", arg, 0, 86400, &o->linger, err,
-				     errlen);
+		return cli_int_arg("--linger", arg, 0, 86400, &o->linger, err,
+				   errlen);
 	case OPT_CLOSEIDLE:
-		return parse_int_arg("--close-idle", arg, 0, 3600000,
-				     &o->close_idle, err, errlen);
+		return cli_int_arg("--close-idle", arg, 0, 3600000,
+				   &o->close_idle, err, errlen);
 	case OPT_EXPECTTIMEOUT:
-		return parse_int_arg("--expect-timeout", arg, 0, 86400,
-				     &o->expect_timeout, err, errlen);
+		return cli_int_arg("--expect-timeout", arg, 0, 86400,
+				   &o->expect_timeout, err, errlen);
 	case OPT_STARTTLS:
 		return parse_starttls(arg, o, err, errlen);
 	default:
-		return fail(err, errlen, "internal error: option %d", opt);
+		return cli_errf(err, errlen, "internal error: option %d", opt);
 	}
 }
 
@@ -470,22 +447,23 @@ int cli_options_check_conn(const struct cli_options *o, char *err,
 			   size_t errlen)
 {
 	if (o->servername != NULL && o->no_servername)
-		return fail(err, errlen, "%s",
-			    "--servername and --noservername conflict");
+		return cli_errf(err, errlen, "%s",
+				"--servername and --noservername conflict");
 	if (o->key != NULL && o->cert == NULL)
-		return fail(err, errlen, "%s", "--key needs --cert");
+		return cli_errf(err, errlen, "%s", "--key needs --cert");
 	/* s_client -crl_check without CRLs fails every certificate ("unable
 	 * to get certificate CRL"); we fetch no CRLs, so say so up front. */
 	if (o->crl_check && o->crl_file == NULL)
-		return fail(err, errlen, "%s",
-			    "--crl-check needs --crl-file FILE (tlsprobe "
-			    "does not download CRLs)");
+		return cli_errf(err, errlen, "%s",
+				"--crl-check needs --crl-file FILE (tlsprobe "
+				"does not download CRLs)");
 	if (o->servername != NULL && o->servername[0] == '\0')
-		return fail(err, errlen, "%s",
-			    "empty --servername (use --noservername to send "
-			    "no SNI)");
+		return cli_errf(
+			err, errlen, "%s",
+			"empty --servername (use --noservername to send "
+			"no SNI)");
 	if (o->verify_name != NULL && o->verify_name[0] == '\0')
-		return fail(err, errlen, "%s", "empty --verify-name");
+		return cli_errf(err, errlen, "%s", "empty --verify-name");
 	return 0;
 }
 
@@ -505,10 +483,10 @@ static int parse_positional(int argc, char **argv, struct cli_options *o,
 	    set_target(o, argv[optind++], &ps->have_target, err, errlen) == -1)
 		return -1;
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s'",
-			    argv[optind]);
+		return cli_errf(err, errlen, "unexpected argument '%s'",
+				argv[optind]);
 	if (!ps->have_target)
-		return fail(err, errlen, "%s", "missing HOST[:PORT]");
+		return cli_errf(err, errlen, "%s", "missing HOST[:PORT]");
 	return 0;
 }
 

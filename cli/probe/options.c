@@ -194,17 +194,6 @@ static int parse_conn(struct cli_options *c, int opt, const char *arg,
 	}
 }
 
-static int int_arg(const char *name, const char *arg, long min, long max,
-		   int *out, char *err, size_t errlen)
-{
-	long v;
-
-	if (cli_uint_arg(name, arg, min, max, &v, err, errlen) == -1)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 /* "invalid --request '\\q'": the value is quoted as given. */
 static int fail(char *err, size_t errlen, const char *what, const char *arg)
 {
@@ -221,14 +210,14 @@ static int parse_one(struct probe_cmd *cmd, int opt, const char *arg, char *err,
 
 	switch (opt) {
 	case P_ATTEMPTS:
-		return int_arg("--attempts", arg, 1, PROBE_MAX_ATTEMPTS,
-			       &o->attempts, err, errlen);
+		return cli_int_arg("--attempts", arg, 1, PROBE_MAX_ATTEMPTS,
+				   &o->attempts, err, errlen);
 	case P_INTERVAL:
-		return int_arg("--interval", arg, 0, 3600000, &o->interval_ms,
-			       err, errlen);
+		return cli_int_arg("--interval", arg, 0, 3600000,
+				   &o->interval_ms, err, errlen);
 	case P_HELLO_WAIT:
-		return int_arg("--hello-wait", arg, 0, 3600000,
-			       &o->hello_wait_ms, err, errlen);
+		return cli_int_arg("--hello-wait", arg, 0, 3600000,
+				   &o->hello_wait_ms, err, errlen);
 	case P_STREAM_BYTES:
 		if (cli_uint_arg("--stream-bytes", arg, 1, 1L << 30, &v, err,
 				 errlen) == -1)
@@ -242,14 +231,14 @@ static int parse_one(struct probe_cmd *cmd, int opt, const char *arg, char *err,
 			return fail(err, errlen, "--request", arg);
 		return 0;
 	case P_TIMEOUT:
-		if (int_arg("--timeout", arg, 1, 3600, &o->conn.timeout, err,
-			    errlen) == -1)
+		if (cli_int_arg("--timeout", arg, 1, 3600, &o->conn.timeout,
+				err, errlen) == -1)
 			return -1;
 		o->timeout_ms = o->conn.timeout * 1000;
 		return 0;
 	case P_JOBS:
-		return int_arg("--jobs", arg, 1, PROBE_MAX_JOBS, &cmd->jobs,
-			       err, errlen);
+		return cli_int_arg("--jobs", arg, 1, PROBE_MAX_JOBS, &cmd->jobs,
+				   err, errlen);
 	case P_FAIL_ON:
 		if (probe_parse_fail_on(arg, &o->fail_on) < 0)
 			return fail(err, errlen, "--fail-on", arg);

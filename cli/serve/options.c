@@ -121,17 +121,6 @@ static int parse_reneg(const char *s, struct serve_opts *o, char *err,
 	return 0;
 }
 
-static int int_arg(const char *name, const char *arg, long min, long max,
-		   int *out, char *err, size_t errlen)
-{
-	long v;
-
-	if (cli_uint_arg(name, arg, min, max, &v, err, errlen) == -1)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 /* Options with a value or a version. 0, or -1 with the message in err. */
 static int parse_valued(struct serve_opts *o, int opt, const char *arg,
 			char *err, size_t errlen)
@@ -152,14 +141,14 @@ static int parse_valued(struct serve_opts *o, int opt, const char *arg,
 	case S_RENEG:
 		return parse_reneg(arg, o, err, errlen);
 	case S_HELLO_SECS:
-		return int_arg("--hello-request-interval", arg, 1, 86400,
-			       &o->hello_request_secs, err, errlen);
+		return cli_int_arg("--hello-request-interval", arg, 1, 86400,
+				   &o->hello_request_secs, err, errlen);
 	case S_REPLY_DELAY:
-		return int_arg("--reply-delay", arg, 0, 3600000,
-			       &o->reply_delay_ms, err, errlen);
+		return cli_int_arg("--reply-delay", arg, 0, 3600000,
+				   &o->reply_delay_ms, err, errlen);
 	case S_NACCEPT:
-		return int_arg("--naccept", arg, 1, 1000000, &o->naccept, err,
-			       errlen);
+		return cli_int_arg("--naccept", arg, 1, 1000000, &o->naccept,
+				   err, errlen);
 	case S_TLS10:
 	case S_TLS11:
 	case S_TLS12:
