@@ -401,8 +401,26 @@ int tp_config_request_ocsp_status(struct tp_config *cfg)
 	return 0;
 }
 
+/* Why wolfSSL_CTX_LoadCRLFile refused a file. It checks the CRL's
+ * signature and dates as it loads, and reports a CRL past its next update
+ * as a parse error (ASN_PARSE_E), as it does for a file that is no CRL. */
+static const char *crl_load_error(int r)
+{
+	switch (r) {
+	case ASN_CRL_NO_SIGNER_E:
+		return "its issuer is not a trusted CA (--ca-file, --ca-dir)";
+	case ASN_CRL_CONFIRM_E:
+		return "its signature does not verify";
+	default:
+		return "not a CRL (PEM or DER), or one past its next update "
+		       "(wolfSSL loads no expired CRL)";
+	}
+}
+
 int tp_config_add_crl_file(struct tp_config *cfg, const char *path)
 {
+	int r;
+
 	if (cfg->role != TP_CLIENT) {
 		tp_config_seterr(cfg, "CRL checks are for clients");
 		return -1;
@@ -420,14 +438,14 @@ int tp_config_add_crl_file(struct tp_config *cfg, const char *path)
 		return -1;
 	}
 	cfg->crl = 1;
-	if (wolfSSL_CTX_LoadCRLFile(cfg->ctx, path, WOLFSSL_FILETYPE_PEM) !=
-		    WOLFSSL_SUCCESS &&
-	    wolfSSL_CTX_LoadCRLFile(cfg->ctx, path, WOLFSSL_FILETYPE_ASN1) !=
-		    WOLFSSL_SUCCESS) {
-		tp_config_seterr(cfg,
-				 "cannot load CRL file '%s': not a CRL (PEM "
-				 "or DER) signed by a trusted CA",
-				 path);
+	r = wolfSSL_CTX_LoadCRLFile(cfg->ctx, path, WOLFSSL_FILETYPE_PEM);
+	if (r != WOLFSSL_SUCCESS && r != ASN_CRL_NO_SIGNER_E &&
+	    r != ASN_CRL_CONFIRM_E)
+		r = wolfSSL_CTX_LoadCRLFile(cfg->ctx, path,
+					    WOLFSSL_FILETYPE_ASN1);
+	if (r != WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot load CRL file '%s': %s", path,
+				 crl_load_error(r));
 		return -1;
 	}
 	return 0;

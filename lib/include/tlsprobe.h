@@ -191,8 +191,9 @@ int tp_config_request_ocsp_status(struct tp_config *cfg);
 /* Client: check the peer's certificate (the leaf) against the CRLs in path
  * (PEM or DER; call again for more files); a leaf whose issuer has no CRL
  * fails verification, as OpenSSL's -crl_check. A CRL is verified when it
- * is loaded: set the CA file or directory first (without one, the system
- * trust store is loaded now). */
+ * is loaded, and refused when its signer is not trusted or its next
+ * update has passed: set the CA file or directory first (without one, the
+ * system trust store is loaded now). */
 int tp_config_add_crl_file(struct tp_config *cfg, const char *path);
 
 /* ---- connections ------------------------------------------------------ */

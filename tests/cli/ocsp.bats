@@ -33,6 +33,8 @@
 #   good leaf,    -crl_check, no -CRL       "unable to get certificate CRL"
 #   revoked leaf, -CRL crl.pem (no          Verification: OK: the CRL is
 #                 -crl_check)               loaded and never consulted
+#   good leaf,    -CRL expired CRL          "CRL has expired" (12)
+#                 -crl_check
 #
 # tlsprobe fails verification (exit 5) as gnutls-cli does where a staple
 # proves revocation or cannot be trusted, and reports "unknown" and "none"
@@ -334,5 +336,9 @@ json_is() {
 	# A CRL signed by a CA we do not trust is refused as it loads.
 	probe none --crl-file "$OC/other-crl.pem"
 	[ "$status" -eq 1 ]
-	tp_stderr_has 'signed by a trusted CA'
+	tp_stderr_has "cannot load CRL file .*other-crl.pem': its issuer is not a trusted CA"
+	# So is an expired one (s_client: "CRL has expired" at verification).
+	probe none --crl-file "$OC/expired-crl.pem"
+	[ "$status" -eq 1 ]
+	tp_stderr_has "cannot load CRL file .*expired-crl.pem': .*past its next update"
 }

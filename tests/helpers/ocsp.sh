@@ -18,6 +18,8 @@
 #                             in the future: Python's cryptography makes
 #                             this one, signed by the same CA)
 #   crl.pem                   the CA's CRL, listing revoked.pem
+#   expired-crl.pem           a CRL of the CA whose next update has passed
+#                             (made by Python's cryptography, as above)
 #   other-ca.pem other-crl.pem  an unrelated CA and its empty CRL (a CRL,
 #                             but none for our CA)
 #
@@ -159,6 +161,12 @@ builder = ocsp.OCSPResponseBuilder().add_response(
 resp = builder.sign(key, hashes.SHA256())
 with open("expired.der", "wb") as f:
     f.write(resp.public_bytes(serialization.Encoding.DER))
+crl = x509.CertificateRevocationListBuilder().issuer_name(
+    ca.subject).last_update(now - datetime.timedelta(days=3)).next_update(
+    now - datetime.timedelta(days=1)).add_extension(
+    x509.CRLNumber(99), False).sign(key, hashes.SHA256())
+with open("expired-crl.pem", "wb") as f:
+    f.write(crl.public_bytes(serialization.Encoding.PEM))
 PY
 
 # Sanity: what each response says, as openssl reads it.
