@@ -175,6 +175,129 @@ enum tp_version cli_parse_version(const char *s);
  */
 size_t cli_crlf_convert(const char *in, size_t n, char *out, int *prev_cr);
 
+/* ---- target.c, starttls.c: the connection a command opens ----------- */
+
+/* What connect's command line holds, and probe fills for its connections
+ * (target, names, trust, client certificate, key log, STARTTLS, family,
+ * timeout); connect/options.c parses it. */
+enum cli_verbosity {
+	CLI_NORMAL = 0,
+	CLI_BRIEF,
+	CLI_QUIET
+};
+
+enum cli_starttls {
+	CLI_STARTTLS_NONE = 0,
+	CLI_STARTTLS_SMTP,
+	CLI_STARTTLS_IMAP,
+	CLI_STARTTLS_POP3,
+	CLI_STARTTLS_FTP,
+	CLI_STARTTLS_XMPP,
+	CLI_STARTTLS_POSTGRES
+};
+
+struct cli_options {
+	struct cli_hostport target;
+	const char *servername; /* NULL: HOST */
+	int no_servername;
+	const char *verify_name; /* NULL: the SNI name (or HOST) */
+	const char *ca_file, *ca_dir;
+	int insecure;
+	int status; /* --status: ask for a stapled OCSP response */
+	const char *crl_file; /* --crl-file: check the leaf against it */
+	int crl_check; /* --crl-check: s_client's word; needs --crl-file */
+	const char *cert, *key;
+	enum tp_version min_tls, max_tls;
+	const char *ciphers, *ciphersuites, *groups, *alpn;
+	const char *sess_in, *sess_out;
+	int reconnect; /* extra connections resuming the session */
+	enum cli_starttls starttls;
+	const char *keylog; /* --keylog, else $SSLKEYLOGFILE */
+	const char *pcap; /* --pcap: the session as pcapng, secrets in it */
+	int showcerts, msg;
+	enum cli_verbosity verbosity;
+	const char *json;
+	int crlf;
+	int timeout; /* seconds, -1: library default */
+	int linger; /* seconds, -1: unbounded */
+	int close_idle; /* ms of peer quiet before close_notify, -1: auto */
+	int family; /* 0, 4 or 6 */
+	int commands; /* in-band commands from non-terminal stdin */
+	const char *script; /* --script: commands from this file */
+	int expect_timeout; /* seconds an :expect waits */
+	int no_tickets;
+	int help, version; /* --help/--version seen: nothing else runs */
+	char **argv_copy; /* owned: the translated argument vector */
+};
+
+/* Name of a STARTTLS protocol ("smtp"...). */
+const char *cli_starttls_name(enum cli_starttls p);
+/* The protocol named arg into *p; -1 when there is none. */
+int cli_starttls_parse(const char *arg, enum cli_starttls *p);
+/* The usage error for a bad --starttls arg, in err; returns -1. */
+int cli_starttls_error(const char *arg, char *err, size_t errlen);
+
+/* The connection options' own rules (--servername against
+ * --noservername, --key needs --cert...). Returns 0, or -1 with the
+ * usage error in err. */
+int cli_options_check_conn(const struct cli_options *o, char *err,
+			   size_t errlen);
+
+/* SSLKEYLOGFILE unless --keylog; NULL when neither. */
+const char *setup_keylog_path(const struct cli_options *o);
+
+/* What a configuration reads from files: trust anchors, CRLs, the client
+ * certificate and key, the key log (keylog_default when neither --keylog
+ * nor SSLKEYLOGFILE says; may be NULL). Returns 0, or -1 with the error
+ * line in err and *st set. */
+int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
+		       const char *keylog_default, char *err, size_t errlen,
+		       enum cli_status *st);
+/* The error line of the tp_config_* call about WHAT 'ARG' that failed, in
+ * err; returns -1. */
+int cli_config_error(struct tp_config *cfg, const char *what, const char *arg,
+		     char *err, size_t errlen);
+
+/* The name for SNI and verification: --servername, else HOST; "" with
+ * --noservername (no SNI, verified against HOST). */
+const char *setup_servername(const struct cli_options *o);
+/* The name SNI is to carry: NULL with --noservername, or when the name is
+ * an IP address (which SNI cannot carry). */
+const char *setup_sni(const struct cli_options *o);
+
+/*
+ * Connects c to the target, ready for the handshake: by the library, or
+ * with --starttls by setup_plain_connect. Prints nothing: returns 0, or -1
+ * with the error line in err and *st set. Safe to call from several
+ * threads at once.
+ */
+int setup_connect(struct tp_conn *c, const struct cli_options *o, char *err,
+		  size_t errlen, enum cli_status *st);
+
+/* A plain TCP socket to the target, past the STARTTLS preamble when
+ * --starttls is given, so that the next bytes are TLS; bounded by
+ * --timeout. Returns the socket, or -1 with err and *st set. */
+int setup_plain_connect(const struct cli_options *o, char *err, size_t errlen,
+			enum cli_status *st);
+
+/* The loud notes about options that weaken or expose connections
+ * (--insecure, --noservername, a key log), each a call of note, unless
+ * --quiet. */
+void cli_conn_notes(const struct cli_options *o,
+		    void (*note)(const char *fmt, ...));
+
+/* The plaintext preambles that upgrade a connection to TLS. */
+
+/*
+ * Runs the STARTTLS exchange of proto on the connected socket fd, so that
+ * the next thing on the wire is our ClientHello. host names the server
+ * (XMPP's to=). timeout_ms bounds the whole exchange (0: none). Returns
+ * 0, or -1 with a message in err and *st set (CLI_EHANDSHAKE when the
+ * server refuses or breaks the exchange, CLI_ETIMEOUT, CLI_EPROTO never).
+ */
+int starttls_run(int fd, enum cli_starttls proto, const char *host,
+		 int timeout_ms, char *err, size_t errlen, enum cli_status *st);
+
 /* ---- checksum.c: the checksum of a byte stream ----------------------- */
 
 /* What `serve --mode sink` reports and `probe` compares: the result

@@ -1,4 +1,4 @@
-/* Tiny JSON writer; see json.h. */
+/* Tiny JSON writer; see common.h. */
 #include <inttypes.h>
 #include <string.h>
 

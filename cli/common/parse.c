@@ -1,4 +1,4 @@
-/* Pure parsers; see parse.h. */
+/* Pure parsers; see common.h. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>

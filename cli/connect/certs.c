@@ -1,4 +1,4 @@
-/* The peer's certificates in the summary and the report; see certs.h. */
+/* The peer's certificates in the summary and the report; see connect.h. */
 #include <stdlib.h>
 #include <string.h>
 

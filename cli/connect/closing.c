@@ -1,4 +1,4 @@
-/* When our close_notify goes out; see closing.h. */
+/* When our close_notify goes out; see connect.h. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* In-band command parser; see command.h. */
+/* In-band command parser; see connect.h. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>

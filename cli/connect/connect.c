@@ -80,25 +80,6 @@ static int open_script(const char *path)
 	return 0;
 }
 
-void connect_warn_options(const struct cli_options *o)
-{
-	const char *keylog = setup_keylog_path(o);
-
-	if (o->verbosity == CLI_QUIET)
-		return;
-	if (o->insecure)
-		console_msg("WARNING: --insecure: the server certificate is "
-			    "checked but failures are IGNORED");
-	if (o->no_servername)
-		console_msg("WARNING: --noservername: no SNI is sent; the "
-			    "server may present a default certificate");
-	if (keylog != NULL)
-		console_msg("Note: TLS secrets are logged to %s", keylog);
-	if (o->commands && isatty(STDIN_FILENO))
-		console_msg("Note: --commands has no effect on a terminal, "
-			    "where commands are always read");
-}
-
 /* Re-raises the signal that ended an interactive run, once the terminal
  * has been restored, so the shell sees it. */
 static void reraise(int sig)
@@ -163,7 +144,7 @@ static enum cli_status run_captured(struct session *s)
 {
 	enum cli_status st;
 
-	connect_warn_options(s->opt);
+	cli_conn_notes(s->opt, console_msg);
 	if (s->opt->pcap != NULL && pcap_begin(s->opt->pcap) == -1)
 		return report_end(s, CLI_EOTHER);
 	st = run(s);

@@ -103,63 +103,14 @@ void console_set_busy(int busy);
 /* ==== options.c =========================================================== */
 
 /*
- * Command-line options of `tlsprobe connect`: GNU long names are canonical;
+ * Command-line options of `tlsprobe connect` (struct cli_options is in
+ * common/common.h, which probe fills too): GNU long names are canonical;
  * the common openssl s_client spellings (-connect, -CAfile, -tls1_3...) are
  * translated to them before getopt_long sees the arguments.
  */
 
-enum cli_verbosity {
-	CLI_NORMAL = 0,
-	CLI_BRIEF,
-	CLI_QUIET
-};
-
-enum cli_starttls {
-	CLI_STARTTLS_NONE = 0,
-	CLI_STARTTLS_SMTP,
-	CLI_STARTTLS_IMAP,
-	CLI_STARTTLS_POP3,
-	CLI_STARTTLS_FTP,
-	CLI_STARTTLS_XMPP,
-	CLI_STARTTLS_POSTGRES
-};
-
 /* Default --expect-timeout, in seconds. */
 #define CLI_EXPECT_TIMEOUT 10
-
-struct cli_options {
-	struct cli_hostport target;
-	const char *servername; /* NULL: HOST */
-	int no_servername;
-	const char *verify_name; /* NULL: the SNI name (or HOST) */
-	const char *ca_file, *ca_dir;
-	int insecure;
-	int status; /* --status: ask for a stapled OCSP response */
-	const char *crl_file; /* --crl-file: check the leaf against it */
-	int crl_check; /* --crl-check: s_client's word; needs --crl-file */
-	const char *cert, *key;
-	enum tp_version min_tls, max_tls;
-	const char *ciphers, *ciphersuites, *groups, *alpn;
-	const char *sess_in, *sess_out;
-	int reconnect; /* extra connections resuming the session */
-	enum cli_starttls starttls;
-	const char *keylog; /* --keylog, else $SSLKEYLOGFILE */
-	const char *pcap; /* --pcap: the session as pcapng, secrets in it */
-	int showcerts, msg;
-	enum cli_verbosity verbosity;
-	const char *json;
-	int crlf;
-	int timeout; /* seconds, -1: library default */
-	int linger; /* seconds, -1: unbounded */
-	int close_idle; /* ms of peer quiet before close_notify, -1: auto */
-	int family; /* 0, 4 or 6 */
-	int commands; /* in-band commands from non-terminal stdin */
-	const char *script; /* --script: commands from this file */
-	int expect_timeout; /* seconds an :expect waits */
-	int no_tickets;
-	int help, version; /* --help/--version seen: nothing else runs */
-	char **argv_copy; /* owned: the translated argument vector */
-};
 
 /*
  * Parses argv (argv[0] is the program or subcommand name) into o. Returns
@@ -172,33 +123,6 @@ void cli_options_free(struct cli_options *o);
 
 /* Writes the --help text to fp. */
 void cli_options_usage(FILE *fp);
-
-/* Name of a STARTTLS protocol ("smtp"...). */
-const char *cli_starttls_name(enum cli_starttls p);
-/* The protocol named arg into *p; -1 when there is none. */
-int cli_starttls_parse(const char *arg, enum cli_starttls *p);
-/* The usage error for a bad --starttls arg, in err; returns -1. */
-int cli_starttls_error(const char *arg, char *err, size_t errlen);
-
-/* The connection options' own rules (--servername against
- * --noservername, --key needs --cert...). Returns 0, or -1 with the
- * usage error in err. */
-int cli_options_check_conn(const struct cli_options *o, char *err,
-			   size_t errlen);
-
-/* ==== starttls.c ========================================================== */
-
-/* The plaintext preambles that upgrade a connection to TLS. */
-
-/*
- * Runs the STARTTLS exchange of proto on the connected socket fd, so that
- * the next thing on the wire is our ClientHello. host names the server
- * (XMPP's to=). timeout_ms bounds the whole exchange (0: none). Returns
- * 0, or -1 with a message in err and *st set (CLI_EHANDSHAKE when the
- * server refuses or breaks the exchange, CLI_ETIMEOUT, CLI_EPROTO never).
- */
-int starttls_run(int fd, enum cli_starttls proto, const char *host,
-		 int timeout_ms, char *err, size_t errlen, enum cli_status *st);
 
 /* ==== pcap.c ============================================================== */
 
@@ -394,9 +318,6 @@ struct session {
 
 /* Entry point of `tlsprobe connect` (argv[0]: program or subcommand). */
 int cli_connect_main(int argc, char **argv);
-/* Loud notes on stderr about options that weaken or expose connections
- * (--insecure, --noservername, a key log), unless --quiet. */
-void connect_warn_options(const struct cli_options *o);
 
 /* s->mtx held: c becomes the current connection, with nothing told of
  * it yet (its summary when summary_due, tickets, renegotiations). */
@@ -588,7 +509,7 @@ enum cli_status run_session(struct session *s);
 /* ==== setup.c ============================================================= */
 
 /* From options to a configured library: the tp_config, and connections
- * (plain or through STARTTLS). */
+ * (plain or through STARTTLS; common/target.c makes them). */
 
 /* Builds the configuration; on failure prints the error line, sets *st
  * and returns NULL. The event callback gets s. */
@@ -602,37 +523,6 @@ struct tp_config *setup_config(struct session *s, enum cli_status *st);
  */
 struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
 			   enum cli_status *st);
-
-/* SSLKEYLOGFILE unless --keylog; NULL when neither. */
-const char *setup_keylog_path(const struct cli_options *o);
-
-/* What setup_config reads from files: trust anchors, the client
- * certificate and key, the key log. On failure prints the error line,
- * sets *st and returns -1. */
-int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
-		       enum cli_status *st);
-
-/* The name for SNI and verification: --servername, else HOST; "" with
- * --noservername (no SNI, verified against HOST). */
-const char *setup_servername(const struct cli_options *o);
-/* The name SNI is to carry: NULL with --noservername, or when the name is
- * an IP address (which SNI cannot carry). */
-const char *setup_sni(const struct cli_options *o);
-
-/*
- * Connects c to the target, ready for the handshake: by the library, or
- * with --starttls by setup_plain_connect. Prints nothing: returns 0, or -1
- * with the error line in err and *st set. Safe to call from several
- * threads at once.
- */
-int setup_connect(struct tp_conn *c, const struct cli_options *o, char *err,
-		  size_t errlen, enum cli_status *st);
-
-/* A plain TCP socket to the target, past the STARTTLS preamble when
- * --starttls is given, so that the next bytes are TLS; bounded by
- * --timeout. Returns the socket, or -1 with err and *st set. */
-int setup_plain_connect(const struct cli_options *o, char *err, size_t errlen,
-			enum cli_status *st);
 
 /* ==== summary.c =========================================================== */
 

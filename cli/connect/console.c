@@ -1,4 +1,4 @@
-/* Output routing; see console.h. */
+/* Output routing; see connect.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* :expect and :sleep; see expect.h. */
+/* :expect and :sleep; see connect.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

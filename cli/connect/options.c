@@ -1,4 +1,4 @@
-/* Option parsing for `tlsprobe connect`; see options.h. */
+/* Option parsing for `tlsprobe connect`; see connect.h. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -147,21 +147,7 @@ static const struct {
 	{ "-verify_return_error", "--s-client-noop" },
 };
 
-static const char *const starttls_names[] = {
-	[CLI_STARTTLS_NONE] = "none",	      [CLI_STARTTLS_SMTP] = "smtp",
-	[CLI_STARTTLS_IMAP] = "imap",	      [CLI_STARTTLS_POP3] = "pop3",
-	[CLI_STARTTLS_FTP] = "ftp",	      [CLI_STARTTLS_XMPP] = "xmpp",
-	[CLI_STARTTLS_POSTGRES] = "postgres",
-};
-
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-const char *cli_starttls_name(enum cli_starttls p)
-{
-	if ((size_t)p >= NELEM(starttls_names))
-		return "?";
-	return starttls_names[p];
-}
 
 static const char *sclient_lookup(const char *arg)
 {
@@ -236,28 +222,6 @@ static int translate_argv(int argc, char **argv, struct cli_options *o,
 		}
 	}
 	return 0;
-}
-
-int cli_starttls_parse(const char *arg, enum cli_starttls *p)
-{
-	size_t i;
-
-	for (i = 1; i < NELEM(starttls_names); i++) {
-		if (strcmp(arg, starttls_names[i]) == 0) {
-			*p = (enum cli_starttls)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int cli_starttls_error(const char *arg, char *err, size_t errlen)
-{
-	return cli_errf(
-		err, errlen,
-		"invalid --starttls protocol '%s' (want smtp, imap, pop3, "
-		"ftp, xmpp or postgres)",
-		arg);
 }
 
 static int parse_starttls(const char *arg, struct cli_options *o, char *err,
@@ -441,30 +405,6 @@ static int apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 	default:
 		return cli_errf(err, errlen, "internal error: option %d", opt);
 	}
-}
-
-int cli_options_check_conn(const struct cli_options *o, char *err,
-			   size_t errlen)
-{
-	if (o->servername != NULL && o->no_servername)
-		return cli_errf(err, errlen, "%s",
-				"--servername and --noservername conflict");
-	if (o->key != NULL && o->cert == NULL)
-		return cli_errf(err, errlen, "%s", "--key needs --cert");
-	/* s_client -crl_check without CRLs fails every certificate ("unable
-	 * to get certificate CRL"); we fetch no CRLs, so say so up front. */
-	if (o->crl_check && o->crl_file == NULL)
-		return cli_errf(err, errlen, "%s",
-				"--crl-check needs --crl-file FILE (tlsprobe "
-				"does not download CRLs)");
-	if (o->servername != NULL && o->servername[0] == '\0')
-		return cli_errf(
-			err, errlen, "%s",
-			"empty --servername (use --noservername to send "
-			"no SNI)");
-	if (o->verify_name != NULL && o->verify_name[0] == '\0')
-		return cli_errf(err, errlen, "%s", "empty --verify-name");
-	return 0;
 }
 
 static int check_combinations(const struct cli_options *o,

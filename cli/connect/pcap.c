@@ -1,4 +1,4 @@
-/* --pcap: see pcap.h. Block layouts from the pcapng specification
+/* --pcap: see connect.h. Block layouts from the pcapng specification
  * (draft-ietf-opsawg-pcapng): SHB, IDB, DSB, EPB, little-endian here. */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-/* --reconnect; see reconnect.h. */
+/* --reconnect; see connect.h. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Revocation lines and JSON keys; see revocation.h. */
+/* Revocation lines and JSON keys; see connect.h. */
 #include "connect.h"
 
 static const char *or_none(const char *s)

@@ -1,4 +1,4 @@
-/* Configuration and connection setup; see setup.h. */
+/* Configuration and connection setup; see connect.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,61 +6,16 @@
 
 #include "connect.h"
 
-/* Default for our own connect (--starttls) when --timeout is not given;
- * matches the library's default. */
-#define DEFAULT_TIMEOUT_MS 10000
-
-const char *setup_keylog_path(const struct cli_options *o)
-{
-	const char *env = getenv("SSLKEYLOGFILE");
-
-	if (o->keylog != NULL)
-		return o->keylog;
-	return env != NULL && *env != '\0' ? env : NULL;
-}
-
+/* The error line of the tp_config_* call that failed, printed. */
 static int config_fail(struct tp_config *cfg, const char *what, const char *arg,
 		       enum cli_status st, enum cli_status *stp)
 {
-	const char *why = tp_config_error(cfg);
+	char err[512];
 
-	if (why != NULL && strstr(why, arg) != NULL)
-		console_error("%s", why);
-	else
-		console_error("%s '%s': %s", what, arg, why ? why : "failed");
+	cli_config_error(cfg, what, arg, err, sizeof(err));
+	console_error("%s", err);
 	*stp = st;
 	return -1;
-}
-
-int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
-		       enum cli_status *st)
-{
-	const char *keylog = setup_keylog_path(o);
-
-	if (keylog == NULL)
-		keylog = pcap_keylog_path(); /* --pcap reads its secrets */
-	if (o->ca_file && tp_config_set_ca_file(cfg, o->ca_file) == -1)
-		return config_fail(cfg, "--ca-file", o->ca_file, CLI_EOTHER,
-				   st);
-	if (o->ca_dir && tp_config_set_ca_dir(cfg, o->ca_dir) == -1)
-		return config_fail(cfg, "--ca-dir", o->ca_dir, CLI_EOTHER, st);
-	/* After the CAs: a CRL is verified against them as it loads. */
-	if (o->crl_file && tp_config_add_crl_file(cfg, o->crl_file) == -1)
-		return config_fail(cfg, "--crl-file", o->crl_file, CLI_EOTHER,
-				   st);
-	if (o->status && tp_config_request_ocsp_status(cfg) == -1)
-		return config_fail(cfg, "--status", "", CLI_EOTHER, st);
-	if (o->cert && tp_config_set_cert_file(cfg, o->cert,
-					       o->key ? o->key : o->cert) == -1)
-		/* a key of another certificate is a usage error (exit 2) */
-		return config_fail(cfg, "--cert", o->cert,
-				   tp_config_errcode(cfg) == TP_ERR_USAGE ?
-					   CLI_EUSAGE :
-					   CLI_EOTHER,
-				   st);
-	if (keylog && tp_config_set_keylog_file(cfg, keylog) == -1)
-		return config_fail(cfg, "key log", keylog, CLI_EOTHER, st);
-	return 0;
 }
 
 /* --ciphers replaces the TLS 1.2 suites, --ciphersuites the TLS 1.3 ones;
@@ -100,6 +55,20 @@ static int config_protocol(struct tp_config *cfg, const struct cli_options *o,
 	return 0;
 }
 
+/* setup_config_files, its error printed; --pcap reads the secrets when
+ * no key log is asked for. */
+static int config_files(struct tp_config *cfg, const struct cli_options *o,
+			enum cli_status *st)
+{
+	char err[512];
+
+	if (setup_config_files(cfg, o, pcap_keylog_path(), err, sizeof(err),
+			       st) == 0)
+		return 0;
+	console_error("%s", err);
+	return -1;
+}
+
 struct tp_config *setup_config(struct session *s, enum cli_status *st)
 {
 	const struct cli_options *o = s->opt;
@@ -113,93 +82,12 @@ struct tp_config *setup_config(struct session *s, enum cli_status *st)
 	tp_config_insecure(cfg, o->insecure);
 	tp_config_set_reneg_policy(cfg, TP_RENEG_ACCEPT, 0);
 	tp_config_set_event_cb(cfg, session_event, s);
-	if (setup_config_files(cfg, o, st) == -1 ||
+	if (config_files(cfg, o, st) == -1 ||
 	    config_protocol(cfg, o, st) == -1) {
 		tp_config_free(cfg);
 		return NULL;
 	}
 	return cfg;
-}
-
-const char *setup_servername(const struct cli_options *o)
-{
-	/* "" asks the library to send no SNI (see the report). */
-	if (o->no_servername)
-		return "";
-	return o->servername ? o->servername : o->target.host;
-}
-
-const char *setup_sni(const struct cli_options *o)
-{
-	const char *name = setup_servername(o);
-
-	return *name == '\0' || tp_name_is_address(name) ? NULL : name;
-}
-
-/* The error line for a failed call on c, and the status it means. */
-static int conn_error(struct tp_conn *c, char *err, size_t errlen,
-		      enum cli_status *st)
-{
-	*st = cli_conn_error(c, 0, err, errlen);
-	return -1;
-}
-
-/* setup_plain_connect, also noting in *t when it started, resolved and
- * connected (the library's timing of a socket it did not connect). */
-static int plain_connect_timed(const struct cli_options *o, char *err,
-			       size_t errlen, enum cli_status *st,
-			       struct tp_timing *t)
-{
-	int tmo = o->timeout >= 0 ? o->timeout * 1000 : DEFAULT_TIMEOUT_MS;
-	/* XMPP's to= names the service even with --noservername. */
-	const char *name = o->servername ? o->servername : o->target.host;
-	int fd;
-
-	clock_gettime(CLOCK_MONOTONIC, &t->start);
-	fd = net_connect_timed(o->target.host, o->target.port, o->family, tmo,
-			       err, errlen, st, &t->resolved);
-	if (fd != -1)
-		clock_gettime(CLOCK_MONOTONIC, &t->connected);
-	if (fd == -1 || o->starttls == CLI_STARTTLS_NONE)
-		return fd;
-	if (starttls_run(fd, o->starttls, name, tmo, err, errlen, st) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int setup_plain_connect(const struct cli_options *o, char *err, size_t errlen,
-			enum cli_status *st)
-{
-	struct tp_timing t;
-
-	memset(&t, 0, sizeof(t));
-	return plain_connect_timed(o, err, errlen, st, &t);
-}
-
-int setup_connect(struct tp_conn *c, const struct cli_options *o, char *err,
-		  size_t errlen, enum cli_status *st)
-{
-	struct tp_timing t;
-	int fd;
-
-	if (o->starttls == CLI_STARTTLS_NONE) {
-		if (tp_conn_connect(c, o->target.host, o->target.port,
-				    setup_servername(o), o->family) == -1)
-			return conn_error(c, err, errlen, st);
-		return 0;
-	}
-	/* Our own TCP connect and preamble, then the library takes the
-	 * socket; its timing is ours. */
-	memset(&t, 0, sizeof(t));
-	fd = plain_connect_timed(o, err, errlen, st, &t);
-	tp_conn_set_connect_timing(c, &t);
-	if (fd == -1)
-		return -1;
-	if (tp_conn_attach_fd(c, fd, setup_servername(o)) == -1)
-		return conn_error(c, err, errlen, st);
-	return 0;
 }
 
 static int load_session(struct tp_conn *c, struct tp_conn *prev,

@@ -1,4 +1,4 @@
-/* Session summary, status and JSON; see summary.h. */
+/* Session summary, status and JSON; see connect.h. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Timings of a connection; see timing.h. */
+/* Timings of a connection; see connect.h. */
 #include <string.h>
 
 #include "connect.h"

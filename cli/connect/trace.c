@@ -1,4 +1,4 @@
-/* Event trace lines; see trace.h. */
+/* Event trace lines; see connect.h. */
 #include <stdio.h>
 
 #include "connect.h"

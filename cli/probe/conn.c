@@ -74,10 +74,11 @@ static int configure(struct tp_config *cfg, const struct probe_opts *o,
 		     enum tp_version min, enum tp_version max)
 {
 	enum cli_status st;
+	char err[512];
 
 	/* Trust, client certificate and key log as the connect command
 	 * loads them (probe_main checked them once already). */
-	if (setup_config_files(cfg, &o->conn, &st) < 0)
+	if (setup_config_files(cfg, &o->conn, NULL, err, sizeof(err), &st) < 0)
 		return -1;
 	tp_config_insecure(cfg, o->conn.insecure);
 	if (tp_config_set_versions(cfg, min, max) < 0)

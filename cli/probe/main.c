@@ -3,11 +3,25 @@
  * order of the probes, and the exit status (0 when the probe ran, whatever
  * the verdicts; 3, 4, 5, 7 when it could not; 1 on a --fail-on match).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "probe.h"
+
+/* A note about the options (cli_conn_notes), a line on stderr. */
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
 
 /* The files every connection loads (CA, client certificate, key log),
  * tried once up front: a bad one is one error, not one per connection.
@@ -16,15 +30,18 @@ static int check_files(const struct probe_opts *o)
 {
 	struct tp_config *cfg = tp_config_new(TP_CLIENT);
 	enum cli_status st = CLI_OK;
+	char err[512];
 
 	if (cfg == NULL)
 		return CLI_EOTHER;
-	if (setup_config_files(cfg, &o->conn, &st) < 0) {
+	if (setup_config_files(cfg, &o->conn, NULL, err, sizeof(err), &st) <
+	    0) {
+		fprintf(stderr, "tlsprobe probe: %s\n", err);
 		tp_config_free(cfg);
 		return st;
 	}
 	tp_config_free(cfg);
-	connect_warn_options(&o->conn);
+	cli_conn_notes(&o->conn, note);
 	return -1;
 }
 

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "connect/connect.h"
 #include "common/common.h"
 #include "tlsprobe.h"
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the STARTTLS exchanges of cli/connect/starttls.c, which
+ * libFuzzer target for the STARTTLS exchanges of cli/common/starttls.c, which
  * parse the server's plaintext replies (SMTP/FTP numeric replies, POP3,
  * IMAP tagged responses, XMPP stream features, the PostgreSQL SSLRequest
  * answer) while reading a socket.
@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "connect/connect.h"
+#include "common/common.h"
 #include "fuzz.h"
 
 #define MAX_PACKETS 64

@@ -1,4 +1,4 @@
-/* STARTTLS preambles; see starttls.h. The server may not send anything
+/* STARTTLS preambles; see common.h. The server may not send anything
  * after the "go ahead" reply until our ClientHello, so reading in chunks
  * never takes TLS bytes away from the library. */
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "connect.h"
+#include "common.h"
 #include "tlsprobe.h"
 
 struct plain {
