@@ -208,21 +208,18 @@ int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
 		    const char *servername, int family)
 {
 	char err[200];
-	struct timespec start, resolved = { 0, 0 }, done;
-	int fd;
+	struct tp_timing t;
+	int fd, timed_out;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	fd = tp_net_connect(host, port, family, c->cfg->connect_ms, err,
-			    sizeof(err), c->peer_addr, sizeof(c->peer_addr),
-			    &resolved);
-	clock_gettime(CLOCK_MONOTONIC, &done);
+	memset(&t, 0, sizeof(t));
+	fd = tp_tcp_connect(host, port, family, c->cfg->connect_ms, err,
+			    sizeof(err), &timed_out, &t);
 	TP_LOCK(c);
-	c->timing.start = start;
-	c->timing.resolved = resolved;
-	if (fd >= 0)
-		c->timing.connected = done;
-	else
-		tp_conn_fail(c, fd == -2 ? TP_ERR_TIMEOUT : TP_ERR_CONNECT,
+	c->timing.start = t.start;
+	c->timing.resolved = t.resolved;
+	c->timing.connected = t.connected;
+	if (fd < 0)
+		tp_conn_fail(c, timed_out ? TP_ERR_TIMEOUT : TP_ERR_CONNECT,
 			     "%s", err);
 	tp_conn_unlock(c);
 	if (fd < 0)

@@ -403,11 +403,6 @@ void tp_info_free_all(struct tp_conn *c);
 void tp_keylog_cb(const WOLFSSL *ssl, const char *line);
 void tp_keylog_tls12(struct tp_conn *c);
 
-/* net.c */
-int tp_net_connect(const char *host, const char *port, int family,
-		   int timeout_ms, char *err, size_t errlen, char *peer,
-		   size_t peerlen, struct timespec *resolved_at);
-
 /* timing.c: marks a phase of c->timing reached now, the first time */
 void tp_timing_mark(struct timespec *phase);
 

@@ -314,23 +314,6 @@ void sum64_update(struct sum64 *s, const void *p, size_t n);
 /* The checksum of the bytes so far; s can go on being updated. */
 uint64_t sum64_final(const struct sum64 *s);
 
-/* ---- netconnect.c: a plain TCP connection made by the CLI ------------ */
-
-/*
- * For --starttls and probe's hand-made hellos, where the plaintext comes
- * before the library takes the socket. Resolves host and connects to port
- * (family 0, 4 or 6), trying each address in turn, within timeout_ms in
- * all (0: no limit). Returns a connected non-blocking socket, or -1 with a
- * message in err and *st set to CLI_ECONNECT or CLI_ETIMEOUT.
- */
-int net_connect(const char *host, const char *port, int family, int timeout_ms,
-		char *err, size_t errlen, enum cli_status *st);
-/* The same, setting *resolved_at (CLOCK_MONOTONIC) once the name resolved,
- * also when no address answers afterwards. */
-int net_connect_timed(const char *host, const char *port, int family,
-		      int timeout_ms, char *err, size_t errlen,
-		      enum cli_status *st, struct timespec *resolved_at);
-
 /* ---- version.c ------------------------------------------------------- */
 
 /* `tlsprobe --version`: tlsprobe's and wolfSSL's versions, wolfSSL's

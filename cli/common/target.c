@@ -174,13 +174,12 @@ static int plain_connect_timed(const struct cli_options *o, char *err,
 	int tmo = o->timeout >= 0 ? o->timeout * 1000 : DEFAULT_TIMEOUT_MS;
 	/* XMPP's to= names the service even with --noservername. */
 	const char *name = o->servername ? o->servername : o->target.host;
-	int fd;
+	int fd, timed_out;
 
-	clock_gettime(CLOCK_MONOTONIC, &t->start);
-	fd = net_connect_timed(o->target.host, o->target.port, o->family, tmo,
-			       err, errlen, st, &t->resolved);
-	if (fd != -1)
-		clock_gettime(CLOCK_MONOTONIC, &t->connected);
+	/* The library's TCP connect, the one tp_conn_connect makes. */
+	fd = tp_tcp_connect(o->target.host, o->target.port, o->family, tmo,
+			    err, errlen, &timed_out, t);
+	*st = timed_out ? CLI_ETIMEOUT : CLI_ECONNECT;
 	if (fd == -1 || o->starttls == CLI_STARTTLS_NONE)
 		return fd;
 	if (starttls_run(fd, o->starttls, name, tmo, err, errlen, st) == -1) {

@@ -398,6 +398,15 @@ void tp_conn_timing(struct tp_conn *c, struct tp_timing *out);
  * failed to connect): its start, resolved and connected instants, kept for
  * tp_conn_timing; the other fields of t are ignored. */
 void tp_conn_set_connect_timing(struct tp_conn *c, const struct tp_timing *t);
+/* The TCP connect of tp_conn_connect, for a caller that speaks plaintext
+ * first (STARTTLS) and then hands the socket to tp_conn_attach_fd: each
+ * address of host in turn, all within timeout_ms (0: no limit). Returns a
+ * connected non-blocking socket (TCP_NODELAY), or -1 with one line in err
+ * and *timed_out set when the time ran out. t, when not NULL, gets start,
+ * resolved and connected (for tp_conn_set_connect_timing). */
+int tp_tcp_connect(const char *host, const char *port, int family,
+		   int timeout_ms, char *err, size_t errlen, int *timed_out,
+		   struct tp_timing *t);
 /* Is name an IP address (v4 or v6 literal)? Such a name is never sent in
  * SNI. */
 int tp_name_is_address(const char *name);

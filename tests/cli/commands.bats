@@ -108,3 +108,18 @@ usage_error_shape() {
 	[[ $stderr == "tlsprobe serve: --write-ca '/nonexistent/dir/ca.pem': "* ]]
 	[[ $stderr != *"no error"* ]]
 }
+
+@test "one TCP connect: a refused port reads the same with and without --starttls" {
+	local port plain
+	port=$(tp_free_port)
+	run --separate-stderr timeout 20 "$TLSPROBE" "127.0.0.1:$port" </dev/null
+	echo "status $status, stderr: $stderr"
+	[ "$status" -eq 3 ]
+	plain=$stderr
+	[[ $plain == "tlsprobe: cannot connect to 127.0.0.1 port $port: Connection refused"* ]]
+	run --separate-stderr timeout 20 "$TLSPROBE" --starttls smtp \
+		"127.0.0.1:$port" </dev/null
+	echo "status $status, stderr: $stderr"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "$plain" ]
+}

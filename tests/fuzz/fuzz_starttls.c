@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(socketpair(AF_UNIX,
 			 (seq ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0,
 			 sv) == 0);
-	/* The client side is non-blocking, as net_connect leaves it. */
+	/* The client side is non-blocking, as tp_tcp_connect leaves it. */
 	CHECK(fcntl(sv[0], F_SETFL, O_NONBLOCK) == 0);
 	if (seq)
 		fill_packets(sv[1], data + 1, size - 1);
