@@ -177,8 +177,8 @@ static int plain_connect_timed(const struct cli_options *o, char *err,
 	int fd, timed_out;
 
 	/* The library's TCP connect, the one tp_conn_connect makes. */
-	fd = tp_tcp_connect(o->target.host, o->target.port, o->family, tmo,
-			    err, errlen, &timed_out, t);
+	fd = tp_tcp_connect(o->target.host, o->target.port, o->family, tmo, err,
+			    errlen, &timed_out, t);
 	*st = timed_out ? CLI_ETIMEOUT : CLI_ECONNECT;
 	if (fd == -1 || o->starttls == CLI_STARTTLS_NONE)
 		return fd;
