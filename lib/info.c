@@ -144,10 +144,12 @@ int tp_conn_handshake_done(struct tp_conn *c)
 
 const char *tp_conn_verify_log(struct tp_conn *c)
 {
-	const char *s;
+	/* A copy per thread, as tp_conn_error's: a renegotiation driven by
+	 * another thread appends to the log meanwhile. */
+	static __thread char copy[sizeof(c->verify_log)];
 
 	TP_LOCK(c);
-	s = c->verify_log;
+	memcpy(copy, c->verify_log, sizeof(copy));
 	pthread_mutex_unlock(&c->m);
-	return s;
+	return copy;
 }

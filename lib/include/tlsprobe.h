@@ -378,7 +378,8 @@ const char *tp_crl_status_name(enum tp_crl_status s);
  * zeroed) before the first handshake has completed. The strings stay valid
  * until tp_conn_free, so a snapshot may be kept. */
 int tp_conn_info(struct tp_conn *c, struct tp_info *out);
-/* Every verification failure recorded, one per line. */
+/* Every verification failure recorded, one per line ("" when none),
+ * valid in the calling thread until its next tp_conn_verify_log call. */
 const char *tp_conn_verify_log(struct tp_conn *c);
 
 /* When the phases of a connection were reached, as CLOCK_MONOTONIC

@@ -5,7 +5,9 @@
  * tp_conn_handshake_done (0 until the first handshake completed, 1 from
  * then on, also inside a renegotiation), the protocol as an enum in
  * tp_info (and the string beside it), and the error convention: NULL
- * when there is none, for a config as for a connection.
+ * when there is none, for a config as for a connection; the string of
+ * tp_conn_verify_log stays as it was returned while a renegotiation
+ * records more failures.
  */
 #include <string.h>
 
@@ -170,6 +172,44 @@ static void test_error_convention(void)
 	printf("tp_config_error, tp_conn_error: NULL when none: ok\n");
 }
 
+/* tp_conn_verify_log's string is the caller's until its next call: a
+ * renegotiation that records more failures (in this thread here; in
+ * another, the same append would race with the caller's reading) leaves
+ * it as it was, and the next call sees them. */
+static void test_verify_log_snapshot(void)
+{
+	struct tp_config *ccfg = tu_client_config("1.2");
+	struct tp_config *scfg = tu_server_config("1.2");
+	struct tp_conn *client, *server;
+	char before[4096];
+	const char *log;
+	pthread_t drain;
+
+	tp_config_insecure(ccfg, 1);
+	tu_conn_pair(ccfg, scfg, &client, &server);
+	CHECK(tp_conn_set_verify_name(client, "wrong.example") == 0);
+	tu_handshake_both(client, server);
+	log = tp_conn_verify_log(client);
+	CHECK(strstr(log, "'wrong.example'") != NULL);
+	snprintf(before, sizeof(before), "%s", log);
+
+	CHECK(pthread_create(&drain, NULL, drain_main, server) == 0);
+	CHECK_EQ_INT(tp_conn_renegotiate(client), 0);
+	if (strcmp(log, before) != 0)
+		tu_fail(__FILE__, __LINE__,
+			"the log returned changed under the caller:\n"
+			"was:\n%snow:\n%s",
+			before, log);
+	CHECK(strlen(tp_conn_verify_log(client)) > strlen(before));
+	CHECK_EQ_INT(tp_conn_shutdown_write(client), 0);
+	pthread_join(drain, NULL);
+	tp_conn_free(client);
+	tp_conn_free(server);
+	tp_config_free(ccfg);
+	tp_config_free(scfg);
+	printf("tp_conn_verify_log: a snapshot: ok\n");
+}
+
 int main(void)
 {
 	tu_watchdog_start(60, "API accessors");
@@ -177,6 +217,7 @@ int main(void)
 	test_protocol("1.2", TP_TLS1_2);
 	test_protocol("1.3", TP_TLS1_3);
 	test_error_convention();
+	test_verify_log_snapshot();
 	tu_watchdog_stop();
 	return 0;
 }
