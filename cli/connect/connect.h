@@ -166,7 +166,7 @@ const char *trace_content_name(int type);
  * resolution, to each phase, as curl's -w times are, from the library's
  * CLOCK_MONOTONIC instants (tp_conn_timing). Renegotiations are timed from
  * the instants of their events. Text and JSON are made from one
- * struct timing_figures, so they cannot disagree.
+ * struct timing_figures (common.h), so they cannot disagree.
  */
 
 /* Renegotiations timed per connection; more are counted only. */
@@ -185,18 +185,8 @@ struct timing_renegs {
 	int more; /* started beyond TIMING_MAX_RENEGS */
 };
 
-/* Milliseconds from the start; negative: not reached (or not known). */
-struct timing_figures {
-	struct timespec start;
-	double resolve, connect, handshake, first_byte, total;
-};
-
 /* Notes a renegotiation event of the connection into *r. */
 void timing_note_event(struct timing_renegs *r, const struct tp_event *ev);
-
-/* The figures of t; end: the end of the run, or NULL before it. */
-void timing_figures(const struct tp_timing *t, const struct timespec *end,
-		    struct timing_figures *f);
 
 /* "Timing: resolve 0.061 ms, connect 0.203 ms, ..." with a newline:
  * the phases reached; with all, every phase ("none" for one not

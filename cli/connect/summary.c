@@ -353,24 +353,6 @@ void summary_print_end(const struct session *s, struct tp_conn *c)
 	free(text);
 }
 
-/* ISO 8601 in UTC, to the millisecond: 2026-12-02T11:20:07.123Z. */
-static void json_date(struct json_writer *w, const char *key,
-		      const struct timespec *t)
-{
-	char date[48];
-	struct tm tm;
-	size_t n;
-
-	json_key(w, key);
-	if (!is_set(t) || gmtime_r(&t->tv_sec, &tm) == NULL ||
-	    (n = strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
-		json_null(w);
-		return;
-	}
-	snprintf(date + n, sizeof(date) - n, ".%03ldZ", t->tv_nsec / 1000000);
-	json_string(w, date);
-}
-
 static void json_timing(struct json_writer *w, struct session *s,
 			struct tp_conn *c)
 {
@@ -407,7 +389,7 @@ int summary_json(const char *path, struct session *s, struct tp_conn *c,
 	json_kv_int(&w, "schema_version", JSON_SCHEMA_VERSION);
 	json_kv_string(&w, "tool", "tlsprobe");
 	json_kv_string(&w, "version", tp_version());
-	json_date(&w, "started_at", &s->started_at);
+	json_kv_date(&w, "started_at", &s->started_at);
 	json_target(&w, s->opt);
 	json_kv_int(&w, "exit_status", status);
 	json_kv_string(&w, "error", error);
