@@ -268,9 +268,10 @@ static void probe_target(struct target *t)
 		t->hits = probe_verdict_bits(&pr) & t->o.fail_on;
 	if (mem != NULL) {
 		if (t->failed)
-			probe_report_json_error(mem, &t->o, st, err);
+			probe_report_json_error(mem, &pr, st, err, 1);
 		else
-			probe_report_json(mem, &pr, 1);
+			probe_report_json(mem, &pr,
+					  t->hits ? CLI_EOTHER : CLI_OK, 1);
 		fclose(mem);
 	}
 	probe_result_free(&pr);

@@ -34,9 +34,9 @@ static void on_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 		pc->in_reneg = 1;
 		if (peer) {
 			pc->peer_reneg_requested++;
-			if (pc->first_hello_ms < 0)
-				pc->first_hello_ms =
-					cli_now_ms() - pc->opened_ms;
+			if (pc->first_hello_at.tv_sec == 0 &&
+			    pc->first_hello_at.tv_nsec == 0)
+				pc->first_hello_at = ev->when;
 		}
 		break;
 	case TP_EV_RENEG_DONE:
@@ -143,15 +143,16 @@ static enum tp_errcode errcode_of(enum cli_status st)
 }
 
 int probe_open(struct probe_conn *pc, const struct probe_opts *o,
-	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
-	       char *msg, size_t msglen)
+	       const char *purpose, enum tp_version min, enum tp_version max,
+	       enum tp_errcode *err, char *msg, size_t msglen)
 {
 	struct tp_config *cfg;
 	enum cli_status st;
 
 	memset(pc, 0, sizeof(*pc));
 	cli_cond_init(&pc->m, &pc->cv);
-	pc->first_hello_ms = -1;
+	pc->log = o->log;
+	pc->purpose = purpose;
 	sum64_init(&pc->rx_sum);
 	cfg = config_for(o, min, max, msg, msglen);
 	if (cfg == NULL) {
@@ -165,7 +166,6 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 		goto fail;
 	}
 	tp_conn_set_arg(pc->c, pc);
-	pc->opened_ms = cli_now_ms();
 	if (setup_connect(pc->c, &o->conn, msg, msglen, &st) < 0) {
 		*err = tp_conn_errcode(pc->c);
 		if (*err == TP_ERR_NONE)
@@ -179,6 +179,7 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	}
 	return 0;
 fail:
+	snprintf(pc->open_error, sizeof(pc->open_error), "%s", msg);
 	probe_close(pc);
 	return -1;
 }
@@ -283,6 +284,41 @@ void probe_reset_rx(struct probe_conn *pc)
 	pthread_mutex_unlock(&pc->m);
 }
 
+/* The connection as the report shows it, once it is over. */
+static void note_conn(struct probe_conn *pc)
+{
+	struct probe_log *log = pc->log;
+	struct probe_conn_log *l;
+	struct timespec end = cli_mono_now();
+	struct tp_timing t;
+	struct tp_info in;
+
+	if (log == NULL)
+		return;
+	if (log->n == PROBE_MAX_LOGGED) {
+		log->more++;
+		return;
+	}
+	l = &log->c[log->n++];
+	memset(l, 0, sizeof(*l));
+	l->purpose = pc->purpose;
+	snprintf(l->error, sizeof(l->error), "%s", pc->open_error);
+	tp_conn_timing(pc->c, &t);
+	timing_figures(&t, &end, &l->timing);
+	/* Before a handshake completed the library has no snapshot: the
+	 * report then has the timings and the error only. */
+	if (tp_conn_info(pc->c, &in) < 0)
+		return;
+	l->handshake_done = 1;
+	snprintf(l->protocol, sizeof(l->protocol), "%s",
+		 in.version ? in.version : "");
+	snprintf(l->cipher, sizeof(l->cipher), "%s",
+		 in.cipher ? in.cipher : "");
+	snprintf(l->peer_addr, sizeof(l->peer_addr), "%s",
+		 in.peer_addr ? in.peer_addr : "");
+	snprintf(l->sni, sizeof(l->sni), "%s", in.sni ? in.sni : "");
+}
+
 void probe_close(struct probe_conn *pc)
 {
 	if (pc->c != NULL && pc->reader_started) {
@@ -295,8 +331,10 @@ void probe_close(struct probe_conn *pc)
 					  0);
 		pc->reader_started = 0;
 	}
-	if (pc->c != NULL)
+	if (pc->c != NULL) {
+		note_conn(pc);
 		tp_conn_free(pc->c);
+	}
 	pc->c = NULL;
 	cli_cond_destroy(&pc->m, &pc->cv);
 }

@@ -221,8 +221,9 @@ static enum sig_status read_answer(int fd, int64_t deadline, char *why,
 enum sig_status probe_signalling(const struct probe_opts *o, int scsv,
 				 char *why, size_t whylen)
 {
-	/* The SNI the library would send: none with --noservername. */
-	const char *name = setup_servername(&o->conn);
+	/* The SNI the library sends: none with --noservername, nor for an
+	 * IP address (RFC 6066). */
+	const char *name = setup_sni(&o->conn);
 	enum cli_status st;
 	struct hello_buf h;
 	enum sig_status verdict;
@@ -234,13 +235,7 @@ enum sig_status probe_signalling(const struct probe_opts *o, int scsv,
 	if (fd < 0)
 		return SIG_INCONCLUSIVE;
 	deadline = cli_now_ms() + o->timeout_ms;
-	/* No SNI for IP literals (RFC 6066). */
-	build_hello(&h,
-		    name[0] == '\0' || strspn(name, "0123456789.:") ==
-					       strlen(name) ?
-			    NULL :
-			    name,
-		    scsv);
+	build_hello(&h, name, scsv);
 	if (send(fd, h.b, h.n, MSG_NOSIGNAL) != (ssize_t)h.n) {
 		snprintf(why, whylen, "cannot send the ClientHello");
 		verdict = SIG_INCONCLUSIVE;

@@ -92,14 +92,15 @@ static int run_reneg(const struct probe_opts *o, struct probe_result *pr,
 	struct reneg_result *r = &pr->r;
 	struct probe_conn pc;
 
-	if (probe_open(&pc, o, TP_TLS1_2, TP_TLS1_2, err, msg, msglen) < 0) {
+	if (probe_open(&pc, o, "client_initiated", TP_TLS1_2, TP_TLS1_2, err,
+		       msg, msglen) < 0) {
 		if (fatal_open_error(*err))
 			return -1;
 		/* No TLS 1.2: maybe 1.0 or 1.1. */
 		char m2[160];
 		enum tp_errcode e2;
-		if (probe_open(&pc, o, TP_TLS1_0, TP_TLS1_1, &e2, m2,
-			       sizeof(m2)) < 0)
+		if (probe_open(&pc, o, "client_initiated", TP_TLS1_0, TP_TLS1_1,
+			       &e2, m2, sizeof(m2)) < 0)
 			return 0;
 	}
 	r->tested = 1;
@@ -132,7 +133,8 @@ static int run_tls13(const struct probe_opts *o, struct probe_result *pr,
 	struct probe_conn pc;
 
 	t->ku_status = KU_NOT_APPLICABLE;
-	if (probe_open(&pc, o, TP_TLS1_3, TP_TLS1_3, err, msg, msglen) < 0) {
+	if (probe_open(&pc, o, "key_update", TP_TLS1_3, TP_TLS1_3, err, msg,
+		       msglen) < 0) {
 		snprintf(t->reason, sizeof(t->reason),
 			 "no TLS 1.3 handshake: %s", msg);
 		return -1;
@@ -145,24 +147,35 @@ static int run_tls13(const struct probe_opts *o, struct probe_result *pr,
 	return 0;
 }
 
-static int report(const struct probe_opts *o, const struct probe_result *pr)
+/* The --json report of a run that ended with status (and the error line
+ * err when it could not probe). */
+static int report_json(const struct probe_opts *o,
+		       const struct probe_result *pr, enum cli_status st,
+		       const char *err)
 {
 	FILE *fp;
-	int r = 0;
+	int r;
 
-	if (o->json_path == NULL || strcmp(o->json_path, "-") != 0)
-		probe_report_text(stdout, pr);
-	if (o->json_path == NULL)
-		return fflush(stdout) == 0 ? 0 : -1;
 	fp = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
 	if (fp == NULL) {
 		perror(o->json_path);
 		return -1;
 	}
-	r = probe_report_json(fp, pr, 0);
+	r = err != NULL ? probe_report_json_error(fp, pr, st, err, 0) :
+			  probe_report_json(fp, pr, st, 0);
 	if (fp != stdout && fclose(fp) != 0)
 		r = -1;
 	return r;
+}
+
+static int report(const struct probe_opts *o, const struct probe_result *pr,
+		  enum cli_status st)
+{
+	if (o->json_path == NULL || strcmp(o->json_path, "-") != 0)
+		probe_report_text(stdout, pr);
+	if (o->json_path == NULL)
+		return fflush(stdout) == 0 ? 0 : -1;
+	return report_json(o, pr, st, NULL);
 }
 
 static enum cli_status run_probes(const struct probe_opts *o,
@@ -205,9 +218,13 @@ enum cli_status probe_run(const struct probe_opts *o, struct probe_result *pr,
 
 	memset(pr, 0, sizeof(*pr));
 	pr->o = o;
+	clock_gettime(CLOCK_REALTIME, &pr->started_at);
+	pr->start = cli_mono_now();
 	run.configs = &configs;
+	run.log = &pr->log;
 	st = run_probes(&run, pr, err, errlen);
 	probe_configs_free(&configs);
+	pr->end = cli_mono_now();
 	return st;
 }
 
@@ -217,8 +234,8 @@ void probe_result_free(struct probe_result *pr)
 	pr->r.att = NULL;
 }
 
-/* Names each --fail-on verdict that held; returns the exit status. */
-static int fail_on_status(const struct probe_opts *o,
+/* Names each --fail-on verdict that held, after the report. */
+static void print_fail_on(const struct probe_opts *o,
 			  const struct probe_result *pr)
 {
 	unsigned hit = probe_verdict_bits(pr) & o->fail_on;
@@ -228,7 +245,6 @@ static int fail_on_status(const struct probe_opts *o,
 			fprintf(stderr,
 				"tlsprobe probe: --fail-on %s matched\n",
 				probe_fail_on_name(bit));
-	return hit ? CLI_EOTHER : CLI_OK;
 }
 
 static int run_one(const struct probe_opts *o)
@@ -236,21 +252,26 @@ static int run_one(const struct probe_opts *o)
 	struct probe_result pr;
 	char err[400];
 	enum cli_status st = probe_run(o, &pr, err, sizeof(err));
-	int r;
 
 	if (st != CLI_OK) {
+		/* The report too, as the connect command writes one for
+		 * every exit status. */
 		fprintf(stderr, "tlsprobe probe: %s\n", err);
+		if (o->json_path != NULL && report_json(o, &pr, st, err) < 0)
+			fprintf(stderr,
+				"tlsprobe probe: cannot write the report\n");
 		probe_result_free(&pr);
 		return st;
 	}
-	if (report(o, &pr) < 0) {
+	st = probe_verdict_bits(&pr) & o->fail_on ? CLI_EOTHER : CLI_OK;
+	if (report(o, &pr, st) < 0) {
 		fprintf(stderr, "tlsprobe probe: cannot write the report\n");
 		probe_result_free(&pr);
 		return CLI_EOTHER;
 	}
-	r = fail_on_status(o, &pr);
+	print_fail_on(o, &pr);
 	probe_result_free(&pr);
-	return r;
+	return st;
 }
 
 int probe_main(int argc, char **argv)

@@ -23,6 +23,9 @@
 #include "common/common.h"
 #include "tlsprobe.h"
 
+/* The --json report's layout, tlsprobe-probe(1) JSON REPORT: raised when
+ * a member is removed or redefined, not for new ones. */
+#define PROBE_JSON_SCHEMA_VERSION 2
 #define PROBE_MAX_ATTEMPTS 1000
 #define PROBE_CAPTURE 512
 /* probe_close: how long the peer may take to answer our close_notify. */
@@ -101,8 +104,29 @@ struct probe_opts {
 	size_t request_len;
 	const char *json_path;
 	unsigned fail_on;
-	/* The configs of one probe_run, shared by its connections. */
+	/* The configs of one probe_run, shared by its connections, and the
+	 * log its connections are noted in. */
 	struct probe_configs *configs;
+	struct probe_log *log;
+};
+
+/* One connection of a run as the report's "connections" shows it: what
+ * it was for, what was negotiated and sent, and its timings. */
+struct probe_conn_log {
+	const char *purpose; /* client_initiated, server_initiated... */
+	int handshake_done;
+	char protocol[16], cipher[80], peer_addr[80];
+	char sni[256]; /* as sent; "" when none was */
+	struct timing_figures timing;
+	char error[160]; /* why it could not be opened; "" when it was */
+};
+
+/* The connections of one probe_run, in the order they were made. */
+#define PROBE_MAX_LOGGED 16
+struct probe_log {
+	struct probe_conn_log c[PROBE_MAX_LOGGED];
+	int n;
+	int more; /* made beyond PROBE_MAX_LOGGED, counted only */
 };
 
 /* One config per version range a run connects with: its connections
@@ -138,8 +162,12 @@ struct probe_conn {
 	int key_updates_rx;
 	int renegs_ended; /* done or refused, either side */
 	int reader_held; /* probe_hold_reader */
-	int64_t first_hello_ms; /* since open, -1 before */
-	int64_t opened_ms;
+	struct timespec first_hello_at; /* the first HelloRequest; {0, 0}:
+					   none yet */
+	/* For the run's log (probe_close notes the connection there). */
+	struct probe_log *log;
+	const char *purpose;
+	char open_error[160];
 	/* What the probe's own wait predicates compare with: kept on the
 	 * connection so that concurrent probes share nothing. */
 	uint64_t want;
@@ -161,9 +189,10 @@ double probe_elapsed_ms(const struct timespec *t0);
 enum sig_status probe_signalling(const struct probe_opts *o, int scsv,
 				 char *why, size_t whylen);
 
+/* purpose names the connection in the report (a string constant). */
 int probe_open(struct probe_conn *pc, const struct probe_opts *o,
-	       enum tp_version min, enum tp_version max, enum tp_errcode *err,
-	       char *msg, size_t msglen);
+	       const char *purpose, enum tp_version min, enum tp_version max,
+	       enum tp_errcode *err, char *msg, size_t msglen);
 /* Frees the configs probe_open made for a run. */
 void probe_configs_free(struct probe_configs *pcs);
 int probe_start_reader(struct probe_conn *pc);
@@ -176,7 +205,8 @@ int probe_wait(struct probe_conn *pc, int (*pred)(struct probe_conn *),
 /* Waits for more than `have` received bytes; returns 1 if they came. */
 int probe_wait_rx(struct probe_conn *pc, uint64_t have, int64_t deadline_ms);
 void probe_reset_rx(struct probe_conn *pc);
-/* Sends close_notify when alive, waits briefly, aborts, joins, frees. */
+/* Sends close_notify when alive, waits briefly, aborts, joins, notes the
+ * connection in the run's log, frees. */
 void probe_close(struct probe_conn *pc);
 
 /* ---- results ---- */
@@ -195,7 +225,8 @@ enum attempt_outcome {
 
 struct attempt {
 	enum attempt_outcome outcome;
-	double ms;
+	double start_ms; /* from the start of the connection */
+	double ms; /* how long it took (or was waited for) */
 	int alert; /* OUT_FATAL_ALERT */
 	int alive; /* after a refusal: 1 answered --request, 0 not, -1 n/a */
 	char msg[160];
@@ -220,7 +251,7 @@ struct reneg_result {
 	/* server-initiated */
 	enum srv_status srv_status;
 	int srv_hello_requests, srv_completed, srv_refused, srv_request_sent;
-	int64_t srv_first_ms;
+	double srv_first_ms; /* from the start of the connection; -1: none */
 	int srv_wait_ms;
 	char srv_reason[256];
 };
@@ -250,6 +281,9 @@ struct tls13_result {
 struct probe_result {
 	const struct probe_opts *o;
 	char peer_addr[80];
+	struct timespec started_at; /* CLOCK_REALTIME: the report's date */
+	struct timespec start, end; /* CLOCK_MONOTONIC: the run */
+	struct probe_log log;
 	struct reneg_result r;
 	struct stream_result s;
 	struct tls13_result t;
@@ -316,11 +350,14 @@ int probe_batch(const struct probe_opts *o, const char *path, int jobs);
  * ci_limit, ci_reason). */
 void probe_ci_verdict(struct reneg_result *r);
 void probe_report_text(FILE *fp, const struct probe_result *pr);
-/* The JSON report, pretty (compact 0) or on one line (JSON Lines). */
-int probe_report_json(FILE *fp, const struct probe_result *pr, int compact);
-/* The JSON Lines object for a target that could not be probed. */
-int probe_report_json_error(FILE *fp, const struct probe_opts *o,
-			    enum cli_status st, const char *msg);
+/* The JSON report, pretty (compact 0) or on one line (JSON Lines);
+ * status: the exit status the probe of this target ends with. */
+int probe_report_json(FILE *fp, const struct probe_result *pr,
+		      enum cli_status status, int compact);
+/* The report of a target that could not be probed: its exit status, the
+ * error line and the connections tried (pretty or on one line). */
+int probe_report_json_error(FILE *fp, const struct probe_result *pr,
+			    enum cli_status st, const char *msg, int compact);
 
 /* ---- verdict.c ---- */
 

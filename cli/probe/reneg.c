@@ -79,12 +79,15 @@ static int attempt_one(struct probe_conn *pc, const struct probe_opts *o,
 		       struct attempt *a)
 {
 	struct timespec t0;
+	struct tp_timing t;
 	int r;
 
 	memset(a, 0, sizeof(*a));
 	a->alert = -1;
 	a->alive = -1;
+	tp_conn_timing(pc->c, &t);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	a->start_ms = timing_ms_from(&t.start, &t0);
 	r = tp_conn_renegotiate(pc->c);
 	a->ms = probe_elapsed_ms(&t0);
 	if (r == 0) {
@@ -164,12 +167,15 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 			    struct reneg_result *r)
 {
 	struct probe_conn pc;
+	struct timespec first_hello;
+	struct tp_timing t;
 	enum tp_errcode err;
 	char msg[160];
 
 	r->srv_wait_ms = o->hello_wait_ms;
 	r->srv_first_ms = -1;
-	if (probe_open(&pc, o, v, v, &err, msg, sizeof(msg)) < 0) {
+	if (probe_open(&pc, o, "server_initiated", v, v, &err, msg,
+		       sizeof(msg)) < 0) {
 		r->srv_status = SRV_INCONCLUSIVE;
 		snprintf(r->srv_reason, sizeof(r->srv_reason),
 			 "could not connect again: %s", msg);
@@ -191,8 +197,10 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 	r->srv_hello_requests = pc.peer_reneg_requested + pc.peer_reneg_refused;
 	r->srv_completed = pc.peer_reneg_done;
 	r->srv_refused = pc.peer_reneg_refused;
-	r->srv_first_ms = pc.first_hello_ms;
+	first_hello = pc.first_hello_at;
 	pthread_mutex_unlock(&pc.m);
+	tp_conn_timing(pc.c, &t);
+	r->srv_first_ms = timing_ms_from(&t.start, &first_hello);
 	if (r->srv_hello_requests == 0) {
 		r->srv_status = SRV_NOT_OBSERVED;
 		snprintf(r->srv_reason, sizeof(r->srv_reason),

@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe.h"
@@ -165,9 +166,9 @@ void probe_report_text(FILE *fp, const struct probe_result *pr)
 	if (r->srv_hello_requests > 0)
 		fprintf(fp,
 			", %d HelloRequest, %d completed, first after "
-			"%lld ms",
+			"%.1f ms",
 			r->srv_hello_requests, r->srv_completed,
-			(long long)r->srv_first_ms);
+			r->srv_first_ms);
 	if (r->srv_reason[0])
 		fprintf(fp, " (%s)", r->srv_reason);
 	fputc('\n', fp);
@@ -194,16 +195,6 @@ static void json_hex(struct json_writer *w, const char *key, uint64_t v)
 	json_kv_string(w, key, buf);
 }
 
-static void json_double(struct json_writer *w, const char *key, double v)
-{
-	/* Milliseconds to 0.01: an integer count of 10 us would hide the
-	 * unit, so write it as an exact decimal. */
-	json_key(w, key);
-	json_int(w, (long long)(v * 100 + 0.5) / 100);
-	if (w->fp != NULL)
-		fprintf(w->fp, ".%02lld", (long long)(v * 100 + 0.5) % 100);
-}
-
 static void json_attempts(struct json_writer *w, const struct reneg_result *r)
 {
 	json_key(w, "attempts");
@@ -214,7 +205,13 @@ static void json_attempts(struct json_writer *w, const struct reneg_result *r)
 		json_object_begin(w);
 		json_kv_int(w, "n", i + 1);
 		json_kv_string(w, "outcome", attempt_outcome_name(a->outcome));
-		json_double(w, "ms", a->ms);
+		/* From the connection's start, as the connect command's
+		 * timing.renegotiations; no end when no answer came. */
+		json_kv_ms(w, "start_ms", a->start_ms);
+		json_kv_ms(w, "end_ms",
+			   a->outcome == OUT_IGNORED ? -1 :
+						       a->start_ms + a->ms);
+		json_kv_ms(w, "duration_ms", a->ms);
 		if (a->outcome == OUT_FATAL_ALERT) {
 			json_kv_int(w, "alert", a->alert);
 			json_kv_string(w, "alert_name",
@@ -265,11 +262,7 @@ static void json_si(struct json_writer *w, const struct reneg_result *r)
 	json_kv_int(w, "completed", r->srv_completed);
 	json_kv_int(w, "refused_by_client", r->srv_refused);
 	json_kv_bool(w, "request_sent", r->srv_request_sent);
-	json_key(w, "first_hello_request_ms");
-	if (r->srv_first_ms >= 0)
-		json_int(w, r->srv_first_ms);
-	else
-		json_null(w);
+	json_kv_ms(w, "first_hello_request_ms", r->srv_first_ms);
 	json_kv_int(w, "wait_ms", r->srv_wait_ms);
 	json_object_end(w);
 }
@@ -309,7 +302,7 @@ static void json_stream(struct json_writer *w, const struct stream_result *s,
 		json_kv_int(w, "interleaved_records_received",
 			    s->interleaved_rx);
 		json_kv_int(w, "interleaved_records_sent", s->interleaved_tx);
-		json_double(w, "ms", s->ms);
+		json_kv_ms(w, "duration_ms", s->ms);
 	}
 	json_object_end(w);
 }
@@ -354,11 +347,10 @@ static void json_tls13(struct json_writer *w, const struct tls13_result *t,
 	json_object_begin(w);
 	json_kv_string(w, "status", probe_ku_name(ku));
 	json_kv_string(w, "reason", t->reason[0] ? t->reason : NULL);
-	if (ku == KU_ANSWERED)
-		json_double(w, "ms", t->ku_ms);
+	json_kv_ms(w, "duration_ms", ku == KU_ANSWERED ? t->ku_ms : -1);
 	json_kv_bool(w, "data_sent_to_provoke", t->ku_provoked);
-	json_kv_int(w, "sent", t->ku_sent);
-	json_kv_int(w, "received", t->ku_received);
+	json_kv_int(w, "key_updates_sent", t->ku_sent);
+	json_kv_int(w, "key_updates_received", t->ku_received);
 	json_object_end(w);
 	json_object_end(w);
 }
@@ -388,56 +380,97 @@ static void json_verdicts(struct json_writer *w, const struct probe_result *pr)
 	json_array_end(w);
 }
 
-/* The report's opening, the same for a report and for an error line:
- * which probe, and the target as the connection was made to it. */
-static void json_head(struct json_writer *w, const struct probe_opts *o,
-		      const char *addr)
+/* "" as null: the log's strings that were never set. */
+static void json_kv_text(struct json_writer *w, const char *key, const char *s)
 {
-	const struct cli_options *c = &o->conn;
+	json_kv_string(w, key, s[0] ? s : NULL);
+}
+
+/* Each connection the run made, with the connect command's names. */
+static void json_connections(struct json_writer *w, const struct probe_log *log)
+{
+	json_key(w, "connections");
+	json_array_begin(w);
+	for (int i = 0; i < log->n; i++) {
+		const struct probe_conn_log *l = &log->c[i];
+
+		json_object_begin(w);
+		json_kv_string(w, "purpose", l->purpose);
+		json_kv_text(w, "peer_addr", l->peer_addr);
+		json_kv_text(w, "protocol", l->protocol);
+		json_kv_text(w, "cipher", l->cipher);
+		json_kv_string(w, "sni",
+			       l->handshake_done && l->sni[0] ? l->sni : NULL);
+		json_kv_text(w, "error", l->error);
+		json_key(w, "timing");
+		json_object_begin(w);
+		timing_json_phases(w, &l->timing);
+		json_object_end(w);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_kv_int(w, "connections_unlisted", log->more);
+}
+
+/* The report's opening, the same for a report and for an error line:
+ * which probe, when, the target as the connection was made to it, how
+ * the probe of it ended, and its connections. */
+static void json_head(struct json_writer *w, const struct probe_result *pr,
+		      enum cli_status st, const char *error)
+{
+	const struct cli_options *c = &pr->o->conn;
 
 	json_object_begin(w);
+	json_kv_int(w, "schema_version", PROBE_JSON_SCHEMA_VERSION);
+	json_kv_string(w, "tool", "tlsprobe");
+	json_kv_string(w, "version", tp_version());
 	json_kv_string(w, "probe", "reneg");
-	json_kv_int(w, "schema", 1);
-	json_kv_string(w, "tlsprobe", tp_version());
+	json_kv_date(w, "started_at", &pr->started_at);
 	json_key(w, "target");
 	json_object_begin(w);
 	json_kv_string(w, "host", c->target.host);
-	json_kv_string(w, "port", c->target.port);
-	json_kv_string(w, "servername",
-		       c->no_servername ? NULL : setup_servername(c));
+	json_key(w, "port");
+	if (c->target.port[0] != '\0')
+		json_int(w, atoi(c->target.port)); /* 1-65535 (parse.c) */
+	else
+		json_null(w);
+	json_kv_string(w, "servername", setup_sni(c));
 	json_kv_string(w, "starttls",
 		       c->starttls == CLI_STARTTLS_NONE ?
 			       NULL :
 			       cli_starttls_name(c->starttls));
-	json_kv_string(w, "address", addr != NULL && addr[0] ? addr : NULL);
+	json_kv_text(w, "peer_addr", pr->peer_addr);
 	json_object_end(w);
+	json_kv_int(w, "exit_status", st);
+	json_kv_string(w, "error", error);
+	json_key(w, "timing");
+	json_object_begin(w);
+	json_kv_ms(w, "total_ms", timing_ms_from(&pr->start, &pr->end));
+	json_object_end(w);
+	json_connections(w, &pr->log);
 }
 
-int probe_report_json_error(FILE *fp, const struct probe_opts *o,
-			    enum cli_status st, const char *msg)
+int probe_report_json_error(FILE *fp, const struct probe_result *pr,
+			    enum cli_status st, const char *msg, int compact)
 {
 	struct json_writer w;
 
 	json_init(&w, fp);
-	w.compact = 1;
-	json_head(&w, o, NULL);
-	json_key(&w, "error");
-	json_object_begin(&w);
-	json_kv_int(&w, "exit_status", st);
-	json_kv_string(&w, "message", msg);
-	json_object_end(&w);
+	w.compact = compact;
+	json_head(&w, pr, st, msg);
 	json_object_end(&w);
 	return json_finish(&w);
 }
 
-int probe_report_json(FILE *fp, const struct probe_result *pr, int compact)
+int probe_report_json(FILE *fp, const struct probe_result *pr,
+		      enum cli_status status, int compact)
 {
 	const struct probe_opts *o = pr->o;
 	struct json_writer w;
 
 	json_init(&w, fp);
 	w.compact = compact;
-	json_head(&w, o, pr->peer_addr);
+	json_head(&w, pr, status, NULL);
 	json_key(&w, "settings");
 	json_object_begin(&w);
 	json_kv_int(&w, "attempts", o->attempts);

@@ -334,7 +334,7 @@ void probe_midstream(const struct probe_opts *o, enum tp_version v,
 	}
 	if (r->n_completed < o->attempts && r->n_completed < renegs)
 		renegs = r->n_completed; /* stay within the peer's limit */
-	if (probe_open(pc, o, v, v, &err, msg, sizeof(msg)) < 0) {
+	if (probe_open(pc, o, "midstream", v, v, &err, msg, sizeof(msg)) < 0) {
 		snprintf(s->reason, sizeof(s->reason),
 			 "could not connect again: %s", msg);
 		return;

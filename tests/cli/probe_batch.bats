@@ -71,8 +71,8 @@ import json, sys
 for line in open(sys.argv[1]):
     o = json.loads(line)
     t = o["target"]
-    if "error" in o:
-        what = "error=%d" % o["error"]["exit_status"]
+    if o["error"] is not None:
+        what = "error=%d" % o["exit_status"]
     else:
         v = o["verdicts"]
         what = " ".join("%s=%s" % (k, v[k]) for k in sorted(v))
@@ -106,7 +106,7 @@ EOF
 	grep -q "^localhost:$GARBAGE_PORT	error=4$" "$TP_DIR/fields"
 	grep -q "^localhost:$WRONGNAME_PORT	error=5$" "$TP_DIR/fields"
 	# The error says why, and nothing but the lines is on stdout.
-	grep -q '"message": "cannot probe: .*Connection refused' "$OUT"
+	grep -q '"error": "cannot probe: .*Connection refused' "$OUT"
 }
 
 @test "--targets exit status: 1 when a --fail-on verdict held anywhere, 0 when all probed and none held" {
@@ -172,7 +172,7 @@ EOF
 	# The SMTP front does not speak POP3: that line fails alone.
 	probe_json_line 3
 	probe_expect target.starttls pop3
-	probe_expect error.exit_status 4
+	probe_expect exit_status 4
 	# Its own request: nginx answers it after each refusal; the next
 	# line has none.
 	probe_json_line 4
