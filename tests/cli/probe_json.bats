@@ -5,6 +5,8 @@
 # exit_status and error, timings in ms with three decimals, SNI as sent.
 
 # shellcheck disable=SC2034,SC2153,SC2154 # status, JSON, TP_* are set by helpers
+# shellcheck disable=SC2016,SC2030,SC2031 # jq programs in single quotes;
+# each test sets JSON for its own checks
 bats_require_minimum_version 1.5.0
 load ../helpers/peers
 load ../helpers/probe_peers
