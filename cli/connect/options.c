@@ -49,8 +49,7 @@ enum {
 	OPT_EXPECTTIMEOUT,
 	OPT_SCRIPT,
 	OPT_NOTICKETS,
-	OPT_VERSION,
-	OPT_SCLIENT_NOOP
+	OPT_VERSION
 };
 
 static const struct option long_opts[] = {
@@ -97,11 +96,15 @@ static const struct option long_opts[] = {
 	{ "no-tickets", no_argument, NULL, OPT_NOTICKETS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "s-client-noop", no_argument, NULL, OPT_SCLIENT_NOOP },
 	{ NULL, 0, NULL, 0 }
 };
 
 #define SHORT_OPTS "46h"
+
+/* What an s_client option that asks for what tlsprobe always does
+ * translates to: it is dropped (no option of ours stands for it, so none
+ * is accepted that the documentation does not name). */
+static const char sclient_ignored[] = "";
 
 /* openssl s_client spellings and what they mean here. */
 static const struct {
@@ -142,9 +145,9 @@ static const struct {
 	{ "-no_ticket", "--no-tickets" },
 	{ "-help", "--help" },
 	/* Our EOF handling and verification already do what these ask. */
-	{ "-ign_eof", "--s-client-noop" },
-	{ "-no_ign_eof", "--s-client-noop" },
-	{ "-verify_return_error", "--s-client-noop" },
+	{ "-ign_eof", sclient_ignored },
+	{ "-no_ign_eof", sclient_ignored },
+	{ "-verify_return_error", sclient_ignored },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -194,34 +197,37 @@ static int translate_one(const char *arg, const char **out, char *err,
 	return 0;
 }
 
-/* Copies argv into o->argv_copy with s_client spellings translated. The
- * arguments of options, and everything after "--", are copied as is. */
+/* Copies argv into o->argv_copy with s_client spellings translated (the
+ * ignored ones left out); returns the copy's argc, or -1. The arguments
+ * of options, and everything after "--", are copied as is. */
 static int translate_argv(int argc, char **argv, struct cli_options *o,
 			  char *err, size_t errlen)
 {
 	const char *t;
-	int i, verbatim = 0;
+	int i, n = 0, verbatim = 0;
 
 	o->argv_copy = calloc((size_t)argc + 1, sizeof(char *));
 	if (o->argv_copy == NULL)
 		return cli_errf(err, errlen, "%s", "out of memory");
 	for (i = 0; i < argc; i++) {
 		if (i == 0 || verbatim) {
-			o->argv_copy[i] = argv[i];
+			o->argv_copy[n++] = argv[i];
 			continue;
 		}
 		if (strcmp(argv[i], "--") == 0)
 			verbatim = 1;
 		if (!verbatim && translate_one(argv[i], &t, err, errlen) == -1)
 			return -1;
-		o->argv_copy[i] = verbatim ? argv[i] : (char *)t;
+		if (!verbatim && t == sclient_ignored)
+			continue;
+		o->argv_copy[n++] = verbatim ? argv[i] : (char *)t;
 		if (!verbatim && t[0] == '-' && t[1] == '-' &&
 		    long_takes_next(t) && i + 1 < argc) {
 			i++;
-			o->argv_copy[i] = argv[i];
+			o->argv_copy[n++] = argv[i];
 		}
 	}
-	return 0;
+	return n;
 }
 
 static int parse_starttls(const char *arg, struct cli_options *o, char *err,
@@ -348,8 +354,6 @@ static int apply_flag(struct cli_options *o, int opt)
 	case OPT_NOTICKETS:
 		o->no_tickets = 1;
 		return 1;
-	case OPT_SCLIENT_NOOP:
-		return 1;
 	case '4':
 		o->family = 4;
 		return 1;
@@ -472,7 +476,8 @@ int cli_options_parse(int argc, char **argv, struct cli_options *o, char *err,
 	int ch;
 
 	set_defaults(o);
-	if (translate_argv(argc, argv, o, err, errlen) == -1)
+	argc = translate_argv(argc, argv, o, err, errlen);
+	if (argc == -1)
 		return -1;
 	av = o->argv_copy;
 	cli_getopt_begin();

@@ -37,6 +37,7 @@ static const char help_text[] =
 	"                      --servername, --noservername, --starttls, --request\n"
 	"  --jobs N            concurrent probes with --targets (default 1)\n"
 	"  -4, -6              IPv4 or IPv6 only\n"
+	"  --help              this text\n"
 	"  --fail-on LIST      exit 1 when a verdict in LIST holds:\n"
 	"                      ";
 

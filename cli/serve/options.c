@@ -28,7 +28,8 @@ static const char help_text[] =
 	"                           tls1.2 or TLSv1.2)\n"
 	"  --require-client-cert    ask for and require a client certificate\n"
 	"  --naccept N              exit after N connections\n"
-	"  --quiet                  no per-connection reports\n";
+	"  --quiet                  no per-connection reports\n"
+	"  --help                   this text\n";
 
 enum {
 	S_CERT = 256,
