@@ -148,24 +148,48 @@ static int run_tls13(const struct probe_opts *o, struct probe_result *pr,
 }
 
 /* The --json report of a run that ended with status (and the error line
- * err when it could not probe). */
+ * err when it could not probe): on stdout for '-', else built in memory
+ * and written whole as the connect command writes its own (tp_file_write:
+ * a temporary file renamed over the name, never through a link). */
 static int report_json(const struct probe_opts *o,
 		       const struct probe_result *pr, enum cli_status st,
 		       const char *err)
 {
-	FILE *fp;
+	int to_stdout = strcmp(o->json_path, "-") == 0;
+	char *text = NULL, why[200];
+	size_t len = 0;
+	FILE *fp = to_stdout ? stdout : open_memstream(&text, &len);
 	int r;
 
-	fp = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
-	if (fp == NULL) {
-		perror(o->json_path);
+	if (fp == NULL)
 		return -1;
-	}
 	r = err != NULL ? probe_report_json_error(fp, pr, st, err, 0) :
 			  probe_report_json(fp, pr, st, 0);
-	if (fp != stdout && fclose(fp) != 0)
-		r = -1;
+	if (to_stdout)
+		return r;
+	if (fclose(fp) != 0 || r < 0) {
+		free(text);
+		return -1;
+	}
+	r = tp_file_write(o->json_path, text, len, 0, why, sizeof(why));
+	free(text);
+	if (r < 0)
+		fprintf(stderr, "tlsprobe probe: --json '%s': %s\n",
+			o->json_path, why);
 	return r;
+}
+
+/* --json PATH must be writable before the probe it would describe: exit 2
+ * with one line, before connecting. */
+static int check_json_path(const struct probe_opts *o)
+{
+	char why[200];
+
+	if (o->json_path == NULL || strcmp(o->json_path, "-") == 0 ||
+	    tp_file_check_writable(o->json_path, why, sizeof(why)) == 0)
+		return 0;
+	fprintf(stderr, "tlsprobe probe: --json '%s': %s\n", o->json_path, why);
+	return -1;
 }
 
 static int report(const struct probe_opts *o, const struct probe_result *pr,
@@ -251,8 +275,11 @@ static int run_one(const struct probe_opts *o)
 {
 	struct probe_result pr;
 	char err[400];
-	enum cli_status st = probe_run(o, &pr, err, sizeof(err));
+	enum cli_status st;
 
+	if (check_json_path(o) < 0)
+		return CLI_EUSAGE;
+	st = probe_run(o, &pr, err, sizeof(err));
 	if (st != CLI_OK) {
 		/* The report too, as the connect command writes one for
 		 * every exit status. */

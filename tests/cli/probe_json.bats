@@ -173,3 +173,28 @@ probe_serve() {
 		(.error | length) > 0 and .timing.resolve_ms >= 0 and
 		.timing.connect_ms == null'
 }
+
+@test "--json PATH that cannot be written: exit 2, one line, before connecting" {
+	local port
+	port=$(tp_free_port) # nothing listens: connecting first would be 3
+	tp_probe probe reneg --json "$BATS_TEST_TMPDIR/no/such/dir/r.json" \
+		"127.0.0.1:$port"
+	[ "$status" -eq 2 ]
+	[ "$(wc -l <"$ERR")" -eq 1 ]
+	tp_stderr_has "^tlsprobe probe: --json '.*/no/such/dir/r.json': .*No such file"
+	tp_probe probe reneg --json "$BATS_TEST_TMPDIR" "127.0.0.1:$port"
+	[ "$status" -eq 2 ]
+	[ "$(wc -l <"$ERR")" -eq 1 ]
+	tp_stderr_has 'directory'
+}
+
+@test "the report is written whole, never through a link" {
+	local port target=$BATS_TEST_TMPDIR/elsewhere
+	port=$(tp_free_port)
+	echo untouched >"$target"
+	ln -s "$target" "$BATS_TEST_TMPDIR/link.json"
+	tp_probe probe reneg --json "$BATS_TEST_TMPDIR/link.json" \
+		"127.0.0.1:$port"
+	[ "$status" -eq 2 ]
+	[ "$(cat "$target")" = untouched ]
+}
