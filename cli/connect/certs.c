@@ -105,20 +105,26 @@ static void print_tried(FILE *fp, const struct tp_peer_certs *pc,
 	fputc('\n', fp);
 }
 
-/* Every failure recorded, when there was more than the first (which the
- * error line tells). */
-static void print_more_failures(FILE *fp, const char *log)
+void certs_print_failures(FILE *fp, const char *log)
 {
-	const char *nl = log ? strchr(log, '\n') : NULL;
+	const char *nl;
 
-	if (nl == NULL || nl[1] == '\0')
-		return;
 	while (log != NULL && *log != '\0') {
 		nl = strchr(log, '\n');
 		fprintf(fp, "  failure: %.*s\n",
 			(int)(nl ? (size_t)(nl - log) : strlen(log)), log);
 		log = nl ? nl + 1 : NULL;
 	}
+}
+
+/* Every failure recorded, when there was more than the first (which the
+ * error line tells). */
+static void print_more_failures(FILE *fp, const char *log)
+{
+	const char *nl = log ? strchr(log, '\n') : NULL;
+
+	if (nl != NULL && nl[1] != '\0')
+		certs_print_failures(fp, log);
 }
 
 static void print_failed_chain(FILE *fp, struct tp_conn *c,

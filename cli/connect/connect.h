@@ -229,6 +229,10 @@ void certs_print_cert(FILE *fp, int n, const struct tp_cert_info *ci,
 /* After "Verification: ok": the path that was verified, top first. */
 void certs_print_path(FILE *fp, struct tp_conn *c);
 
+/* Each line of a verification log (tp_conn_verify_log), indented, as
+ * "  failure: ...". */
+void certs_print_failures(FILE *fp, const char *log);
+
 /* "Client certificate: ..." when the server asked for one. */
 void certs_print_request(FILE *fp, struct tp_conn *c);
 

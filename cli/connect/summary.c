@@ -40,19 +40,6 @@ static void print_chain(FILE *fp, const struct tp_info *i, int pem)
 		certs_print_cert(fp, n, &i->peer_chain[n], pem);
 }
 
-/* Each line of the verify log, indented. */
-static void print_verify_log(FILE *fp, const char *log)
-{
-	const char *nl;
-
-	while (log != NULL && *log != '\0') {
-		nl = strchr(log, '\n');
-		fprintf(fp, "  failure: %.*s\n",
-			(int)(nl ? (size_t)(nl - log) : strlen(log)), log);
-		log = nl ? nl + 1 : NULL;
-	}
-}
-
 static void print_verification(FILE *fp, struct tp_conn *c,
 			       const struct tp_info *i)
 {
@@ -65,7 +52,7 @@ static void print_verification(FILE *fp, struct tp_conn *c,
 		"--insecure): %s\n",
 		i->verify_failures, i->verify_failures == 1 ? "" : "s",
 		str_or(i->verify_error, "unknown reason"));
-	print_verify_log(fp, tp_conn_verify_log(c));
+	certs_print_failures(fp, tp_conn_verify_log(c));
 }
 
 /* What went out in SNI, and why nothing did. */
