@@ -17,8 +17,9 @@ static void early_report(const struct cli_options *o, enum cli_status st,
 {
 	static struct session s; /* zero: no connection, no timing */
 
-	if (o->json == NULL || o->target.host[0] == '\0' || o->help ||
-	    o->version || tp_file_check_writable(o->json, NULL, 0) == -1)
+	if (o->json == NULL || strcmp(o->json, "-") == 0 ||
+	    o->target.host[0] == '\0' || o->help || o->version ||
+	    tp_file_check_writable(o->json, NULL, 0) == -1)
 		return;
 	s.opt = o;
 	clock_gettime(CLOCK_REALTIME, &s.started_at);
@@ -26,11 +27,18 @@ static void early_report(const struct cli_options *o, enum cli_status st,
 }
 
 /* --json PATH must be writable before a session it would describe:
- * exit 2 with one line, before connecting. */
+ * exit 2 with one line, before connecting. "-" is probe's standard
+ * output; here standard output carries the peer's data, and "-" would
+ * be a file nobody meant in the current directory. */
 static int check_json_path(const char *path)
 {
 	char why[200];
 
+	if (path != NULL && strcmp(path, "-") == 0) {
+		console_error("--json -: standard output carries the "
+			      "session's data; name a file");
+		return -1;
+	}
 	if (path == NULL || tp_file_check_writable(path, why, sizeof(why)) == 0)
 		return 0;
 	console_error("--json '%s': %s", path, why);

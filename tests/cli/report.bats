@@ -395,3 +395,18 @@ timing_json() {
 	[ "$(wc -l <"$ERR")" -eq 1 ]
 	tp_stderr_has 'directory'
 }
+
+@test "--json -: exit 2, one line, no file named '-' (stdout carries the session)" {
+	local port
+	port=$(tp_free_port)
+	cd "$BATS_TEST_TMPDIR"
+	tp_probe --json - "127.0.0.1:$port"
+	[ "$status" -eq 2 ]
+	[ "$(wc -l <"$ERR")" -eq 1 ]
+	tp_stderr_has "^tlsprobe: --json -: standard output carries"
+	[ ! -e "$BATS_TEST_TMPDIR/-" ]
+	# A usage error still writes its report to a --json file: not to "-".
+	tp_probe --json - --tls1.5 "127.0.0.1:$port"
+	[ "$status" -eq 2 ]
+	[ ! -e "$BATS_TEST_TMPDIR/-" ]
+}
