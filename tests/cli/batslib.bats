@@ -85,6 +85,19 @@ teardown() {
 	[[ $output == *"actual   : rejected"* ]]
 }
 
+@test "tls_probe_reneg: the report's fields as connect's (port a number), and a report for a target that cannot be probed" {
+	tls_probe_reneg --attempts 1 --hello-wait 100 \
+		--ca-file "$TP_DIR/refuse-ca.pem" "localhost:$REFUSE_PORT"
+	assert_tls_ok
+	assert_tls_field target.port "$REFUSE_PORT"
+	assert_tls_field connections.0.sni localhost
+	assert_tls_field exit_status 0
+	tls_probe_reneg --ca-file "$TP_DIR/refuse-ca.pem" "127.0.0.1:1"
+	assert_tls_exit 3
+	assert_tls_field exit_status 3
+	assert_tls_field connections.0.timing.connect_ms null
+}
+
 @test "misuse fails loudly: an assertion before any run, wrong arguments" {
 	run -1 assert_tls_ok
 	[[ $output == *"no tls_connect or tls_probe_reneg ran"* ]]
