@@ -33,16 +33,28 @@ static void print_ocsp_status(FILE *fp, const struct tp_ocsp_info *o)
 	}
 }
 
+/* A resumed session exchanges no certificate: nothing was stapled or
+ * checked, whatever the connection it resumed found. */
+static const char *why_none(struct tp_conn *c)
+{
+	struct tp_info i;
+
+	return tp_conn_info(c, &i) == 0 && i.session_reused ?
+		       " (session resumed: no certificate was sent)" :
+		       NULL;
+}
+
 static void print_ocsp(FILE *fp, struct tp_conn *c)
 {
 	struct tp_ocsp_info o;
+	const char *why = why_none(c);
 
 	tp_conn_ocsp_info(c, &o);
 	if (o.status == TP_OCSP_NOT_REQUESTED)
 		return;
 	fputs("OCSP: ", fp);
 	if (o.status == TP_OCSP_NONE) {
-		fputs("no response stapled\n", fp);
+		fprintf(fp, "no response stapled%s\n", why ? why : "");
 		return;
 	}
 	print_ocsp_status(fp, &o);
@@ -55,6 +67,8 @@ static void print_ocsp(FILE *fp, struct tp_conn *c)
 
 static void print_crl(FILE *fp, struct tp_conn *c)
 {
+	const char *why = why_none(c);
+
 	switch (tp_conn_crl_status(c)) {
 	case TP_CRL_OFF:
 		return;
@@ -71,9 +85,12 @@ static void print_crl(FILE *fp, struct tp_conn *c)
 		fputs("CRL: ERROR (the issuer's CRL is out of date)\n", fp);
 		return;
 	default:
-		fputs("CRL: not checked (the certificate failed "
-		      "verification first)\n",
-		      fp);
+		if (why != NULL)
+			fprintf(fp, "CRL: not checked%s\n", why);
+		else
+			fputs("CRL: not checked (the certificate failed "
+			      "verification first)\n",
+			      fp);
 	}
 }
 

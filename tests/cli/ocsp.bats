@@ -342,3 +342,15 @@ json_is() {
 	[ "$status" -eq 1 ]
 	tp_stderr_has "cannot load CRL file .*expired-crl.pem': .*past its next update"
 }
+
+@test "--status --crl-file --reconnect: a resumed session says why nothing was checked" {
+	# No certificate, so no staple and no CRL check, on resumption (the
+	# server sends neither): not "failed verification first".
+	probe good --status --crl-file "$OC/crl.pem" --reconnect 1
+	[ "$status" -eq 0 ]
+	tp_stderr_has '^Resumed: yes' \
+		'^OCSP: no response stapled \(session resumed: no certificate was sent\)' \
+		'^CRL: not checked \(session resumed: no certificate was sent\)'
+	run ! grep -q 'failed verification first' "$ERR"
+	json_is '.reconnects[0].resumed == true'
+}
