@@ -269,7 +269,8 @@ struct session {
 	pthread_mutex_t mtx;
 	pthread_cond_t cv; /* ended, input_eof changes */
 	struct tp_conn *conn; /* (M) current connection */
-	int summary_done; /* (M) summary shown for conn */
+	int summary_done; /* (M) summary claimed for conn */
+	int summary_shown; /* (M) and out, with the lines that follow it */
 	/* Session tickets of conn the user has been told of (summary, then
 	 * a line each), the highest count an event gave, and whether the
 	 * summary is out, after which each ticket gets its line. */

@@ -12,7 +12,7 @@ void session_set_conn_locked(struct session *s, struct tp_conn *c,
 			     int summary_due)
 {
 	s->conn = c;
-	s->summary_done = !summary_due;
+	s->summary_done = s->summary_shown = !summary_due;
 	s->tickets_told = s->tickets_seen = s->tickets_live = 0;
 	memset(&s->renegs, 0, sizeof(s->renegs));
 }
@@ -176,13 +176,12 @@ static void warn_insecure(struct tp_conn *c, const struct cli_options *o)
 		    i->verify_error ? i->verify_error : "unknown reason");
 }
 
-void session_note_handshake(struct session *s, struct tp_conn *c)
+/* The summary of c, once, from the TP_EV_HANDSHAKE_DONE event. */
+static void show_summary(struct session *s, struct tp_conn *c)
 {
 	char *text;
 	int mine, hint, tickets = 0;
 
-	if (!tp_conn_handshake_done(c))
-		return;
 	pthread_mutex_lock(&s->mtx);
 	mine = !s->summary_done && c == s->conn;
 	pthread_mutex_unlock(&s->mtx);
@@ -210,6 +209,40 @@ void session_note_handshake(struct session *s, struct tp_conn *c)
 	if (hint)
 		console_msg("Type :help for commands, Ctrl-D to close.");
 	free(text);
+	pthread_mutex_lock(&s->mtx);
+	if (c == s->conn)
+		s->summary_shown = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* How long a thread that saw the handshake finish waits for its event:
+ * only a lost event (out of memory) makes it wait that long. */
+#define SUMMARY_WAIT_MS 2000
+
+/*
+ * The handshake of c is done, seen by a thread that did not deliver its
+ * events: another thread may still be delivering them (the library hands
+ * events to one thread at a time). The summary comes from the
+ * TP_EV_HANDSHAKE_DONE event, after the --msg trace of the handshake, so
+ * wait for it here; anything this thread prints next (the data, a command's
+ * line) then follows the summary.
+ */
+void session_note_handshake(struct session *s, struct tp_conn *c)
+{
+	struct timespec at = cli_mono_after_ms(SUMMARY_WAIT_MS);
+	int waiting = 1, timed_out = 0;
+
+	if (!tp_conn_handshake_done(c))
+		return;
+	pthread_mutex_lock(&s->mtx);
+	while ((waiting = !s->summary_shown && c == s->conn && !s->ended) &&
+	       !timed_out)
+		timed_out = pthread_cond_timedwait(&s->cv, &s->mtx, &at) ==
+			    ETIMEDOUT;
+	pthread_mutex_unlock(&s->mtx);
+	if (waiting)
+		show_summary(s, c);
 }
 
 /* Events worth a line even without --msg. */
@@ -243,7 +276,7 @@ void session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 		 ev->type == TP_EV_RENEG_REFUSED)
 		note_reneg_timing(s, c, ev);
 	if (ev->type == TP_EV_HANDSHAKE_DONE)
-		session_note_handshake(s, c);
+		show_summary(s, c);
 }
 
 static int write_conn(struct session *s, struct tp_conn *c, const char *buf,

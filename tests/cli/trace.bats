@@ -114,3 +114,24 @@ all_lines_named() {
 	expect_msgs '<<<' 'ServerHello EncryptedExtensions CertificateRequest Certificate CertificateVerify Finished'
 	all_lines_named
 }
+
+# line_of REGEX: the number of the first line of the trace matching REGEX.
+line_of() {
+	grep -n -m1 -E "$1" "$ERR" | cut -d: -f1
+}
+
+@test "--msg: the summary comes after the trace of the handshake it sums up, before a command's line, 20 runs" {
+	TP_IN=$(tp_input 'hello\n:reneg\nworld\n')
+	for _ in $(seq 1 20); do
+		tp_probe --msg --commands --ca-file "$CERTS/ca.pem" \
+			"localhost:$RENEG12_PORT"
+		[ "$status" -eq 0 ]
+		local done_at summary_at reneg_at
+		done_at=$(line_of '^--- handshake done')
+		summary_at=$(line_of '^Connected: ')
+		reneg_at=$(line_of '^Renegotiating\.\.\.$')
+		echo "# handshake done: line $done_at, summary: $summary_at, Renegotiating: $reneg_at" >&2
+		[ "$done_at" -lt "$summary_at" ]
+		[ "$summary_at" -lt "$reneg_at" ]
+	done
+}
