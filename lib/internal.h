@@ -76,7 +76,6 @@ void tp_wolf_hs_save(WOLFSSL *ssl, struct tp_wolf_hs_snap *s);
 void tp_wolf_hs_restore(WOLFSSL *ssl, const struct tp_wolf_hs_snap *s);
 void tp_wolf_clear_rx_alert(WOLFSSL *ssl);
 int tp_wolf_mid_record(WOLFSSL *ssl);
-void tp_wolf_clear_tx_alert(WOLFSSL *ssl);
 void tp_wolf_keyupdate_no_request(WOLFSSL *ssl);
 void tp_wolf_decrypt_key(WOLFSSL *ssl, unsigned char out[32]);
 void tp_wolf_encrypt_key(WOLFSSL *ssl, unsigned char out[32]);

@@ -90,12 +90,6 @@ void tp_wolf_clear_rx_alert(WOLFSSL *ssl)
 	ssl->options.alertCount = 0; /* 5.5.4 never resets it: 5 refusals */
 }
 
-void tp_wolf_clear_tx_alert(WOLFSSL *ssl)
-{
-	ssl->alert_history.last_tx.code = -1;
-	ssl->alert_history.last_tx.level = -1;
-}
-
 void tp_wolf_keyupdate_no_request(WOLFSSL *ssl)
 {
 	/* SendTls13KeyUpdate sets update_requested to
@@ -167,10 +161,6 @@ int tp_wolf_mid_record(WOLFSSL *ssl)
 	return 0;
 }
 void tp_wolf_clear_rx_alert(WOLFSSL *ssl)
-{
-	(void)ssl;
-}
-void tp_wolf_clear_tx_alert(WOLFSSL *ssl)
 {
 	(void)ssl;
 }
