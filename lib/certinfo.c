@@ -183,27 +183,13 @@ static int collect_san(int tag, const unsigned char *b, size_t n, void *arg)
 	return 0;
 }
 
-/* "2026-12-02T03:49:58Z" from a UTCTime (0x17) or GeneralizedTime (0x18)
- * of the form RFC 5280 4.1.2.5 requires; NULL for anything else. */
+/* "2026-12-02T03:49:58Z" from a UTCTime or GeneralizedTime; NULL for
+ * anything else. */
 static char *iso_time(int tag, const unsigned char *b, size_t n)
 {
-	char d[16], out[32];
-	size_t digits = tag == 0x17 ? 12 : 14;
+	char out[TP_DER_TIME_LEN];
 
-	if ((tag != 0x17 && tag != 0x18) || n != digits + 1 || b[n - 1] != 'Z')
-		return NULL;
-	for (size_t i = 0; i < digits; i++)
-		if (b[i] < '0' || b[i] > '9')
-			return NULL;
-	if (tag == 0x17) { /* YY: 50-99 are 19YY (RFC 5280) */
-		memcpy(d, b[0] >= '5' ? "19" : "20", 2);
-		memcpy(d + 2, b, 12);
-	} else {
-		memcpy(d, b, 14);
-	}
-	snprintf(out, sizeof(out), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", d, d + 4,
-		 d + 6, d + 8, d + 10, d + 12);
-	return strdup(out);
+	return tp_der_time(tag, b, n, out) == 0 ? strdup(out) : NULL;
 }
 
 /* Uppercase hex of n bytes, with sep between bytes when sep != 0. */

@@ -356,6 +356,12 @@ void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
 int tp_der_next(const unsigned char **p, const unsigned char *end, int *tag,
 		const unsigned char **body, size_t *len);
 int tp_der_enter(const unsigned char **p, const unsigned char **end, int want);
+/* A UTCTime (tag 0x17; years 50-99 are 19YY) or GeneralizedTime (0x18;
+ * a fraction of a second is dropped) ending in Z, as
+ * "YYYY-MM-DDTHH:MM:SSZ" in out; -1, out empty, for anything else. */
+#define TP_DER_TIME_LEN 21
+int tp_der_time(int tag, const unsigned char *b, size_t n,
+		char out[TP_DER_TIME_LEN]);
 
 /* certinfo.c: what a certificate says */
 char *tp_x509_name(WOLFSSL_X509_NAME *n);

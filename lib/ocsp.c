@@ -96,24 +96,6 @@ static const char *response_status_name(int s)
 	}
 }
 
-/* GeneralizedTime "YYYYMMDDHHMMSS[.f]Z" as "YYYY-MM-DDTHH:MM:SSZ"; the
- * fraction is dropped. -1 (out left empty) when it is not that. */
-static int iso_time(const unsigned char *b, size_t n, char out[24])
-{
-	out[0] = '\0';
-	if (n < 15 || b[n - 1] != 'Z')
-		return -1;
-	for (size_t i = 0; i < 14; i++)
-		if (b[i] < '0' || b[i] > '9')
-			return -1;
-	if (n > 15 && b[14] != '.')
-		return -1;
-	snprintf(out, 24, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", (const char *)b,
-		 (const char *)b + 4, (const char *)b + 6, (const char *)b + 8,
-		 (const char *)b + 10, (const char *)b + 12);
-	return 0;
-}
-
 static int read_time(const unsigned char **p, const unsigned char *end,
 		     char out[24])
 {
@@ -123,7 +105,7 @@ static int read_time(const unsigned char **p, const unsigned char *end,
 
 	if (tp_der_next(p, end, &tag, &b, &n) < 0 || tag != 0x18)
 		return -1;
-	return iso_time(b, n, out);
+	return tp_der_time(tag, b, n, out);
 }
 
 /* RevokedInfo ::= SEQUENCE { revocationTime GeneralizedTime,
