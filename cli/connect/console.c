@@ -148,6 +148,9 @@ static void emit_stderr(const char *s, size_t len)
 }
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[4096];
 	size_t n;
