@@ -116,7 +116,10 @@ static void on_line(char *line)
 	if (line == NULL) {
 		rl_callback_handler_remove();
 		ui.active = 0;
+#if RL_READLINE_VERSION < 0x0801
+		/* Readline 8.1 and later end the line at EOF themselves. */
 		fputc('\n', rl_outstream);
+#endif
 		session_input_eof(ui.s);
 		return;
 	}

@@ -231,6 +231,21 @@ exit_status_is() {
 	exit_status_is 0
 }
 
+@test "Ctrl-D: the closing lines follow the prompt line, no blank line between" {
+	start_client TLSPROBE_HISTORY="$HIST" -- --ca-file \
+		"$TP_DIR/rev-ca.pem" "localhost:$REV_PORT"
+	ready
+	type_line 'bye'
+	wait_for_pane '^eyb$'
+	wait_for_prompt ''
+	tm send-keys -t "$TM_NAME" C-d
+	exit_status_is 0
+	# Readline ends the line at EOF itself: one more newline would
+	# leave a blank line above the Timing line.
+	screen | awk '/^tlsprobe> *$/ { p = NR } /^Timing: / { t = NR }
+		END { exit !(p && t == p + 1) }'
+}
+
 @test "peer data arriving while a line is half typed shows above the prompt; the typing survives" {
 	start_client TLSPROBE_HISTORY="$HIST" -- --ca-file "$CERTS/ca.pem" \
 		"localhost:$PUSH_PORT"
