@@ -94,3 +94,24 @@ teardown() {
 		--request 'NOOP\r\n'
 	ic_expect_probe .tls13.key_update.status answered
 }
+
+@test "Postfix STARTTLS: a failed verification (unknown CA, --verify-name) names the chain and what was tried, exit 5" {
+	ic_run --starttls smtp --ca-file "$CERTS/other-ca.pem" \
+		"localhost:$POSTFIX_PORT"
+	[ "$status" -eq 5 ]
+	tp_stderr_has '^ 0 /CN=localhost, issued by /CN=tlsprobe test ca, valid .*, names DNS:localhost, IP:127.0.0.1, IP:::1$' \
+		"^Tried: name 'localhost', CAs of --ca-file " \
+		'issuer not found: /CN=tlsprobe test ca was neither sent by the server nor trusted$'
+	ic_expect_session .starttls smtp
+	ic_expect_session .certificates.verified false
+	ic_expect_session '.certificates.chain[0].subject' /CN=localhost
+	# s_client -verify_hostname mail.example: "hostname mismatch" (62).
+	ic_run --starttls smtp --ca-file "$CERTS/ca.pem" \
+		--verify-name mail.example "localhost:$POSTFIX_PORT"
+	[ "$status" -eq 5 ]
+	tp_stderr_has "^Tried: name 'mail.example', CAs of --ca-file " \
+		"certificate does not match name 'mail.example'; its names: DNS:localhost, IP:127.0.0.1, IP:::1$"
+	ic_expect_session .certificates.verify_name mail.example
+	ic_expect_session .servername localhost
+	ic_expect_session .exit_status 5
+}
