@@ -83,8 +83,11 @@ int tp_tcp_connect(const char *host, const char *port, int family,
 	for (ai = res; ai != NULL && r != 0 && !*timed_out; ai = ai->ai_next) {
 		fd = socket(ai->ai_family,
 			    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
+		if (fd < 0) {
+			last_errno =
+				errno; /* the reason, if no address works */
 			continue;
+		}
 		r = connect_one(fd, ai, deadline);
 		if (r == 0)
 			break;

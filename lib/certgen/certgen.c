@@ -453,8 +453,9 @@ int tp_testcerts_generate(struct tp_testcerts *out, const char *names, int days)
 static void pem_free(struct tp_pem *p)
 {
 	if (p->data != NULL) {
-		/* Two of the four are private keys; wipe before freeing. */
-		memset(p->data, 0, p->len);
+		/* Two of the four are private keys; wipe before freeing
+		 * (explicit_bzero: a memset before free may be dropped). */
+		explicit_bzero(p->data, p->len);
 		free(p->data);
 	}
 	p->data = NULL;

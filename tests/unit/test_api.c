@@ -9,7 +9,10 @@
  * tp_conn_verify_log stays as it was returned while a renegotiation
  * records more failures.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "peer.h"
 
@@ -210,6 +213,31 @@ static void test_verify_log_snapshot(void)
 	printf("tp_conn_verify_log: a snapshot: ok\n");
 }
 
+/* When no socket can be made, the message says why (here: no descriptor
+ * left), not a made-up "No route to host". */
+static void test_tcp_connect_socket_error(void)
+{
+	struct rlimit old, low;
+	char err[256] = "";
+	int fd, timed_out;
+
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	fd = dup(0);
+	CHECK(fd >= 0);
+	close(fd);
+	low = old;
+	low.rlim_cur = (rlim_t)fd; /* every descriptor from fd up refused */
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	fd = tp_tcp_connect("127.0.0.1", "9", 0, 1000, err, sizeof(err),
+			    &timed_out, NULL);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	CHECK_EQ_INT(fd, -1);
+	if (strstr(err, strerror(EMFILE)) == NULL)
+		tu_fail(__FILE__, __LINE__, "want '%s' in: %s",
+			strerror(EMFILE), err);
+	printf("tp_tcp_connect: a failed socket() named: ok\n");
+}
+
 int main(void)
 {
 	tu_watchdog_start(60, "API accessors");
@@ -218,6 +246,7 @@ int main(void)
 	test_protocol("1.3", TP_TLS1_3);
 	test_error_convention();
 	test_verify_log_snapshot();
+	test_tcp_connect_socket_error();
 	tu_watchdog_stop();
 	return 0;
 }
