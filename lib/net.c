@@ -84,8 +84,8 @@ int tp_tcp_connect(const char *host, const char *port, int family,
 		fd = socket(ai->ai_family,
 			    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
-			last_errno =
-				errno; /* the reason, if no address works */
+			/* The reason, if no address works. */
+			last_errno = errno;
 			continue;
 		}
 		r = connect_one(fd, ai, deadline);
