@@ -245,14 +245,28 @@ void session_note_handshake(struct session *s, struct tp_conn *c)
 		show_summary(s, c);
 }
 
-/* Events worth a line even without --msg. */
-static void note_event(struct session *s, const struct tp_event *ev)
+/* A renegotiation the peer started is over: as :reneg tells its own. */
+static void tell_peer_reneg_done(struct tp_conn *c)
 {
+	struct tp_info info;
+	const struct tp_info *i = conn_info(c, &info);
+
+	console_msg("Peer renegotiation done (handshake %d, %s)",
+		    i ? i->handshakes : 0, i && i->cipher ? i->cipher : "?");
+}
+
+/* Events worth a line even without --msg. */
+static void note_event(struct session *s, struct tp_conn *c,
+		       const struct tp_event *ev)
+{
+	int by_peer = ev->detail != NULL && strcmp(ev->detail, "peer") == 0;
+
 	if (s->opt->verbosity != CLI_NORMAL || s->opt->msg)
 		return;
-	if (ev->type == TP_EV_RENEG_REQUESTED && ev->detail != NULL &&
-	    strcmp(ev->detail, "peer") == 0)
+	if (ev->type == TP_EV_RENEG_REQUESTED && by_peer)
 		console_msg("Peer started a renegotiation");
+	else if (ev->type == TP_EV_RENEG_DONE && by_peer)
+		tell_peer_reneg_done(c);
 	else if (ev->type == TP_EV_RENEG_REFUSED && ev->value == 1)
 		console_msg("Did not renegotiate as the peer asked (%s)",
 			    ev->detail ? ev->detail : "refused");
@@ -267,7 +281,7 @@ void session_event(struct tp_conn *c, const struct tp_event *ev, void *arg)
 		trace_format(line, sizeof(line), ev);
 		console_msg("%s", line);
 	}
-	note_event(s, ev);
+	note_event(s, c, ev);
 	closing_note_event(s, ev);
 	if (ev->type == TP_EV_TICKET)
 		note_ticket(s, c, ev);

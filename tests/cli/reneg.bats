@@ -156,3 +156,13 @@ server_driven() {
 	grep -q '^hello' "$TP_DIR/driver13.log"
 	grep -q '^world' "$TP_DIR/driver13.log"
 }
+
+@test "a renegotiation the server asks for (HelloRequest) is told when it starts and when it is done" {
+	tp_start_tlsprobe_serve hr12 --hello-request-every 5
+	TP_IN=$(tp_input 'hello world\n')
+	tp_probe --tls1.2 --ca-file "$TP_DIR/hr12-ca.pem" "localhost:$TP_PORT"
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'hello world\n'
+	tp_stderr_has '^Peer started a renegotiation$' \
+		'^Peer renegotiation done \(handshake 2, TLS_[A-Z0-9_]+\)$'
+}
