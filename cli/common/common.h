@@ -264,6 +264,10 @@ const char *setup_servername(const struct cli_options *o);
 /* The name SNI is to carry: NULL with --noservername, or when the name is
  * an IP address (which SNI cannot carry). */
 const char *setup_sni(const struct cli_options *o);
+struct json_writer;
+/* The target's members of a --json report, the same in every command:
+ * host, port (a number), servername (as sent) and starttls. */
+void json_target_members(struct json_writer *w, const struct cli_options *o);
 
 /*
  * Connects c to the target, ready for the handshake: by the library, or

@@ -157,6 +157,21 @@ const char *setup_sni(const struct cli_options *o)
 	return *name == '\0' || tp_name_is_address(name) ? NULL : name;
 }
 
+void json_target_members(struct json_writer *w, const struct cli_options *o)
+{
+	json_kv_string(w, "host", o->target.host);
+	json_key(w, "port");
+	if (o->target.port[0] != '\0')
+		json_int(w, atoi(o->target.port)); /* 1-65535 (parse.c) */
+	else
+		json_null(w);
+	json_kv_string(w, "servername", setup_sni(o));
+	json_kv_string(w, "starttls",
+		       o->starttls == CLI_STARTTLS_NONE ?
+			       NULL :
+			       cli_starttls_name(o->starttls));
+}
+
 /* The error line for a failed call on c, and the status it means. */
 static int conn_error(struct tp_conn *c, char *err, size_t errlen,
 		      enum cli_status *st)

@@ -277,17 +277,7 @@ static void json_connection(struct json_writer *w, struct tp_conn *c)
 
 static void json_target(struct json_writer *w, const struct cli_options *o)
 {
-	json_kv_string(w, "host", o->target.host);
-	json_key(w, "port");
-	if (o->target.port[0] != '\0')
-		json_int(w, atoi(o->target.port)); /* 1-65535 (parse.c) */
-	else
-		json_null(w);
-	json_kv_string(w, "servername", setup_sni(o));
-	json_kv_string(w, "starttls",
-		       o->starttls == CLI_STARTTLS_NONE ?
-			       NULL :
-			       cli_starttls_name(o->starttls));
+	json_target_members(w, o);
 	json_kv_bool(w, "insecure", o->insecure);
 }
 

@@ -428,17 +428,7 @@ static void json_head(struct json_writer *w, const struct probe_result *pr,
 	json_kv_date(w, "started_at", &pr->started_at);
 	json_key(w, "target");
 	json_object_begin(w);
-	json_kv_string(w, "host", c->target.host);
-	json_key(w, "port");
-	if (c->target.port[0] != '\0')
-		json_int(w, atoi(c->target.port)); /* 1-65535 (parse.c) */
-	else
-		json_null(w);
-	json_kv_string(w, "servername", setup_sni(c));
-	json_kv_string(w, "starttls",
-		       c->starttls == CLI_STARTTLS_NONE ?
-			       NULL :
-			       cli_starttls_name(c->starttls));
+	json_target_members(w, c);
 	json_kv_text(w, "peer_addr", pr->peer_addr);
 	json_object_end(w);
 	json_kv_int(w, "exit_status", st);
