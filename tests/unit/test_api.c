@@ -213,6 +213,40 @@ static void test_verify_log_snapshot(void)
 	printf("tp_conn_verify_log: a snapshot: ok\n");
 }
 
+/* A log that fills up says so on its last line, once, and keeps what it
+ * had: the count of failures goes on without it. */
+static void test_verify_log_full(void)
+{
+	struct tp_config *ccfg = tu_client_config("1.2");
+	struct tp_config *scfg = tu_server_config("1.2");
+	struct tp_conn *client, *server;
+	const char *log, *mark = "(further failures not kept)\n";
+	pthread_t drain;
+	int i;
+
+	tp_config_insecure(ccfg, 1);
+	tu_conn_pair(ccfg, scfg, &client, &server);
+	CHECK(tp_conn_set_verify_name(client, "wrong.example") == 0);
+	tu_handshake_both(client, server);
+	CHECK(pthread_create(&drain, NULL, drain_main, server) == 0);
+	for (i = 0; i < 48; i++) /* about 130 bytes each: past 4 KiB */
+		CHECK_EQ_INT(tp_conn_renegotiate(client), 0);
+	log = tp_conn_verify_log(client);
+	if (strlen(log) < strlen(mark) ||
+	    strcmp(log + strlen(log) - strlen(mark), mark) != 0)
+		tu_fail(__FILE__, __LINE__, "a full log ends without '%s':%s",
+			mark,
+			log + (strlen(log) > 200 ? strlen(log) - 200 : 0));
+	CHECK(strstr(log, mark) == log + strlen(log) - strlen(mark));
+	CHECK_EQ_INT(tp_conn_shutdown_write(client), 0);
+	pthread_join(drain, NULL);
+	tp_conn_free(client);
+	tp_conn_free(server);
+	tp_config_free(ccfg);
+	tp_config_free(scfg);
+	printf("tp_conn_verify_log: a full log says so: ok\n");
+}
+
 /* When no socket can be made, the message says why (here: no descriptor
  * left), not a made-up "No route to host". */
 static void test_tcp_connect_socket_error(void)
@@ -246,6 +280,7 @@ int main(void)
 	test_protocol("1.3", TP_TLS1_3);
 	test_error_convention();
 	test_verify_log_snapshot();
+	test_verify_log_full();
 	test_tcp_connect_socket_error();
 	tu_watchdog_stop();
 	return 0;
