@@ -11,6 +11,7 @@
  * under b->m.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,16 +388,23 @@ static int batch_status(const struct batch *b, int out_failed)
 	return b->failed ? PROBE_EXIT_UNPROBED : CLI_OK;
 }
 
-/* stdout, or the --json file (opened before any probe runs). */
+/* stdout, or the --json file (checked, then opened before any probe
+ * runs; lines are written as targets finish, so not via a temporary file
+ * as a single report is, but never through a link either). */
 static FILE *open_output(const struct probe_opts *o)
 {
-	FILE *fp;
+	FILE *fp = NULL;
+	int fd;
 
 	if (o->json_path == NULL || strcmp(o->json_path, "-") == 0)
 		return stdout;
-	if ((fp = fopen(o->json_path, "w")) == NULL)
-		fprintf(stderr, "tlsprobe probe: --json %s: %s\n", o->json_path,
-			strerror(errno));
+	fd = open(o->json_path,
+		  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0 && (fp = fdopen(fd, "w")) == NULL)
+		close(fd);
+	if (fp == NULL)
+		fprintf(stderr, "tlsprobe probe: --json '%s': %s\n",
+			o->json_path, strerror(errno));
 	return fp;
 }
 

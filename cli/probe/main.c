@@ -301,6 +301,16 @@ static int run_one(const struct probe_opts *o)
 	return st;
 }
 
+/* One target, or a batch: either way --json is checked before any probe. */
+static int run(const struct probe_cmd *cmd)
+{
+	if (cmd->targets == NULL)
+		return run_one(&cmd->o);
+	if (check_json_path(&cmd->o) < 0)
+		return CLI_EUSAGE;
+	return probe_batch(&cmd->o, cmd->targets, cmd->jobs);
+}
+
 int probe_main(int argc, char **argv)
 {
 	struct probe_cmd cmd;
@@ -322,9 +332,7 @@ int probe_main(int argc, char **argv)
 	if (r < 0)
 		r = check_files(&cmd.o);
 	if (r < 0)
-		r = cmd.targets != NULL ?
-			    probe_batch(&cmd.o, cmd.targets, cmd.jobs) :
-			    run_one(&cmd.o);
+		r = run(&cmd);
 	free(cmd.o.request);
 	return r;
 }

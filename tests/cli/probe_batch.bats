@@ -127,6 +127,17 @@ EOF
 	[ "$(wc -l <"$TP_DIR/good.jsonl")" -eq 2 ]
 }
 
+@test "--targets --json: never through a link, checked before any probe (exit 2)" {
+	local target=$BATS_TEST_TMPDIR/elsewhere
+	echo untouched >"$target"
+	ln -s "$target" "$BATS_TEST_TMPDIR/link.jsonl"
+	batch_run --targets "$TP_DIR/targets" --json "$BATS_TEST_TMPDIR/link.jsonl"
+	[ "$status" -eq 2 ]
+	[ "$(cat "$target")" = untouched ]
+	tp_stderr_has "--json '$BATS_TEST_TMPDIR/link.jsonl'"
+	[ "$(wc -l <"$ERR")" -eq 1 ]
+}
+
 @test "--jobs 6 and --jobs 1 give the same verdicts line by line, and each line the single probe's" {
 	batch_run --targets "$TP_DIR/targets" --jobs 6
 	batch_fields "$OUT" >"$TP_DIR/jobs6"
