@@ -83,18 +83,27 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg)
 	c->fd = -1;
 	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->wake_fd < 0) {
+		int e = errno; /* EMFILE, ENFILE, ENOMEM */
+
 		free(c);
+		errno = e;
 		return NULL;
 	}
 	pthread_mutex_init(&c->m, NULL);
 	pthread_cond_init(&c->cv, NULL);
+	errno = 0; /* what wolfSSL_new leaves, if it fails */
 	c->last_rx_alert = c->last_tx_alert = -1;
 	c->last_rx_level = c->last_tx_level = -1;
 	tp_config_load_default_trust(cfg);
 	c->ssl = wolfSSL_new(cfg->ctx);
 	if (c->ssl == NULL) {
-		tp_conn_fail(c, TP_ERR_USAGE, "wolfSSL_new failed");
-		return c;
+		/* Memory, or a descriptor for its random source: not the
+		 * caller's usage, and nothing a connection could go on with. */
+		int e = errno != 0 ? errno : ENOMEM;
+
+		tp_conn_free(c);
+		errno = e;
+		return NULL;
 	}
 	tp_io_install(c);
 	wolfSSL_SetCertCbCtx(c->ssl, c);

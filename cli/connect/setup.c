@@ -1,4 +1,5 @@
 /* Configuration and connection setup; see connect.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,8 @@ struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
 	char err[512];
 
 	if (c == NULL) {
-		console_error("out of memory");
+		console_error("cannot create a connection: %s",
+			      strerror(errno));
 		*st = CLI_EOTHER;
 		return NULL;
 	}

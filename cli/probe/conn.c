@@ -161,8 +161,10 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	}
 	pc->c = tp_conn_new(cfg);
 	if (pc->c == NULL) {
-		*err = TP_ERR_USAGE;
-		snprintf(msg, msglen, "out of memory");
+		/* No category is for a local failure; this one is exit 1. */
+		*err = TP_ERR_CLOSED;
+		snprintf(msg, msglen, "cannot create a connection: %s",
+			 strerror(errno));
 		goto fail;
 	}
 	tp_conn_set_arg(pc->c, pc);

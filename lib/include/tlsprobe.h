@@ -198,6 +198,8 @@ int tp_config_add_crl_file(struct tp_config *cfg, const char *path);
 
 /* ---- connections ------------------------------------------------------ */
 
+/* NULL with errno set when a connection cannot be made (memory, or no
+ * descriptor left). */
 struct tp_conn *tp_conn_new(struct tp_config *cfg);
 /* Resolve HOST, connect to PORT (family 0, 4 or 6), and prepare TLS with
  * SNI and the name to verify set to servername (HOST when NULL; "" sends

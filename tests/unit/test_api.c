@@ -247,6 +247,38 @@ static void test_verify_log_full(void)
 	printf("tp_conn_verify_log: a full log says so: ok\n");
 }
 
+/* With one descriptor left, the connection's wake-up descriptor takes it
+ * and wolfSSL finds none for its random source: NULL and errno, not a
+ * connection that fails later as a "usage" error. */
+static void test_conn_new_no_descriptor(void)
+{
+	struct tp_config *cfg = tp_config_new(TP_CLIENT);
+	struct rlimit old, low;
+	struct tp_conn *c;
+	int fd, e;
+
+	CHECK(cfg != NULL);
+	tp_config_insecure(cfg, 1); /* no trust store to load */
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	fd = dup(0);
+	CHECK(fd >= 0);
+	close(fd);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 1;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	errno = 0;
+	c = tp_conn_new(cfg);
+	e = errno;
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	if (c != NULL)
+		tu_fail(__FILE__, __LINE__,
+			"tp_conn_new gave a connection that cannot work: %s",
+			tp_conn_error(c) ? tp_conn_error(c) : "(no error)");
+	CHECK_EQ_INT(e, EMFILE);
+	tp_config_free(cfg);
+	printf("tp_conn_new: NULL and errno with no descriptor: ok\n");
+}
+
 /* When no socket can be made, the message says why (here: no descriptor
  * left), not a made-up "No route to host". */
 static void test_tcp_connect_socket_error(void)
@@ -282,6 +314,7 @@ int main(void)
 	test_verify_log_snapshot();
 	test_verify_log_full();
 	test_tcp_connect_socket_error();
+	test_conn_new_no_descriptor();
 	tu_watchdog_stop();
 	return 0;
 }
