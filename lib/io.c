@@ -169,12 +169,14 @@ int tp_io_wait(struct tp_conn *c, short events, int64_t deadline_ms,
 	for (int i = 0; i < 3; i++)
 		p[i].revents = 0;
 	if (p[2].fd < 0) {
-		tp_conn_fail(c, TP_ERR_IO, "eventfd: %s", strerror(errno));
+		tp_conn_fail(c, TP_ERR_LOCAL,
+			     "cannot wait for the connection: eventfd: %s",
+			     strerror(errno));
 		return -1;
 	}
 	n = poll_unlocked(c, p, 3, timeout, sp);
 	if (n < 0 && errno != EINTR) {
-		tp_conn_fail(c, TP_ERR_IO, "poll: %s", strerror(errno));
+		tp_conn_fail(c, TP_ERR_LOCAL, "poll: %s", strerror(errno));
 		return -1;
 	}
 	if (atomic_load(&c->aborted) || (p[1].revents & POLLIN)) {

@@ -25,6 +25,7 @@ enum cli_status cli_status_from_errcode(enum tp_errcode e, int handshake_done)
 		return CLI_EUSAGE;
 	case TP_ERR_CLOSED:
 	case TP_ERR_REFUSED:
+	case TP_ERR_LOCAL:
 	default:
 		return CLI_EOTHER;
 	}

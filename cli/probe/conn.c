@@ -161,8 +161,7 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	}
 	pc->c = tp_conn_new(cfg);
 	if (pc->c == NULL) {
-		/* No category is for a local failure; this one is exit 1. */
-		*err = TP_ERR_CLOSED;
+		*err = TP_ERR_LOCAL;
 		snprintf(msg, msglen, "cannot create a connection: %s",
 			 strerror(errno));
 		goto fail;

@@ -34,7 +34,8 @@ enum tp_errcode {
 	TP_ERR_TIMEOUT, /* connect, handshake or renegotiation timeout */
 	TP_ERR_CLOSED, /* the connection was closed locally */
 	TP_ERR_USAGE, /* bad argument or configuration */
-	TP_ERR_REFUSED /* renegotiation refused by the peer (not fatal) */
+	TP_ERR_REFUSED, /* renegotiation refused by the peer (not fatal) */
+	TP_ERR_LOCAL /* this machine's resources: descriptors, memory */
 };
 
 enum tp_version {

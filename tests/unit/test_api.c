@@ -279,6 +279,53 @@ static void test_conn_new_no_descriptor(void)
 	printf("tp_conn_new: NULL and errno with no descriptor: ok\n");
 }
 
+/* A reader in a thread that cannot get its wake-up descriptor: a local
+ * failure (TP_ERR_LOCAL, the CLI's exit 1), not an I/O error of the peer's
+ * (which the CLI reports as a failed handshake). */
+static void *read_without_descriptor(void *arg)
+{
+	static int code;
+	char buf[16];
+
+	code = tp_conn_read(arg, buf, sizeof(buf)) < 0 ?
+		       (int)tp_conn_errcode(arg) :
+		       -1;
+	return &code;
+}
+
+static void test_read_no_descriptor(void)
+{
+	struct tp_config *ccfg = tu_client_config("1.3");
+	struct tp_config *scfg = tu_server_config("1.3");
+	struct tp_conn *client, *server;
+	struct rlimit old, low;
+	pthread_t t;
+	void *ret;
+	int fd;
+
+	tu_conn_pair(ccfg, scfg, &client, &server);
+	tu_handshake_both(client, server);
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	fd = dup(0);
+	CHECK(fd >= 0);
+	close(fd);
+	low = old;
+	low.rlim_cur = (rlim_t)fd;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	CHECK(pthread_create(&t, NULL, read_without_descriptor, client) == 0);
+	pthread_join(t, &ret);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	if (*(int *)ret != TP_ERR_LOCAL)
+		tu_fail(__FILE__, __LINE__,
+			"want TP_ERR_LOCAL (%d), got %d: %s", TP_ERR_LOCAL,
+			*(int *)ret, tp_conn_error(client));
+	tp_conn_free(client);
+	tp_conn_free(server);
+	tp_config_free(ccfg);
+	tp_config_free(scfg);
+	printf("a wait with no descriptor left: TP_ERR_LOCAL: ok\n");
+}
+
 /* When no socket can be made, the message says why (here: no descriptor
  * left), not a made-up "No route to host". */
 static void test_tcp_connect_socket_error(void)
@@ -315,6 +362,7 @@ int main(void)
 	test_verify_log_full();
 	test_tcp_connect_socket_error();
 	test_conn_new_no_descriptor();
+	test_read_no_descriptor();
 	tu_watchdog_stop();
 	return 0;
 }
