@@ -206,6 +206,10 @@ void timing_json(struct json_writer *w, const struct timing_figures *f,
 /* "OCSP: ..." and "CRL: ..." lines, each only when it was asked for. */
 void revocation_print(FILE *fp, struct tp_conn *c);
 
+/* ", ocsp STATUS" and ", crl STATUS" for the --brief line, each only when
+ * it was asked for (the JSON's status names). */
+void revocation_brief(FILE *fp, struct tp_conn *c);
+
 /* The "ocsp" and "crl" keys of the connection object (null when not
  * asked for). */
 void revocation_json(struct json_writer *w, struct tp_conn *c);

@@ -149,3 +149,18 @@ void revocation_json(struct json_writer *w, struct tp_conn *c)
 	json_kv_string(w, "status", tp_crl_status_name(crl));
 	json_object_end(w);
 }
+
+void revocation_brief(FILE *fp, struct tp_conn *c)
+{
+	struct tp_ocsp_info o;
+	enum tp_crl_status crl = tp_conn_crl_status(c);
+
+	tp_conn_ocsp_info(c, &o);
+	if (o.status != TP_OCSP_NOT_REQUESTED)
+		fprintf(fp, ", ocsp %s%s", tp_ocsp_status_name(o.status),
+			o.trusted || o.status == TP_OCSP_NONE ?
+				"" :
+				" (not accepted)");
+	if (crl != TP_CRL_OFF)
+		fprintf(fp, ", crl %s", tp_crl_status_name(crl));
+}

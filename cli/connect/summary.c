@@ -119,11 +119,11 @@ static void print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
 	fputs("---\n", fp);
 }
 
-static void print_brief(FILE *fp, const struct tp_info *i)
+static void print_brief(FILE *fp, struct tp_conn *c, const struct tp_info *i)
 {
 	fprintf(fp,
 		"Connected to %s: %s %s %s, ALPN %s, peer %s, verify %s, "
-		"resumed %s\n",
+		"resumed %s",
 		str_or(i->peer_addr, "?"), str_or(i->version, "?"),
 		str_or(i->cipher, "?"), str_or(i->group, "-"),
 		str_or(i->alpn, "none"),
@@ -133,6 +133,8 @@ static void print_brief(FILE *fp, const struct tp_info *i)
 			"ok" :
 			"FAILED (ignored, --insecure)",
 		yes_no(i->session_reused));
+	revocation_brief(fp, c);
+	fputc('\n', fp);
 }
 
 char *summary_text(struct tp_conn *c, const struct cli_options *o, int *tickets)
@@ -150,7 +152,7 @@ char *summary_text(struct tp_conn *c, const struct cli_options *o, int *tickets)
 	if (fp == NULL)
 		return NULL;
 	if (o->verbosity == CLI_BRIEF)
-		print_brief(fp, i);
+		print_brief(fp, c, i);
 	else
 		print_full(fp, c, i, o);
 	fclose(fp);

@@ -139,6 +139,16 @@ json_is() {
 	done
 }
 
+@test "--brief keeps one line and adds the OCSP and CRL status" {
+	probe good --status --brief --tls1.3
+	[ "$status" -eq 0 ]
+	[ "$(grep -c . "$ERR")" -eq 1 ]
+	tp_stderr_has '^Connected to .*, verify ok, resumed no, ocsp good$'
+	probe revoked --status --brief --insecure --tls1.2
+	[ "$status" -eq 0 ]
+	tp_stderr_has ', ocsp revoked$'
+}
+
 @test "--status: a revoked staple fails verification (exit 5) with its time and reason" {
 	for v in 1.2 1.3; do
 		probe revoked --status "--tls$v"
