@@ -213,6 +213,21 @@ static void test_verify_log_snapshot(void)
 	printf("tp_conn_verify_log: a snapshot: ok\n");
 }
 
+/* Lets the process open only `spare` more descriptors; the old limit in
+ * *old, for setrlimit after. */
+static void limit_descriptors(struct rlimit *old, int spare)
+{
+	struct rlimit low;
+	int fd = dup(0); /* the lowest free descriptor */
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(getrlimit(RLIMIT_NOFILE, old) == 0);
+	low = *old;
+	low.rlim_cur = (rlim_t)(fd + spare);
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+}
+
 /* A log that fills up says so on its last line, once, and keeps what it
  * had: the count of failures goes on without it. */
 static void test_verify_log_full(void)
@@ -253,19 +268,13 @@ static void test_verify_log_full(void)
 static void test_conn_new_no_descriptor(void)
 {
 	struct tp_config *cfg = tp_config_new(TP_CLIENT);
-	struct rlimit old, low;
+	struct rlimit old;
 	struct tp_conn *c;
-	int fd, e;
+	int e;
 
 	CHECK(cfg != NULL);
 	tp_config_insecure(cfg, 1); /* no trust store to load */
-	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
-	fd = dup(0);
-	CHECK(fd >= 0);
-	close(fd);
-	low = old;
-	low.rlim_cur = (rlim_t)fd + 1;
-	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	limit_descriptors(&old, 1);
 	errno = 0;
 	c = tp_conn_new(cfg);
 	e = errno;
@@ -298,20 +307,13 @@ static void test_read_no_descriptor(void)
 	struct tp_config *ccfg = tu_client_config("1.3");
 	struct tp_config *scfg = tu_server_config("1.3");
 	struct tp_conn *client, *server;
-	struct rlimit old, low;
+	struct rlimit old;
 	pthread_t t;
 	void *ret;
-	int fd;
 
 	tu_conn_pair(ccfg, scfg, &client, &server);
 	tu_handshake_both(client, server);
-	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
-	fd = dup(0);
-	CHECK(fd >= 0);
-	close(fd);
-	low = old;
-	low.rlim_cur = (rlim_t)fd;
-	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	limit_descriptors(&old, 0);
 	CHECK(pthread_create(&t, NULL, read_without_descriptor, client) == 0);
 	pthread_join(t, &ret);
 	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
@@ -330,17 +332,11 @@ static void test_read_no_descriptor(void)
  * left), not a made-up "No route to host". */
 static void test_tcp_connect_socket_error(void)
 {
-	struct rlimit old, low;
+	struct rlimit old;
 	char err[256] = "";
 	int fd, timed_out;
 
-	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
-	fd = dup(0);
-	CHECK(fd >= 0);
-	close(fd);
-	low = old;
-	low.rlim_cur = (rlim_t)fd; /* every descriptor from fd up refused */
-	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	limit_descriptors(&old, 0);
 	fd = tp_tcp_connect("127.0.0.1", "9", 0, 1000, err, sizeof(err),
 			    &timed_out, NULL);
 	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
