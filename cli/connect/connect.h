@@ -312,8 +312,14 @@ struct session {
 	int input_left; /* the stdin thread was left behind at the end */
 	int crlf_prev_cr; /* writer thread only */
 	int nreconnect;
-	int resumed[CLI_MAX_RECONNECT]; /* --reconnect results */
+	struct reconnect_result {
+		int resumed;
+		struct tp_timing timing; /* to compare full and resumed */
+	} reconnects[CLI_MAX_RECONNECT]; /* --reconnect results */
 };
+
+/* Notes the result of a --reconnect connection, c, handshaken. */
+void session_note_reconnect(struct session *s, struct tp_conn *c, int resumed);
 
 /* Entry point of `tlsprobe connect` (argv[0]: program or subcommand). */
 int cli_connect_main(int argc, char **argv);

@@ -25,8 +25,7 @@ static void report(struct session *s, struct tp_conn *c, int k)
 		session_note_handshake(s, c);
 		return;
 	}
-	if (s->nreconnect < CLI_MAX_RECONNECT)
-		s->resumed[s->nreconnect++] = resumed;
+	session_note_reconnect(s, c, resumed);
 	if (s->opt->verbosity != CLI_QUIET)
 		console_msg("Reconnect %d/%d: Resumed: %s (%s)", k,
 			    s->opt->reconnect, resumed ? "yes" : "no",

@@ -230,8 +230,8 @@ static void save_results(struct session *s, struct tp_conn *c)
 
 	if (i == NULL)
 		return;
-	if (s->opt->reconnect > 0 && s->nreconnect < CLI_MAX_RECONNECT)
-		s->resumed[s->nreconnect++] = i->session_reused;
+	if (s->opt->reconnect > 0)
+		session_note_reconnect(s, c, i->session_reused);
 	if (s->opt->sess_out == NULL ||
 	    tp_conn_save_session(c, s->opt->sess_out) == 0)
 		return;

@@ -228,6 +228,17 @@ static void show_summary(struct session *s, struct tp_conn *c)
  * wait for it here; anything this thread prints next (the data, a command's
  * line) then follows the summary.
  */
+void session_note_reconnect(struct session *s, struct tp_conn *c, int resumed)
+{
+	struct reconnect_result *r;
+
+	if (s->nreconnect >= CLI_MAX_RECONNECT)
+		return;
+	r = &s->reconnects[s->nreconnect++];
+	r->resumed = resumed;
+	tp_conn_timing(c, &r->timing);
+}
+
 void session_note_handshake(struct session *s, struct tp_conn *c)
 {
 	struct timespec at = cli_mono_after_ms(SUMMARY_WAIT_MS);

@@ -290,8 +290,15 @@ static void json_reconnects(struct json_writer *w, const struct session *s)
 	json_key(w, "reconnects");
 	json_array_begin(w);
 	for (k = 0; k < s->nreconnect; k++) {
+		struct timing_figures f;
+
+		timing_figures(&s->reconnects[k].timing, NULL, &f);
 		json_object_begin(w);
-		json_kv_bool(w, "resumed", s->resumed[k]);
+		json_kv_bool(w, "resumed", s->reconnects[k].resumed);
+		json_key(w, "timing");
+		json_object_begin(w);
+		timing_json_phases(w, &f);
+		json_object_end(w);
 		json_object_end(w);
 	}
 	json_array_end(w);

@@ -298,6 +298,17 @@ timing_json() {
 	grep -q 'ALPN none' "$ERR"
 }
 
+@test "--reconnect: each connection's resolve, connect and handshake times in the report" {
+	tp_probe --ca-file "$CERTS/ca.pem" --reconnect 2 --tls1.2 \
+		--json "$BATS_TEST_TMPDIR/r.json" "localhost:$RENEG12_PORT"
+	[ "$status" -eq 0 ]
+	json_is "$BATS_TEST_TMPDIR/r.json" '.reconnects | length == 2 and
+		all(.[]; .resumed and .timing.total_ms == null and
+		    .timing.resolve_ms >= 0 and
+		    .timing.connect_ms >= .timing.resolve_ms and
+		    .timing.handshake_ms > .timing.connect_ms)'
+}
+
 @test "report for exit 0: what was negotiated" {
 	tp_probe --ca-file "$CERTS/ca.pem" --json "$BATS_TEST_TMPDIR/r.json" \
 		"localhost:$REV13_PORT"
