@@ -179,6 +179,14 @@ static void abandon_reneg_at_close(struct tp_conn *c)
 				  "the peer closed the connection" :
 				  "the peer sent close_notify";
 
+	/* A close_notify that is the stream's last record is never noted
+	 * before a next one (notice.c): note it here, so that the close
+	 * reason says what the message says (lighttpd: a refusal, then
+	 * close_notify during the next attempt). */
+	if (!c->saw_fin || c->last_rx_alert == 0) {
+		c->last_rx_alert = 0;
+		c->last_rx_level = 1;
+	}
 	tp_wolf_hs_restore(c->ssl, &c->hs_snap);
 	c->read_eof = 1;
 	if (local_reneg_refused(c)) {
