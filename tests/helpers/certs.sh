@@ -20,22 +20,9 @@
 # usage: tests/helpers/certs.sh DIR
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 DIR" >&2
-	exit 2
-fi
-dir=$1
-mkdir -p "$dir"
-cd "$dir"
-
-log=certs.log
-: >"$log"
-trap 'echo "certs.sh: failed in $dir; openssl said:" >&2; cat "$log" >&2' ERR
-
-newkey() {
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-		-out "$1" 2>>"$log"
-}
+# shellcheck source=tests/helpers/certdir.bash
+. "$(dirname "$0")/certdir.bash"
+certdir_enter certs "$@"
 
 cat >openssl.cnf <<'CNF'
 [ ca ]

@@ -27,22 +27,9 @@
 # usage: tests/helpers/chains.sh DIR
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 DIR" >&2
-	exit 2
-fi
-dir=$1
-mkdir -p "$dir"
-cd "$dir"
-
-log=chains.log
-: >"$log"
-trap 'echo "chains.sh: failed in $dir; openssl said:" >&2; cat "$log" >&2' ERR
-
-newkey() {
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-		-out "$1" 2>>"$log"
-}
+# shellcheck source=tests/helpers/certdir.bash
+. "$(dirname "$0")/certdir.bash"
+certdir_enter chains "$@"
 
 cat >openssl.cnf <<'CNF'
 [ ca ]
