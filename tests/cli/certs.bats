@@ -79,15 +79,6 @@ against() {
 		"localhost:$(port "$name")"
 }
 
-# json_is FILTER: the jq FILTER is true of the report.
-json_is() {
-	if ! jq -e "$1" "$JSON" >/dev/null; then
-		echo "# report: not $1" >&2
-		jq -c .certificates "$JSON" >&2
-		return 1
-	fi
-}
-
 # refused_with ERE: exit 5, nothing relayed, the chain and what was tried
 # before the error line, which matches ERE; the report has the chain.
 refused_with() {
@@ -98,9 +89,9 @@ refused_with() {
 		"^tlsprobe: certificate verification failed: $1"
 	# the error line comes last
 	tail -n 1 "$ERR" | grep -q '^tlsprobe: certificate verification failed'
-	json_is '.exit_status == 5 and .connection == null'
-	json_is '.certificates.verified == false'
-	json_is '.certificates.chain[0].subject | startswith("/CN=")'
+	tp_json_is '.exit_status == 5 and .connection == null'
+	tp_json_is '.certificates.verified == false'
+	tp_json_is '.certificates.chain[0].subject | startswith("/CN=")'
 }
 
 ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
@@ -110,34 +101,34 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 	refused_with 'depth 0: self-signed certificate: /CN=localhost; it is its own issuer, and not trusted$'
 	tp_stderr_has "^ 0 /CN=localhost, issued by /CN=localhost, valid $ISO to $ISO, names DNS:localhost, IP:127.0.0.1, IP:::1$"
 	run ! grep -q 'local issuer' "$ERR"
-	json_is '.certificates.chain | length == 1'
-	json_is '.certificates.chain[0].sans == ["DNS:localhost", "IP:127.0.0.1", "IP:::1"]'
+	tp_json_is '.certificates.chain | length == 1'
+	tp_json_is '.certificates.chain[0].sans == ["DNS:localhost", "IP:127.0.0.1", "IP:::1"]'
 }
 
 @test "a missing intermediate: the issuer that was not found is named" {
 	against missing-int "$CH/root-b.pem"
 	refused_with 'depth 0: unable to get local issuer certificate: /CN=localhost; issuer not found: /CN=tlsprobe chains Intermediate was neither sent by the server nor trusted$'
 	tp_stderr_has '^ 0 /CN=localhost, issued by /CN=tlsprobe chains Intermediate, '
-	json_is '.certificates.error | contains("issuer not found: /CN=tlsprobe chains Intermediate")'
+	tp_json_is '.certificates.error | contains("issuer not found: /CN=tlsprobe chains Intermediate")'
 }
 
 @test "an expired leaf: the dates it was valid" {
 	against expired "$CERTS/ca.pem"
 	refused_with 'depth 0: certificate has expired: /CN=localhost; valid from 2020-01-01T00:00:00Z to 2020-01-02T00:00:00Z$'
-	json_is '.certificates.chain[0].not_after == "2020-01-02T00:00:00Z"'
+	tp_json_is '.certificates.chain[0].not_after == "2020-01-02T00:00:00Z"'
 }
 
 @test "a leaf not yet valid: the dates it will be valid" {
 	against notyet "$CERTS/ca.pem"
 	refused_with 'depth 0: certificate is not yet valid: /CN=localhost; valid from 2099-01-01T00:00:00Z to 2099-01-02T00:00:00Z$'
-	json_is '.certificates.chain[0].not_before == "2099-01-01T00:00:00Z"'
+	tp_json_is '.certificates.chain[0].not_before == "2099-01-01T00:00:00Z"'
 }
 
 @test "a name mismatch lists the certificate's names" {
 	against wrongname "$CERTS/ca.pem"
 	refused_with "depth 0: certificate does not match name 'localhost'; its names: DNS:wrong.example\$"
 	tp_stderr_has '^ 0 /CN=wrong.example, .*, names DNS:wrong.example$'
-	json_is '.certificates.verify_name == "localhost"'
+	tp_json_is '.certificates.verify_name == "localhost"'
 }
 
 @test "a leaf for clients only: unsuitable purpose, no serverAuth" {
@@ -151,7 +142,7 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 		against missing-int "$CH/root-b.pem" "$v"
 		[ "$status" -eq 5 ]
 		[ "$(wc -l <"$ERR")" -eq 1 ]
-		json_is '.certificates.chain | length == 1'
+		tp_json_is '.certificates.chain | length == 1'
 	done
 }
 
@@ -180,9 +171,9 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 		' depth=2 /CN=tlsprobe chains Root B (trusted, not sent)' \
 		' depth=1 /CN=tlsprobe chains Intermediate' \
 		' depth=0 /CN=localhost' | diff - "$BATS_TEST_TMPDIR/path"
-	json_is '[.certificates.verified_path[] | [.depth, .sent_index]] == [[0, 0], [1, 1], [2, null]]'
-	json_is '.certificates.verified_path[2].subject == "/CN=tlsprobe chains Root B"'
-	json_is '.certificates.verified == true and .certificates.error == null'
+	tp_json_is '[.certificates.verified_path[] | [.depth, .sent_index]] == [[0, 0], [1, 1], [2, null]]'
+	tp_json_is '.certificates.verified_path[2].subject == "/CN=tlsprobe chains Root B"'
+	tp_json_is '.certificates.verified == true and .certificates.error == null'
 }
 
 @test "each certificate's facts in the report are openssl's" {
@@ -203,10 +194,10 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 		got=$(jq -r ".certificates.chain[$i].not_after" "$JSON")
 		[ "$got" = "$want" ]
 	done
-	json_is '.certificates.chain[0] | .key_type == "EC" and .key_bits == 256 and .signature_algorithm == "ecdsa-with-SHA256"'
-	json_is '.certificates.chain[0].sans == ["DNS:localhost", "IP:127.0.0.1"]'
-	json_is '.certificates.chain[1].sans == []'
-	json_is '.connection.peer_chain == .certificates.chain'
+	tp_json_is '.certificates.chain[0] | .key_type == "EC" and .key_bits == 256 and .signature_algorithm == "ecdsa-with-SHA256"'
+	tp_json_is '.certificates.chain[0].sans == ["DNS:localhost", "IP:127.0.0.1"]'
+	tp_json_is '.certificates.chain[1].sans == []'
+	tp_json_is '.connection.peer_chain == .certificates.chain'
 }
 
 @test "--verify-name checks another name than the SNI" {
@@ -216,8 +207,8 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 		"^Tried: name 'wrong.example'"
 	against good "$CH/root-b.pem" --verify-name 127.0.0.1
 	[ "$status" -eq 0 ]
-	json_is '.certificates.verify_name == "127.0.0.1"'
-	json_is '.connection.sni == "localhost"'
+	tp_json_is '.certificates.verify_name == "127.0.0.1"'
+	tp_json_is '.connection.sni == "localhost"'
 	# s_client's spelling
 	against good "$CH/root-b.pem" -verify_hostname other.example
 	[ "$status" -eq 5 ]
@@ -238,7 +229,7 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 	against cc12 "$CERTS/ca.pem"
 	[ "$status" -eq 4 ]
 	tp_stderr_has '^Client certificate: requested by the server, naming CAs /CN=tlsprobe test ca; none was sent$'
-	json_is '.certificates.client_certificate == {"requested": true, "ca_names": ["/CN=tlsprobe test ca"], "sent": false}'
+	tp_json_is '.certificates.client_certificate == {"requested": true, "ca_names": ["/CN=tlsprobe test ca"], "sent": false}'
 }
 
 @test "s_server asks for a certificate (TLS 1.3): one was sent, in the summary and the report" {
@@ -247,7 +238,7 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 	[ "$status" -eq 0 ]
 	tp_stdout_is 'olleh\n'
 	tp_stderr_has '^Client certificate: requested by the server, naming CAs /CN=tlsprobe test ca; one was sent$'
-	json_is '.certificates.client_certificate == {"requested": true, "ca_names": ["/CN=tlsprobe test ca"], "sent": true}'
+	tp_json_is '.certificates.client_certificate == {"requested": true, "ca_names": ["/CN=tlsprobe test ca"], "sent": true}'
 }
 
 @test "no request, no client certificate line" {
@@ -255,7 +246,7 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 		--key "$CERTS/client.key"
 	[ "$status" -eq 0 ]
 	run ! grep -q '^Client certificate' "$ERR"
-	json_is '.certificates.client_certificate.requested == false'
+	tp_json_is '.certificates.client_certificate.requested == false'
 }
 
 @test "gnutls-serv --require-client-cert: the request and its CA names, TLS 1.3 and 1.2" {

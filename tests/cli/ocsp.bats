@@ -114,15 +114,6 @@ probe() {
 		"localhost:$(cat "$TP_DIR/oc-$name.port")"
 }
 
-# json_is FILTER: the jq FILTER is true of the JSON report.
-json_is() {
-	if ! jq -e "$1" "$JSON" >/dev/null; then
-		echo "# JSON does not satisfy: $1" >&2
-		jq . "$JSON" >&2
-		return 1
-	fi
-}
-
 @test "--status: a good staple is shown with its times (TLS 1.2 and 1.3)" {
 	for v in 1.2 1.3; do
 		probe good --status "--tls$v"
@@ -130,7 +121,7 @@ json_is() {
 		tp_stdout_is 'olleh\n'
 		tp_stderr_has '^Verification: ok' \
 			'^OCSP: good \(this update 20[0-9-]+T[0-9:]+Z, next update 20[0-9-]+T[0-9:]+Z\)'
-		json_is '.connection.ocsp | .status == "good" and .accepted
+		tp_json_is '.connection.ocsp | .status == "good" and .accepted
 			and .problem == null and .response_status == 0
 			and (.this_update | test("^20..-..-..T..:..:..Z$"))
 			and (.next_update | test("^20..-..-..T..:..:..Z$"))
@@ -158,7 +149,7 @@ json_is() {
 			'stapled OCSP response: revoked at 20[0-9-]+T[0-9:]+Z, reason keyCompromise' \
 			'^OCSP: REVOKED at 20[^ ]+Z, reason keyCompromise \(this update'
 		# "connection" is null: the report has it with the certificates.
-		json_is '.connection == null and (.certificates.ocsp | .status
+		tp_json_is '.connection == null and (.certificates.ocsp | .status
 			== "revoked" and .revocation_reason == "keyCompromise")'
 	done
 }
@@ -169,10 +160,10 @@ json_is() {
 	tp_stdout_is 'olleh\n'
 	tp_stderr_has '^Verification: FAILED .*certificate revoked' \
 		'^OCSP: REVOKED at 20[^ ]+Z, reason keyCompromise \(this update'
-	json_is '.connection.ocsp | .status == "revoked" and .accepted
+	tp_json_is '.connection.ocsp | .status == "revoked" and .accepted
 		and .revocation_reason == "keyCompromise"
 		and (.revocation_time | test("^20..-..-..T..:..:..Z$"))'
-	json_is '.connection.verification.ok == false'
+	tp_json_is '.connection.verification.ok == false'
 }
 
 @test "--status: an unknown staple is reported, not failed (as s_client and gnutls-cli)" {
@@ -181,7 +172,7 @@ json_is() {
 	tp_stdout_is 'olleh\n'
 	tp_stderr_has '^Verification: ok' \
 		'^OCSP: unknown: the responder does not know this certificate \(this update'
-	json_is '.connection.ocsp | .status == "unknown" and .accepted'
+	tp_json_is '.connection.ocsp | .status == "unknown" and .accepted'
 }
 
 @test "--status: an expired staple fails verification, naming its next update" {
@@ -192,7 +183,7 @@ json_is() {
 	probe expired --status --insecure
 	[ "$status" -eq 0 ]
 	tp_stderr_has '^OCSP: good, NOT ACCEPTED: expired'
-	json_is '.connection.ocsp | .status == "good" and (.accepted | not)
+	tp_json_is '.connection.ocsp | .status == "good" and (.accepted | not)
 		and (.problem | test("^expired"))'
 }
 
@@ -205,7 +196,7 @@ json_is() {
 		[ "$status" -eq 0 ]
 		tp_stderr_has '^Verification: FAILED \(1 failure' \
 			'^OCSP: good, NOT ACCEPTED: not checked: the certificate failed verification first \(this update'
-		json_is '.connection.verification.failures == 1
+		tp_json_is '.connection.verification.failures == 1
 			and .connection.ocsp.status == "good"
 			and (.connection.ocsp.accepted | not)'
 	done
@@ -215,7 +206,7 @@ json_is() {
 	probe multi --status
 	[ "$status" -eq 0 ]
 	tp_stderr_has '^OCSP: good \(this update'
-	json_is '.connection.ocsp | .status == "good" and .accepted
+	tp_json_is '.connection.ocsp | .status == "good" and .accepted
 		and .revocation_time == null and .revocation_reason == null'
 }
 
@@ -231,7 +222,7 @@ json_is() {
 		[ "$status" -eq 0 ]
 		tp_stdout_is 'olleh\n'
 		tp_stderr_has '^OCSP: no response stapled'
-		json_is '.connection.ocsp == {"status": "none"}'
+		tp_json_is '.connection.ocsp == {"status": "none"}'
 	done
 }
 
@@ -239,7 +230,7 @@ json_is() {
 	probe revoked
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^OCSP:' "$ERR")" -eq 0 ]
-	json_is '.connection | has("ocsp") and .ocsp == null
+	tp_json_is '.connection | has("ocsp") and .ocsp == null
 		and has("crl") and .crl == null'
 }
 
@@ -281,7 +272,7 @@ json_is() {
 		--json "$JSON" "localhost:$(cat "$TP_DIR/oc-good.port")"
 	[ "$status" -eq 0 ]
 	tp_stderr_has 'renegotiation refused'
-	json_is '.connection.renegotiations_refused == 1
+	tp_json_is '.connection.renegotiations_refused == 1
 		and .connection.ocsp.status == "good"'
 }
 
@@ -297,7 +288,7 @@ json_is() {
 	[ ! -s "$OUT" ]
 	tp_stderr_has "verification failed: depth 0: certificate revoked \(listed in its issuer's CRL\)" \
 		'^CRL: REVOKED'
-	json_is '.certificates.crl.status == "revoked"'
+	tp_json_is '.certificates.crl.status == "revoked"'
 	# -CRL alone checks too (s_client's -CRL without -crl_check does not).
 	probe crl-revoked -CRL "$OC/crl.pem"
 	[ "$status" -eq 5 ]
@@ -309,14 +300,14 @@ json_is() {
 	[ "$status" -eq 0 ]
 	tp_stdout_is 'olleh\n'
 	tp_stderr_has '^Verification: ok' "^CRL: good \(not listed in its issuer's CRL\)"
-	json_is '.connection.crl == {"status": "good"} and .connection.ocsp == null'
+	tp_json_is '.connection.crl == {"status": "good"} and .connection.ocsp == null'
 }
 
 @test "--crl-file --insecure: a revoked leaf is reported and the session goes on" {
 	probe crl-revoked --crl-file "$OC/crl.pem" --insecure
 	[ "$status" -eq 0 ]
 	tp_stderr_has "^CRL: REVOKED"
-	json_is '.connection.crl.status == "revoked"'
+	tp_json_is '.connection.crl.status == "revoked"'
 }
 
 @test "--crl-file with no CRL of the leaf's issuer fails: unable to get certificate CRL" {
@@ -362,5 +353,5 @@ json_is() {
 		'^OCSP: no response stapled \(session resumed: no certificate was sent\)' \
 		'^CRL: not checked \(session resumed: no certificate was sent\)'
 	run ! grep -q 'failed verification first' "$ERR"
-	json_is '.reconnects[0].resumed == true'
+	tp_json_is '.reconnects[0].resumed == true'
 }

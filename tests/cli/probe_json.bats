@@ -13,13 +13,7 @@ load ../helpers/probe_peers
 
 setup_file() {
 	tp_setup_file
-	# TLS 1.2 only, renegotiation allowed. SNI other than wrong.example
-	# is a fatal alert and no SNI gets the default (localhost, 127.0.0.1)
-	# certificate: a completed handshake shows which SNI went out.
-	tp_start_s_server sni -tls1_2 -client_renegotiation \
-		-servername wrong.example -servername_fatal \
-		-cert2 "$CERTS/wrongname.pem" -key2 "$CERTS/wrongname.key"
-	export SNI_PORT=$TP_PORT
+	probe_start_sni_server
 	tp_start_tlsprobe_serve serve
 	export SERVE_PORT=$TP_PORT
 }
@@ -30,15 +24,6 @@ teardown_file() {
 
 teardown() {
 	tp_dump_on_failure
-}
-
-# json_is JQ-EXPR [FILE]: the expression holds for the report ($JSON by
-# default).
-json_is() {
-	if ! jq -e "$1" "${2:-$JSON}" >/dev/null; then
-		echo "# ${2:-$JSON} fails: $1" >&2
-		return 1
-	fi
 }
 
 # A short probe of the tlsprobe serve peer (TLS 1.2 and 1.3).
@@ -53,35 +38,35 @@ probe_serve() {
 	probe_serve
 	after=$(date -u +%s)
 	[ "$status" -eq 0 ]
-	json_is '.schema_version == 2 and .tool == "tlsprobe" and
+	tp_json_is '.schema_version == 2 and .tool == "tlsprobe" and
 		.probe == "reneg" and (.version | type) == "string"'
-	json_is '.started_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$")'
+	tp_json_is '.started_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$")'
 	started=$(jq '.started_at | sub("[.][0-9]+Z$"; "Z") | fromdateiso8601' \
 		"$JSON")
 	[ "$started" -ge "$before" ] && [ "$started" -le "$after" ]
-	json_is ".target.port == $SERVE_PORT"
-	json_is '.target.host == "localhost" and .target.peer_addr == "127.0.0.1:'"$SERVE_PORT"'"'
-	json_is '.exit_status == 0 and .error == null'
+	tp_json_is ".target.port == $SERVE_PORT"
+	tp_json_is '.target.host == "localhost" and .target.peer_addr == "127.0.0.1:'"$SERVE_PORT"'"'
+	tp_json_is '.exit_status == 0 and .error == null'
 }
 
 @test "exit_status is the run's: 1 when a --fail-on verdict held" {
 	probe_serve --fail-on accepted
 	[ "$status" -eq 1 ]
-	json_is '.verdicts.client_initiated == "accepted" and .exit_status == 1'
+	tp_json_is '.verdicts.client_initiated == "accepted" and .exit_status == 1'
 }
 
 @test "timing: the run's total, and each connection's phases in ms with three decimals" {
 	probe_serve
 	[ "$status" -eq 0 ]
-	json_is '[.connections[].purpose] | contains(["client_initiated",
+	tp_json_is '[.connections[].purpose] | contains(["client_initiated",
 		"server_initiated", "key_update"])'
-	json_is '.connections_unlisted == 0'
+	tp_json_is '.connections_unlisted == 0'
 	# Phases in order, from the connection's start; no data was asked for.
-	json_is 'all(.connections[].timing; .resolve_ms >= 0 and
+	tp_json_is 'all(.connections[].timing; .resolve_ms >= 0 and
 		.connect_ms >= .resolve_ms and .handshake_ms >= .connect_ms and
 		.total_ms >= .handshake_ms)'
 	# One connection after the other, all within the run.
-	json_is '.timing.total_ms >= ([.connections[].timing.total_ms] | add)'
+	tp_json_is '.timing.total_ms >= ([.connections[].timing.total_ms] | add)'
 	# Three decimals, as the connect command writes them.
 	grep -Eq '"handshake_ms": [0-9]+[.][0-9]{3},$' "$JSON"
 	grep -Eq '"total_ms": [0-9]+[.][0-9]{3}$' "$JSON"
@@ -91,16 +76,16 @@ probe_serve() {
 @test "attempts: start_ms and end_ms from the connection's start, and duration_ms" {
 	probe_serve
 	[ "$status" -eq 0 ]
-	json_is '.renegotiation.client_initiated.attempts | length == 2'
-	json_is 'all(.renegotiation.client_initiated.attempts[];
+	tp_json_is '.renegotiation.client_initiated.attempts | length == 2'
+	tp_json_is 'all(.renegotiation.client_initiated.attempts[];
 		(.end_ms - .start_ms - .duration_ms) as $d |
 		$d < 0.002 and $d > -0.002 and .duration_ms > 0)'
 	# The first starts after the handshake, the second after the first.
-	json_is '(.connections[] | select(.purpose == "client_initiated") |
+	tp_json_is '(.connections[] | select(.purpose == "client_initiated") |
 		.timing.handshake_ms) as $h |
 		.renegotiation.client_initiated.attempts as $a |
 		$a[0].start_ms >= $h and $a[1].start_ms >= $a[0].end_ms'
-	json_is '(.tls13.key_update.duration_ms | type) == "number" and
+	tp_json_is '(.tls13.key_update.duration_ms | type) == "number" and
 		.tls13.key_update.key_updates_sent >= 1 and
 		.tls13.key_update.key_updates_received >= 1'
 }
@@ -109,12 +94,12 @@ probe_serve() {
 	probe_run sni "$CERTS/ca.pem" "$SNI_PORT" --attempts 2 \
 		--hello-wait 200 --servername wrong.example
 	[ "$status" -eq 0 ]
-	json_is '.target.servername == "wrong.example"'
-	json_is '[.connections[] | select(.protocol != null) | .sni] |
+	tp_json_is '.target.servername == "wrong.example"'
+	tp_json_is '[.connections[] | select(.protocol != null) | .sni] |
 		length >= 2 and all(. == "wrong.example")'
 	# TLS 1.2 only: the TLS 1.3 connection has timings up to the TCP
 	# connect, and its error.
-	json_is '.connections[] | select(.purpose == "key_update") |
+	tp_json_is '.connections[] | select(.purpose == "key_update") |
 		.protocol == null and .sni == null and (.error | length) > 0 and
 		.timing.connect_ms >= 0 and .timing.handshake_ms == null'
 }
@@ -124,14 +109,14 @@ probe_serve() {
 	tp_probe probe reneg --attempts 2 --hello-wait 200 \
 		--ca-file "$CERTS/ca.pem" --json "$JSON" "127.0.0.1:$SNI_PORT"
 	[ "$status" -eq 0 ]
-	json_is '.target.servername == null'
-	json_is '[.connections[] | select(.protocol != null)] | length >= 2 and
+	tp_json_is '.target.servername == null'
+	tp_json_is '[.connections[] | select(.protocol != null)] | length >= 2 and
 		all(.sni == null)'
-	json_is '.renegotiation.secure_renegotiation.extension == "supported"'
+	tp_json_is '.renegotiation.secure_renegotiation.extension == "supported"'
 	tp_probe connect --json "$BATS_TEST_TMPDIR/c.json" \
 		--ca-file "$CERTS/ca.pem" "127.0.0.1:$SNI_PORT"
 	[ "$status" -eq 0 ]
-	json_is '.servername == null and .connection.sni == null' \
+	tp_json_is '.servername == null and .connection.sni == null' \
 		"$BATS_TEST_TMPDIR/c.json"
 }
 
@@ -166,10 +151,10 @@ probe_serve() {
 		"127.0.0.1:$port"
 	[ "$status" -eq 3 ]
 	tp_stderr_has 'cannot probe: '
-	json_is ".schema_version == 2 and .target.port == $port and
+	tp_json_is ".schema_version == 2 and .target.port == $port and
 		.exit_status == 3"
-	json_is '.error | startswith("cannot probe: ")'
-	json_is '.connections[0] | .purpose == "client_initiated" and
+	tp_json_is '.error | startswith("cannot probe: ")'
+	tp_json_is '.connections[0] | .purpose == "client_initiated" and
 		(.error | length) > 0 and .timing.resolve_ms >= 0 and
 		.timing.connect_ms == null'
 }

@@ -23,12 +23,7 @@ setup_file() {
 	tp_start_s_server needcert -tls1_2 -client_renegotiation \
 		-Verify 1 -CAfile "$CERTS/ca.pem"
 	export NEEDCERT_PORT=$TP_PORT
-	# SNI "wrong.example" gets the certificate for that name; any other
-	# SNI is a fatal alert; no SNI gets the default (localhost) one.
-	tp_start_s_server sni -tls1_2 -client_renegotiation \
-		-servername wrong.example -servername_fatal \
-		-cert2 "$CERTS/wrongname.pem" -key2 "$CERTS/wrongname.key"
-	export SNI_PORT=$TP_PORT
+	probe_start_sni_server
 	tp_start_tlsprobe_serve serve
 	export SERVE_PORT=$TP_PORT
 }

@@ -56,11 +56,7 @@ need_tshark() {
 # json_is FILE JQ-EXPR: the expression holds for the report (prints the
 # report when it does not).
 json_is() {
-	if ! jq -e "$2" "$1" >/dev/null; then
-		echo "# $1 fails: $2" >&2
-		sed 's/^/#   /' "$1" >&2
-		return 1
-	fi
+	tp_json_is "$2" "$1"
 }
 
 # The fields every report has, whatever the exit status.

@@ -334,6 +334,17 @@ tp_stdout_is() {
 	fi
 }
 
+# tp_json_is JQ-EXPR [FILE]: the expression holds for the JSON report in
+# FILE ($JSON by default); when it does not, prints it and the report.
+tp_json_is() {
+	local file=${2:-$JSON}
+	if ! jq -e "$1" "$file" >/dev/null; then
+		echo "# $file fails: $1" >&2
+		sed 's/^/#   /' "$file" >&2
+		return 1
+	fi
+}
+
 # tp_stderr_has ERE...: tlsprobe's stderr matches each extended regular
 # expression, ignoring case. The CLI's wording may change: match key words.
 tp_stderr_has() {

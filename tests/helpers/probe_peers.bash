@@ -198,3 +198,14 @@ while True:
     threading.Thread(target=handle, args=(c,), daemon=True).start()
 ' "$proto" "$port" "$backend"
 }
+
+# probe_start_sni_server: an s_server (TLS 1.2, renegotiation allowed) on
+# $SNI_PORT that tells which SNI went out: "wrong.example" gets the
+# certificate for that name, any other SNI a fatal alert, and no SNI the
+# default one (localhost, 127.0.0.1), so a completed handshake shows it.
+probe_start_sni_server() {
+	tp_start_s_server sni -tls1_2 -client_renegotiation \
+		-servername wrong.example -servername_fatal \
+		-cert2 "$CERTS/wrongname.pem" -key2 "$CERTS/wrongname.key"
+	export SNI_PORT=$TP_PORT
+}
