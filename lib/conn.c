@@ -73,6 +73,10 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf,
 	push_handshake_msgs(arg, write_p != 0, p, len);
 }
 
+/* Connection serials, so that a thread's error is never matched to a new
+ * connection at a freed one's address (errors.c). */
+static atomic_uint_fast64_t serials;
+
 struct tp_conn *tp_conn_new(struct tp_config *cfg)
 {
 	struct tp_conn *c = calloc(1, sizeof(*c));
@@ -80,6 +84,7 @@ struct tp_conn *tp_conn_new(struct tp_config *cfg)
 	if (c == NULL)
 		return NULL;
 	c->cfg = cfg;
+	c->serial = atomic_fetch_add(&serials, 1) + 1;
 	c->fd = -1;
 	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->wake_fd < 0) {
@@ -182,7 +187,7 @@ int tp_conn_attach_fd(struct tp_conn *c, int fd, const char *servername)
 {
 	int flags;
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	if (c->failed) {
 		close(fd); /* ours in every case, so callers never close it */
 		tp_conn_unlock(c);
@@ -223,7 +228,7 @@ int tp_conn_connect(struct tp_conn *c, const char *host, const char *port,
 	memset(&t, 0, sizeof(t));
 	fd = tp_tcp_connect(host, port, family, c->cfg->connect_ms, err,
 			    sizeof(err), &timed_out, &t);
-	TP_LOCK(c);
+	TP_ENTER(c);
 	c->timing.start = t.start;
 	c->timing.resolved = t.resolved;
 	c->timing.connected = t.connected;
@@ -245,7 +250,7 @@ int tp_conn_handshake(struct tp_conn *c)
 {
 	int r;
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	r = tp_conn_ensure_handshake(c, 0);
 	tp_conn_unlock(c);
 	return r < 0 ? -1 : 0;
@@ -306,7 +311,7 @@ ssize_t tp_conn_read(struct tp_conn *c, void *buf, size_t len)
 	ssize_t out;
 
 	tp_hook(c, TP_SP_READ_ENTER);
-	TP_LOCK(c);
+	TP_ENTER(c);
 	for (;;) {
 		int r;
 
@@ -373,7 +378,7 @@ ssize_t tp_conn_write(struct tp_conn *c, const void *buf, size_t len)
 	size_t done = 0;
 
 	tp_hook(c, TP_SP_WRITE_ENTER);
-	TP_LOCK(c);
+	TP_ENTER(c);
 	if (c->hello_request_pending || c->held.len > 0) {
 		int h = c->write_shut || c->failed ? 0 :
 						     tp_hold_write(c, p, len);
@@ -413,7 +418,7 @@ int tp_conn_flush(struct tp_conn *c)
 {
 	int r = 0;
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	if (c->held.len > 0 && tp_conn_ensure_handshake(c, 0) == 0)
 		r = tp_hold_flush(c);
 	while (c->outq.len > 0 && r == 0 && !c->failed)
@@ -427,7 +432,7 @@ int tp_conn_key_update(struct tp_conn *c, int request)
 {
 	int r;
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	r = tp_conn_ensure_handshake(c, 0);
 	if (r == 0 && wolfSSL_version(c->ssl) != TLS1_3_VERSION) {
 		tp_conn_set_soft_error(c, TP_ERR_USAGE,
@@ -461,7 +466,7 @@ int tp_conn_shutdown_write(struct tp_conn *c)
 	int64_t deadline;
 	int r = 0;
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	/* close_notify needs the handshake, even when nothing was written. */
 	if (!c->write_shut && !c->failed &&
 	    tp_conn_ensure_handshake(c, 0) == 0 && tp_hold_flush(c) == 0) {

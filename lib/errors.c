@@ -1,9 +1,9 @@
 /*
  * The connection's error: sticky errors that end it (the first wins and
- * wakes every waiter, invariant 8), soft ones reported to one caller
- * while the session goes on, the category and one-line reason of a
- * failed wolfSSL call, and the lock that turns an abort into the sticky
- * error.
+ * wakes every waiter, invariant 8), soft ones kept for the thread whose
+ * call met them while the session goes on, the category and one-line
+ * reason of a failed wolfSSL call, and the lock that turns an abort into
+ * the sticky error.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,32 +14,62 @@
 
 #include <wolfssl/error-ssl.h>
 
-static void set_error(struct tp_conn *c, enum tp_errcode code, const char *fmt,
-		      va_list ap) __attribute__((format(printf, 3, 0)));
+/*
+ * A soft error belongs to the call that met it, so it is kept per thread:
+ * between a thread's failed call and its question, another thread's
+ * failed call or the abort that ends the session (the CLI's main thread,
+ * while its input thread learns that :reneg was refused) must not replace
+ * the answer. Keyed by connection and serial, so that a new connection at
+ * a freed one's address is not mistaken for it. Cleared when the thread
+ * enters its next call on that connection (tp_conn_enter).
+ */
+static __thread struct {
+	const struct tp_conn *c;
+	uint64_t serial;
+	enum tp_errcode code;
+	char msg[TP_ERR_MAX];
+} mine;
 
-static void set_error(struct tp_conn *c, enum tp_errcode code, const char *fmt,
-		      va_list ap)
+static int mine_is(const struct tp_conn *c)
 {
-	c->errcode = code;
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	return mine.c == c && mine.serial == c->serial &&
+	       mine.code != TP_ERR_NONE;
+}
+
+static void forget_mine(const struct tp_conn *c)
+{
+	if (mine.c == c)
+		mine.c = NULL;
 }
 
 /* Sticky: the first error wins, and every waiter is woken to see it
  * (invariant 8). */
+static void fail_sticky(struct tp_conn *c, enum tp_errcode code,
+			const char *msg)
+{
+	c->failed = 1;
+	c->errcode = code;
+	snprintf(c->err, sizeof(c->err), "%s", msg);
+	tp_conn_wake(c);
+}
+
+/* The calling thread's call fails for good: its report is the sticky
+ * error, whatever soft one it met on the way. */
 void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt, ...)
 {
+	char msg[TP_ERR_MAX];
 	va_list ap;
 
 	if (c->failed)
 		return;
-	c->failed = 1;
 	va_start(ap, fmt);
-	set_error(c, code, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tp_conn_wake(c);
+	forget_mine(c);
+	fail_sticky(c, code, msg);
 }
 
-/* An error reported to one caller only; the session goes on. */
+/* An error reported to the calling thread only; the session goes on. */
 void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
 			    const char *fmt, ...)
 {
@@ -47,8 +77,11 @@ void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
 
 	if (c->failed)
 		return;
+	mine.c = c;
+	mine.serial = c->serial;
+	mine.code = code;
 	va_start(ap, fmt);
-	set_error(c, code, fmt, ap);
+	vsnprintf(mine.msg, sizeof(mine.msg), fmt, ap);
 	va_end(ap);
 }
 
@@ -153,18 +186,31 @@ void tp_conn_classify_wolf_error(struct tp_conn *c, int ret, const char *what)
 void tp_conn_lock(struct tp_conn *c)
 {
 	pthread_mutex_lock(&c->m);
+	/* Not this thread's call failing: a soft error it holds stays. */
 	if (atomic_load(&c->aborted) && !c->failed)
-		tp_conn_fail(c, TP_ERR_CLOSED, "connection closed");
+		fail_sticky(c, TP_ERR_CLOSED, "connection closed");
 }
 
+/* A public call that can fail: its reason replaces the last one's. */
+void tp_conn_enter(struct tp_conn *c)
+{
+	forget_mine(c);
+	tp_conn_lock(c);
+}
+
+/* The calling thread's own soft error first, else the sticky one. */
 const char *tp_conn_error(struct tp_conn *c)
 {
-	/* A copy per thread: another thread may set a new error meanwhile. */
-	static __thread char copy[sizeof(c->err)];
+	/* A copy per thread: another thread may fail the connection while
+	 * the caller reads it. */
+	static __thread char copy[TP_ERR_MAX];
 	const char *e = NULL;
 
 	TP_LOCK(c);
-	if (c->err[0]) {
+	if (mine_is(c)) {
+		memcpy(copy, mine.msg, sizeof(copy));
+		e = copy;
+	} else if (c->failed) {
 		memcpy(copy, c->err, sizeof(copy));
 		e = copy;
 	}
@@ -174,10 +220,13 @@ const char *tp_conn_error(struct tp_conn *c)
 
 enum tp_errcode tp_conn_errcode(struct tp_conn *c)
 {
-	enum tp_errcode e;
+	enum tp_errcode e = TP_ERR_NONE;
 
 	TP_LOCK(c);
-	e = c->errcode;
+	if (mine_is(c))
+		e = mine.code;
+	else if (c->failed)
+		e = c->errcode;
 	pthread_mutex_unlock(&c->m);
 	return e;
 }

@@ -84,6 +84,7 @@ int tp_wolf_suites(WOLFSSL *ssl, unsigned char *out, size_t max);
 
 /* Sizes inside wolfSSL 5.5.4's session encoding (session.c validates a
  * session file against them; wolf_peek.c asserts they are wolfSSL's). */
+#define TP_ERR_MAX 512 /* room for a verification failure in words */
 #define TP_SESS_ID_LEN 32 /* ID_LEN */
 #define TP_SESS_SECRET_LEN 48 /* SECRET_LEN */
 #define TP_SESS_MAX_CHAIN 9 /* MAX_CHAIN_DEPTH */
@@ -222,8 +223,11 @@ struct tp_conn {
 	 * wolfSSL_negotiate, which would otherwise drop it. */
 	int app_data_ready;
 
-	enum tp_errcode errcode; /* sticky unless TP_ERR_REFUSED */
-	char err[512]; /* room for a verification failure in words */
+	/* The sticky error; soft ones are the calling thread's (errors.c),
+	 * keyed by serial (unique per tp_conn_new). */
+	enum tp_errcode errcode;
+	char err[TP_ERR_MAX];
+	uint64_t serial;
 	int failed; /* sticky error set */
 	/* Set by tp_conn_abort without M (it may run in a signal handler);
 	 * turned into the sticky error by the next tp_conn_lock. */
@@ -303,6 +307,7 @@ void tp_conn_notice_key_update_reply(struct tp_conn *c);
 
 /* errors.c: sticky and soft errors, and the lock that checks for abort */
 void tp_conn_lock(struct tp_conn *c);
+void tp_conn_enter(struct tp_conn *c);
 void tp_conn_fail(struct tp_conn *c, enum tp_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tp_conn_set_soft_error(struct tp_conn *c, enum tp_errcode code,
@@ -415,5 +420,7 @@ void tp_timing_mark(struct timespec *phase);
 void tp_library_init(void);
 
 #define TP_LOCK(c) tp_conn_lock(c)
+/* The same, for a public call that can fail (it reports its own reason). */
+#define TP_ENTER(c) tp_conn_enter(c)
 
 #endif

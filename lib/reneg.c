@@ -132,7 +132,7 @@ int tp_conn_renegotiate(struct tp_conn *c)
 {
 	int r, err;
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	r = tp_conn_ensure_handshake(c, 0);
 	if (r == 0)
 		r = check_can_renegotiate(c);
@@ -170,7 +170,7 @@ int tp_conn_request_renegotiation(struct tp_conn *c)
 {
 	int r;
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	r = tp_conn_ensure_handshake(c, 0);
 	if (r == 0 && c->cfg->role != TP_SERVER) {
 		tp_conn_set_soft_error(c, TP_ERR_USAGE,

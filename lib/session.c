@@ -13,7 +13,7 @@ int tp_conn_save_session(struct tp_conn *c, const char *path)
 	int len, r = -1;
 	char why[160];
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	s = wolfSSL_get1_session(c->ssl);
 	len = s ? wolfSSL_i2d_SSL_SESSION(s, &der) : 0;
 	if (len <= 0) {
@@ -175,7 +175,7 @@ int tp_conn_load_session(struct tp_conn *c, const char *path)
 	FILE *f = fopen(path, "rb");
 	int r = -1;
 
-	TP_LOCK(c);
+	TP_ENTER(c);
 	if (f == NULL) {
 		tp_conn_set_soft_error(c, TP_ERR_USAGE,
 				       "cannot read session file '%s'", path);
@@ -211,7 +211,7 @@ int tp_conn_reuse_session_from(struct tp_conn *c, struct tp_conn *prev)
 	tp_conn_unlock(prev);
 	if (s == NULL)
 		return -1;
-	TP_LOCK(c);
+	TP_ENTER(c);
 	r = wolfSSL_set_session(c->ssl, s) == WOLFSSL_SUCCESS ? 0 : -1;
 	tp_conn_unlock(c);
 	wolfSSL_SESSION_free(s);

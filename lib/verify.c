@@ -346,7 +346,7 @@ int tp_conn_set_verify_name(struct tp_conn *c, const char *name)
 
 	if (name != NULL && copy == NULL)
 		return -1;
-	TP_LOCK(c);
+	TP_ENTER(c);
 	free(c->verify_name);
 	c->verify_name = copy;
 	pthread_mutex_unlock(&c->m);

@@ -309,6 +309,7 @@ struct session {
 
 	pthread_t reader;
 	int reader_started;
+	int input_busy; /* (M) the stdin thread acts on what it read */
 	int input_left; /* the stdin thread was left behind at the end */
 	int crlf_prev_cr; /* writer thread only */
 	int nreconnect;
@@ -337,6 +338,8 @@ int session_ended(struct session *s);
 void session_end(struct session *s, enum cli_status status, const char *msg);
 /* Makes s->stop_fd[0] readable for good: the input thread stops. */
 void session_wake_input(struct session *s);
+/* The stdin thread acts on input (1) or is back waiting for more (0). */
+void session_input_busy(struct session *s, int busy);
 /* Ends the run because a call on c failed; ignores the failures that
  * ending or :resume cause themselves. */
 void session_conn_failed(struct session *s, struct tp_conn *c);

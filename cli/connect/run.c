@@ -243,10 +243,22 @@ static void save_results(struct session *s, struct tp_conn *c)
 	pthread_mutex_unlock(&s->mtx);
 }
 
+void session_input_busy(struct session *s, int busy)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->input_busy = busy;
+	if (!busy)
+		pthread_cond_broadcast(&s->cv); /* join_input waits for it */
+	pthread_mutex_unlock(&s->mtx);
+}
+
 /* The readline thread must restore the terminal: wait for it. The stdin
- * thread normally leaves its poll() at once, but may be blocked in
- * read(2) or in a write the peer does not drain: it gets a moment, and is
- * then left behind (the process exits without it). */
+ * thread, while it acts on what it read (a command whose result is due,
+ * an :expect failing after the end), is waited for: tp_conn_abort has
+ * woken every library wait it may be in, and session_end every :expect
+ * and :sleep. Back in poll() it leaves at once (session_wake_input), but
+ * it may be blocked in read(2): it gets a moment, and is then left
+ * behind (the process exits without it). */
 static void join_input(struct session *s, pthread_t input)
 {
 	struct timespec ts;
@@ -255,6 +267,10 @@ static void join_input(struct session *s, pthread_t input)
 		pthread_join(input, NULL);
 		return;
 	}
+	pthread_mutex_lock(&s->mtx);
+	while (s->input_busy) /* woken by session_input_busy */
+		pthread_cond_wait(&s->cv, &s->mtx);
+	pthread_mutex_unlock(&s->mtx);
 	ts = cli_real_after_ms(INPUT_JOIN_MS);
 	if (pthread_timedjoin_np(input, NULL, &ts) != 0) {
 		pthread_detach(input);

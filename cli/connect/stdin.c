@@ -188,13 +188,31 @@ static void after_end(struct session *s, struct lines *l)
 	}
 }
 
+/* What one read(2) returned (n > 0 data, 0 EOF). Returns 1 when the
+ * input stops. */
+static int take_input(struct session *s, struct lines *l, const char *buf,
+		      ssize_t n)
+{
+	if (n == 0) {
+		if (!s->opt->commands || finish_lines(s, l) == 0)
+			session_input_eof(s);
+		return 1;
+	}
+	if (s->opt->commands)
+		return feed_lines(s, l, buf, (size_t)n) != 0;
+	return session_send(s, buf, (size_t)n) != 0;
+}
+
+/* Busy (run.c waits for it at the end) from a read until back in poll():
+ * a command's result, or an :expect that fails after the end, is said
+ * before the run reports. */
 void *input_stdin_thread(void *arg)
 {
 	struct session *s = arg;
 	struct lines l = { .state = LINE_START };
 	char buf[TP_RECORD_MAX];
 	ssize_t n;
-	int rv;
+	int stop;
 
 	while (wait_stdin(s)) {
 		n = read(STDIN_FILENO, buf, sizeof(buf));
@@ -205,17 +223,16 @@ void *input_stdin_thread(void *arg)
 				    "read from standard input failed");
 			return NULL;
 		}
-		if (n == 0) {
-			if (!s->opt->commands || finish_lines(s, &l) == 0)
-				session_input_eof(s);
-			return NULL;
-		}
-		rv = s->opt->commands ? feed_lines(s, &l, buf, (size_t)n) :
-					session_send(s, buf, (size_t)n);
-		if (rv != 0)
+		session_input_busy(s, 1);
+		stop = take_input(s, &l, buf, n);
+		session_input_busy(s, 0);
+		if (stop)
 			return NULL;
 	}
-	if (s->opt->commands)
+	if (s->opt->commands) {
+		session_input_busy(s, 1);
 		after_end(s, &l);
+		session_input_busy(s, 0);
+	}
 	return NULL;
 }

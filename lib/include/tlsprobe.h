@@ -263,7 +263,10 @@ void *tp_conn_arg(struct tp_conn *c);
  * else 0; a renegotiation under way does not change it. */
 int tp_conn_handshake_done(struct tp_conn *c);
 
-/* The last error (NULL when none), valid in the calling thread until its
+/* Why the calling thread's last call on c failed (NULL when none): its
+ * own soft error (TP_ERR_REFUSED and others the session survives; other
+ * threads' calls and tp_conn_abort do not replace it), else the sticky
+ * error that ended the connection. Valid in the calling thread until its
  * next tp_conn_error call. */
 const char *tp_conn_error(struct tp_conn *c);
 enum tp_errcode tp_conn_errcode(struct tp_conn *c);

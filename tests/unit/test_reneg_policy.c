@@ -133,6 +133,78 @@ static void test_client_refuses(void)
 	printf("client refuses HelloRequest: ok\n");
 }
 
+/* Runs one call on another thread, as the CLI's reader or main thread
+ * would while this one is between its failed call and its question. */
+struct other_call {
+	struct tp_conn *c;
+	int abort; /* else a KeyUpdate on TLS 1.2: a soft error of its own */
+	int ret;
+	enum tp_errcode code;
+};
+
+static void *other_call_main(void *arg)
+{
+	struct other_call *o = arg;
+
+	if (o->abort) {
+		tp_conn_abort(o->c);
+		return NULL;
+	}
+	o->ret = tp_conn_key_update(o->c, 0);
+	o->code = tp_conn_errcode(o->c);
+	return NULL;
+}
+
+static void run_other_call(struct tp_conn *c, int abort_it)
+{
+	struct other_call o = { .c = c, .abort = abort_it };
+	pthread_t t;
+
+	CHECK(pthread_create(&t, NULL, other_call_main, &o) == 0);
+	pthread_join(t, NULL);
+	if (!abort_it) {
+		CHECK_EQ_INT(o.ret, -1);
+		CHECK_EQ_INT(o.code, TP_ERR_USAGE);
+	}
+}
+
+static void expect_refusal_reported(struct tp_conn *c)
+{
+	const char *why = tp_conn_error(c);
+
+	CHECK_EQ_INT(tp_conn_errcode(c), TP_ERR_REFUSED);
+	if (why == NULL || strstr(why, "no_renegotiation") == NULL)
+		tu_fail(__FILE__, __LINE__, "refusal reported as '%s'",
+			why ? why : "(null)");
+}
+
+/* A refused renegotiation's reason belongs to the thread that asked:
+ * another thread's failed call, or an abort that ends the session, must
+ * not replace it before that thread reads it (the CLI's :reneg lost its
+ * "refused" line when the session's end aborted the connection first). A
+ * next failed call of the same thread reports its own reason. */
+static void test_error_per_thread(void)
+{
+	struct pair p;
+	char b;
+
+	pair_open(&p, TP_RENEG_REFUSE, TP_RENEG_ACCEPT, 0, 1);
+	round_trip(p.client, "before\n");
+	CHECK_EQ_INT(tp_conn_renegotiate(p.client), -1);
+	run_other_call(p.client, 0);
+	expect_refusal_reported(p.client);
+	run_other_call(p.client, 1);
+	expect_refusal_reported(p.client);
+	CHECK_EQ_INT(tp_conn_read(p.client, &b, 1), -1);
+	CHECK_EQ_INT(tp_conn_errcode(p.client), TP_ERR_CLOSED);
+	tp_conn_free(p.client); /* the echo thread sees the end */
+	pthread_join(p.echo.thread, NULL);
+	tp_conn_free(p.server);
+	tp_config_free(p.ccfg);
+	tp_config_free(p.scfg);
+	printf("a refusal stays with the thread that asked: ok\n");
+}
+
 int main(void)
 {
 	tu_watchdog_start(60, "renegotiation policies");
@@ -140,6 +212,7 @@ int main(void)
 	test_server_policy(TP_RENEG_IGNORE, 0, "ignore");
 	test_server_policy(TP_RENEG_LIMIT, 2, "limit 2");
 	test_client_refuses();
+	test_error_per_thread();
 	tu_watchdog_stop();
 	return 0;
 }
