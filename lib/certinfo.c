@@ -1,7 +1,8 @@
 /*
  * What a certificate says, from its DER: names, validity, serial,
- * fingerprint, key, signature algorithm and subjectAltNames
- * (struct tp_cert_info). Everything a peer chose is escaped here, once.
+ * fingerprint, key, signature algorithm, subjectAltNames and where its
+ * issuer and OCSP responder are published (struct tp_cert_info).
+ * Everything a peer chose is escaped here, once.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -55,87 +56,6 @@ char *tp_x509_name(WOLFSSL_X509_NAME *n)
 	return out;
 }
 
-/* [*p, *end) become the contents of tbsCertificate. */
-static int enter_tbs(const unsigned char **p, const unsigned char **end)
-{
-	return tp_der_enter(p, end, 0x30) < 0 ||
-			       tp_der_enter(p, end, 0x30) < 0 ?
-		       -1 :
-		       0;
-}
-
-/* The subjectAltName extension's GeneralNames: [*p, *end) become its
- * contents. Certificate > tbsCertificate > [3] extensions > Extension
- * with the OID 2.5.29.17 > OCTET STRING > GeneralNames. */
-static int enter_sans(const unsigned char **p, const unsigned char **end)
-{
-	static const unsigned char san_oid[] = { 0x55, 0x1d, 0x11 };
-	const unsigned char *b = NULL;
-	int tag = 0;
-	size_t n = 0;
-
-	if (enter_tbs(p, end) < 0)
-		return -1;
-	while (*p < *end && tag != 0xa3)
-		if (tp_der_next(p, *end, &tag, &b, &n) < 0)
-			return -1;
-	if (tag != 0xa3)
-		return -1;
-	*p = b;
-	*end = b + n;
-	if (tp_der_enter(p, end, 0x30) < 0)
-		return -1;
-	while (*p < *end) {
-		const unsigned char *e = *p, *eend = *end;
-
-		if (tp_der_enter(&e, &eend, 0x30) < 0)
-			return -1;
-		*p = eend; /* the next extension */
-		if (tp_der_next(&e, eend, &tag, &b, &n) < 0 || tag != 0x06)
-			return -1;
-		if (n != sizeof(san_oid) || memcmp(b, san_oid, n) != 0)
-			continue;
-		/* critical BOOLEAN DEFAULT FALSE, then the OCTET STRING */
-		if (tp_der_next(&e, eend, &tag, &b, &n) < 0)
-			return -1;
-		if (tag == 0x01 && tp_der_next(&e, eend, &tag, &b, &n) < 0)
-			return -1;
-		if (tag != 0x04)
-			return -1;
-		*p = b;
-		*end = b + n;
-		return tp_der_enter(p, end, 0x30);
-	}
-	return -1;
-}
-
-/*
- * Calls fn for each GeneralName of the certificate's subjectAltName, with
- * its context tag (0x82 dNSName, 0x87 iPAddress, ...) and contents, until
- * fn returns non-zero; returns that, or 0. Read from the DER because
- * wolfSSL 5.5.4 built without WOLFSSL_IP_ALT_NAME drops iPAddress
- * entries from its parsed certificate.
- */
-int tp_der_each_san(const unsigned char *der, size_t len,
-		    int (*fn)(int tag, const unsigned char *b, size_t n,
-			      void *arg),
-		    void *arg)
-{
-	const unsigned char *p = der, *end = der + len, *b;
-	size_t n;
-	int tag, r;
-
-	if (der == NULL || enter_sans(&p, &end) < 0)
-		return 0;
-	while (p < end) {
-		if (tp_der_next(&p, end, &tag, &b, &n) < 0)
-			return 0;
-		if ((r = fn(tag, b, n, arg)) != 0)
-			return r;
-	}
-	return 0;
-}
-
 /* "DNS:name", "IP:addr", ... for one GeneralName; NULL for other kinds. */
 static char *san_text(int tag, const unsigned char *b, size_t n)
 {
@@ -183,6 +103,18 @@ static int collect_san(int tag, const unsigned char *b, size_t n, void *arg)
 	return 0;
 }
 
+/* The first URI of an authorityInfoAccess method (AIA_OCSP,
+ * AIA_CA_ISSUERS), escaped; NULL when none. */
+static char *aia_text(const unsigned char *der, size_t len, int method)
+{
+	const unsigned char *uri;
+	size_t n;
+
+	if (tp_der_aia_uri(der, len, method, &uri, &n) < 0)
+		return NULL;
+	return tp_escape_dup(uri, n);
+}
+
 /* "2026-12-02T03:49:58Z" from a UTCTime or GeneralizedTime; NULL for
  * anything else. */
 static char *iso_time(int tag, const unsigned char *b, size_t n)
@@ -217,7 +149,8 @@ static void fill_from_tbs(struct tp_cert_info *ci, const unsigned char *der,
 	size_t n;
 	int tag;
 
-	if (enter_tbs(&p, &end) < 0 || tp_der_next(&p, end, &tag, &b, &n) < 0)
+	if (tp_der_enter_tbs(&p, &end) < 0 ||
+	    tp_der_next(&p, end, &tag, &b, &n) < 0)
 		return;
 	if (tag == 0xa0 && tp_der_next(&p, end, &tag, &b, &n) < 0)
 		return;
@@ -322,6 +255,8 @@ void tp_cert_info_fill(struct tp_cert_info *ci, const unsigned char *der,
 		ci->sha256_fingerprint = hex_of(digest, sizeof(digest), ':');
 	fill_from_tbs(ci, der, (size_t)len);
 	tp_der_each_san(der, (size_t)len, collect_san, ci);
+	ci->ca_issuers = aia_text(der, (size_t)len, TP_AIA_CA_ISSUERS);
+	ci->ocsp_uri = aia_text(der, (size_t)len, TP_AIA_OCSP);
 	x = wolfSSL_X509_d2i(NULL, der, len);
 	if (x == NULL)
 		return;
@@ -344,5 +279,7 @@ void tp_cert_info_free(struct tp_cert_info *ci)
 	for (int i = 0; i < ci->nsans; i++)
 		free(ci->sans[i]);
 	free(ci->sans);
+	free(ci->ca_issuers);
+	free(ci->ocsp_uri);
 	memset(ci, 0, sizeof(*ci));
 }

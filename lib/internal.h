@@ -158,7 +158,7 @@ struct tp_policy_hdr {
  * what the server asked of a client; snapshots handed out. */
 #define TP_VSEEN_MAX 12
 struct tp_vseen {
-	char *subject, *issuer;
+	char *subject, *issuer, *ca_issuers;
 	int ok;
 };
 struct tp_peer_gen;
@@ -368,15 +368,27 @@ int tp_der_enter(const unsigned char **p, const unsigned char **end, int want);
 int tp_der_time(int tag, const unsigned char *b, size_t n,
 		char out[TP_DER_TIME_LEN]);
 
+/* certext.c: a certificate's extensions, from its DER.
+ * tp_der_enter_tbs makes [*p, *end) the tbsCertificate's contents.
+ * tp_der_each_san calls fn for each GeneralName of the subjectAltName
+ * (its context tag: 0x82 dNSName, 0x87 iPAddress, ...) until fn returns
+ * non-zero, and returns that, or 0. tp_der_aia_uri finds the first URI of
+ * an authorityInfoAccess method: 0, or -1 when there is none. */
+int tp_der_enter_tbs(const unsigned char **p, const unsigned char **end);
+int tp_der_each_san(const unsigned char *der, size_t len,
+		    int (*fn)(int tag, const unsigned char *b, size_t n,
+			      void *arg),
+		    void *arg);
+#define TP_AIA_OCSP 1
+#define TP_AIA_CA_ISSUERS 2
+int tp_der_aia_uri(const unsigned char *der, size_t len, int method,
+		   const unsigned char **uri, size_t *uri_len);
+
 /* certinfo.c: what a certificate says */
 char *tp_x509_name(WOLFSSL_X509_NAME *n);
 void tp_cert_info_fill(struct tp_cert_info *ci, const unsigned char *der,
 		       int len);
 void tp_cert_info_free(struct tp_cert_info *ci);
-int tp_der_each_san(const unsigned char *der, size_t len,
-		    int (*fn)(int tag, const unsigned char *b, size_t n,
-			      void *arg),
-		    void *arg);
 
 /* ocsp.c: stapled OCSP responses and CRL checks. The WOLFSSL's ex_data
  * slot TP_SSL_EX_CONN holds its tp_conn (wolfSSL's status callback gets

@@ -114,6 +114,24 @@ static const struct tp_vseen *seen_named(const struct tp_conn *c,
 	return NULL;
 }
 
+/* When a certificate whose issuer was neither sent nor trusted says where
+ * that issuer is published (authorityInfoAccess caIssuers): public CAs
+ * put it in every certificate below a root, so the likely cause is a
+ * server that leaves out an intermediate (s_client and gnutls-cli say
+ * only "unable to get local issuer certificate", "issuer is unknown"). */
+static const char *published_at(const char *ca_issuers)
+{
+	static __thread char hint[TP_ERR_MAX / 2];
+
+	if (ca_issuers == NULL)
+		return "";
+	snprintf(hint, sizeof(hint),
+		 "; its authorityInfoAccess publishes that issuer at %s: "
+		 "the server likely leaves out an intermediate certificate",
+		 ca_issuers);
+	return hint;
+}
+
 /* Where the chain the server sent leads from issuer: its certificates
  * followed by names up to the last one sent. */
 static void sent_path_end(char *out, size_t len, const struct tp_conn *c,
@@ -134,8 +152,9 @@ static void sent_path_end(char *out, size_t len, const struct tp_conn *c,
 	else
 		snprintf(out, len,
 			 "; the chain sent ends at %s, whose issuer %s was "
-			 "neither sent nor trusted",
-			 top->subject, top->issuer ? top->issuer : "?");
+			 "neither sent nor trusted%s",
+			 top->subject, top->issuer ? top->issuer : "?",
+			 published_at(top->ca_issuers));
 }
 
 /* What is wrong, in s_client's words where it has some ("self-signed
@@ -203,8 +222,8 @@ static void verify_detail(char *out, size_t len, struct tp_conn *c, int err,
 	else if (err == ASN_NO_SIGNER_E && ci->issuer != NULL)
 		snprintf(out, len,
 			 "; issuer not found: %s was neither sent by the "
-			 "server nor trusted",
-			 ci->issuer);
+			 "server nor trusted%s",
+			 ci->issuer, published_at(ci->ca_issuers));
 	else if (err == EXTKEYUSE_AUTH_E)
 		snprintf(out, len, "; its extendedKeyUsage has no serverAuth%s",
 			 (xku & XKU_SSL_CLIENT) ? " (clientAuth only)" : "");
@@ -265,6 +284,7 @@ static void seen_reset(struct tp_conn *c)
 	for (int i = 0; i < c->peer.nseen; i++) {
 		free(c->peer.seen[i].subject);
 		free(c->peer.seen[i].issuer);
+		free(c->peer.seen[i].ca_issuers);
 	}
 	memset(c->peer.seen, 0, sizeof(c->peer.seen));
 	c->peer.nseen = 0;
@@ -284,13 +304,14 @@ static void seen_add(struct tp_conn *c, const struct tp_cert_info *ci, int ok)
 	v = &c->peer.seen[c->peer.nseen++];
 	v->subject = ci->subject ? strdup(ci->subject) : NULL;
 	v->issuer = ci->issuer ? strdup(ci->issuer) : NULL;
+	v->ca_issuers = ci->ca_issuers ? strdup(ci->ca_issuers) : NULL;
 	v->ok = ok;
 }
 
 static void record_failure(struct tp_conn *c, int depth, int err,
 			   const struct tp_cert_info *ci, WOLFSSL_X509 *x)
 {
-	char line[480], detail[300];
+	char line[TP_ERR_MAX], detail[TP_ERR_MAX - 96];
 
 	verify_detail(detail, sizeof(detail), c, err, ci, x);
 	snprintf(line, sizeof(line), "depth %d: %s%s%s%s", depth,

@@ -33,6 +33,10 @@ void certs_print_cert(FILE *fp, int n, const struct tp_cert_info *ci, int facts)
 	fprintf(fp, "   key: %s %d bits, signed with %s\n",
 		str_or(ci->key_type, "?"), ci->key_bits,
 		str_or(ci->signature_algorithm, "?"));
+	if (ci->ca_issuers != NULL)
+		fprintf(fp, "   issuer published at: %s\n", ci->ca_issuers);
+	if (ci->ocsp_uri != NULL)
+		fprintf(fp, "   OCSP responder: %s\n", ci->ocsp_uri);
 	if (ci->pem != NULL)
 		fputs(ci->pem, fp);
 }
@@ -187,6 +191,8 @@ void certs_json_cert(struct json_writer *w, const struct tp_cert_info *ci)
 	json_kv_string(w, "key_type", ci->key_type);
 	json_kv_int(w, "key_bits", ci->key_bits);
 	json_kv_string(w, "signature_algorithm", ci->signature_algorithm);
+	json_kv_string(w, "ca_issuers", ci->ca_issuers);
+	json_kv_string(w, "ocsp_uri", ci->ocsp_uri);
 	json_kv_string(w, "pem", ci->pem);
 	json_object_end(w);
 }

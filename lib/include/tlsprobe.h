@@ -305,6 +305,10 @@ struct tp_cert_info {
 	int nsans;
 	char **sans; /* subjectAltName: "DNS:name", "IP:addr", "email:...",
 			"URI:...", in certificate order */
+	/* authorityInfoAccess: where the issuer's certificate and the OCSP
+	 * responder are published (the first URI of each), NULL when not */
+	char *ca_issuers;
+	char *ocsp_uri;
 };
 
 struct tp_info {

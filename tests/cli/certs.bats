@@ -105,9 +105,9 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 	tp_json_is '.certificates.chain[0].sans == ["DNS:localhost", "IP:127.0.0.1", "IP:::1"]'
 }
 
-@test "a missing intermediate: the issuer that was not found is named" {
+@test "a missing intermediate: the issuer that was not found is named, with where it is published" {
 	against missing-int "$CH/root-b.pem"
-	refused_with 'depth 0: unable to get local issuer certificate: /CN=localhost; issuer not found: /CN=tlsprobe chains Intermediate was neither sent by the server nor trusted$'
+	refused_with 'depth 0: unable to get local issuer certificate: /CN=localhost; issuer not found: /CN=tlsprobe chains Intermediate was neither sent by the server nor trusted; its authorityInfoAccess publishes that issuer at http://pki\.tlsprobe\.test/int\.der: the server likely leaves out an intermediate certificate$'
 	tp_stderr_has '^ 0 /CN=localhost, issued by /CN=tlsprobe chains Intermediate, '
 	tp_json_is '.certificates.error | contains("issuer not found: /CN=tlsprobe chains Intermediate")'
 }

@@ -39,6 +39,9 @@
 #   missing-int        (nothing)                depth 0: unable   "issuer is
 #                                               to get local      unknown"
 #                                               issuer (20)
+#   missing-int1       int2 (leaf2; int1, its   depth 1: unable   "issuer is
+#                      issuer, left out)        to get local      unknown"
+#                                               issuer (20)
 #   expired-int        expired int              depth 1: cert.    "chain uses
 #                                               has expired (10)  expired
 #                                                                 certificate"
@@ -58,6 +61,11 @@
 # chain or says "self-signed certificate in certificate chain"; they then
 # say where the chain sent leads ("a self-signed root that is not
 # trusted", or the issuer that was neither sent nor trusted).
+#
+# Every certificate below a root here names where its issuer is published
+# (authorityInfoAccess caIssuers, as public CAs' certificates do): where
+# the missing issuer was left out by the server, tlsprobe says so, with
+# that address; s_client and gnutls-cli say only what the table says.
 #
 # Before WOLFSSL_ALT_CERT_CHAINS, wolfSSL patch 0003 (the chain sorted into
 # path order) and the held chain failures of tp_verify_cb, every case from
@@ -84,7 +92,8 @@ cross-expired leaf chain-cross-expired
 expired-int-first leaf chain-expired-int-first
 expired-int leaf chain-expired-int
 rogue rogue chain-rogue
-rogue-mixed rogue chain-rogue-mixed'
+rogue-mixed rogue chain-rogue-mixed
+missing-int1 leaf2 chain-missing-int1'
 
 setup_file() {
 	tp_setup_file
@@ -191,6 +200,31 @@ refused() {
 	refused cross other-root 'unable to get local issuer certificate'
 	refused missing-int root-b \
 		'depth 0: unable to get local issuer certificate.*/CN=localhost'
+}
+
+@test "a left-out second intermediate is named, with where it is published" {
+	local hint='the server likely leaves out an intermediate certificate'
+	refused missing-int1 root-b "the chain sent ends at /CN=tlsprobe \
+chains Intermediate 2, whose issuer /CN=tlsprobe chains Intermediate 1 was \
+neither sent nor trusted; its authorityInfoAccess publishes that issuer at \
+http://pki\\.tlsprobe\\.test/int1\\.der: $hint"
+	# An untrusted root is not a left-out intermediate.
+	refused rogue root-b 'a self-signed root that is not trusted'
+	if grep -q "$hint" "$ERR"; then
+		echo "# a self-signed root was called a left-out intermediate" >&2
+		return 1
+	fi
+}
+
+@test "--showcerts and the report say where a certificate's issuer and OCSP responder are published" {
+	chain missing-int root-b --showcerts --json "$BATS_TEST_TMPDIR/r.json"
+	[ "$status" -eq 5 ]
+	tp_stderr_has '^   issuer published at: http://pki\.tlsprobe\.test/int\.der$'
+	tp_stderr_has '^   OCSP responder: http://ocsp\.tlsprobe\.test/$'
+	tp_json_is '.certificates.chain[0].ca_issuers == "http://pki.tlsprobe.test/int.der"' \
+		"$BATS_TEST_TMPDIR/r.json"
+	tp_json_is '.certificates.chain[0].ocsp_uri == "http://ocsp.tlsprobe.test/"' \
+		"$BATS_TEST_TMPDIR/r.json"
 }
 
 @test "an expired intermediate on the only path: certificate has expired" {

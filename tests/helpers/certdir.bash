@@ -18,6 +18,9 @@ certdir_enter() {
 	cd "$1" || exit 1
 	log=$name.log
 	: >"$log"
+	# -E: the trap also fires for a step failing inside a function
+	# (newkey), not only at the top level.
+	set -E
 	# shellcheck disable=SC2064 # the name and directory, fixed now
 	trap "echo \"$name.sh: failed in $1; openssl said:\" >&2; cat \"$log\" >&2" ERR
 }

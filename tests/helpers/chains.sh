@@ -19,6 +19,10 @@
 #   expired-int.pem       "Intermediate", Root B's signature, valid only in
 #                         2020 (same name and key as int.pem)
 #
+# Certificates below a root carry authorityInfoAccess, as public
+# CAs do: caIssuers http://pki.tlsprobe.test/ISSUER.der (ISSUER: the issuer's
+# file name), and for leaves OCSP http://ocsp.tlsprobe.test/.
+#
 # plus the chains a server sends after its leaf (chain-*.pem, in the order
 # sent, for s_server -cert_chain): see the list at the end. Keys are EC
 # P-256. Nothing here is committed: run it into a per-run temporary
@@ -62,6 +66,15 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
+# Below a root, as public CAs do: where the issuer's certificate and the
+# OCSP responder are published (nothing listens there).
+[ v3_int ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+authorityInfoAccess = caIssuers;URI:http://pki.tlsprobe.test/$ENV::AIA_ISSUER.der
+
 [ v3_leaf ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -69,8 +82,11 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:localhost, IP:127.0.0.1
+authorityInfoAccess = OCSP;URI:http://ocsp.tlsprobe.test/, caIssuers;URI:http://pki.tlsprobe.test/$ENV::AIA_ISSUER.der
 CNF
 
+# Every section is parsed by each command, also before sign() sets it.
+export AIA_ISSUER=none
 rm -rf newcerts index.txt* serial*
 mkdir newcerts
 : >index.txt
@@ -89,6 +105,7 @@ sign() {
 	local name=$1 key=$2 cn=$3 issuer=$4 ext=$5
 	shift 5
 	[ -e "$key.key" ] || newkey "$key.key"
+	export AIA_ISSUER=$issuer
 	openssl req -config openssl.cnf -new -key "$key.key" -subj "/CN=$cn" \
 		-out "$name.csr" 2>>"$log"
 	openssl ca -batch -config openssl.cnf -notext -cert "$issuer.pem" \
@@ -105,14 +122,14 @@ root other-root "tlsprobe chains Unrelated Root"
 # Cross-signs reuse Root B's name and key: the same CA, two issuers.
 sign b-by-a root-b "tlsprobe chains Root B" root-a v3_ca -days 2
 sign b-by-a-expired root-b "tlsprobe chains Root B" root-a v3_ca "${old[@]}"
-sign int int "tlsprobe chains Intermediate" root-b v3_ca -days 2
-sign expired-int int "tlsprobe chains Intermediate" root-b v3_ca "${old[@]}"
+sign int int "tlsprobe chains Intermediate" root-b v3_int -days 2
+sign expired-int int "tlsprobe chains Intermediate" root-b v3_int "${old[@]}"
 sign leaf leaf localhost int v3_leaf -days 2
-sign int1 int1 "tlsprobe chains Intermediate 1" root-b v3_ca -days 2
-sign int2 int2 "tlsprobe chains Intermediate 2" int1 v3_ca -days 2
+sign int1 int1 "tlsprobe chains Intermediate 1" root-b v3_int -days 2
+sign int2 int2 "tlsprobe chains Intermediate 2" int1 v3_int -days 2
 sign leaf2 leaf2 localhost int2 v3_leaf -days 2
 sign other-int other-int "tlsprobe chains Unrelated Intermediate" \
-	other-root v3_ca -days 2
+	other-root v3_int -days 2
 sign rogue rogue localhost other-int v3_leaf -days 2
 
 # What servers send after their leaf, in order.
@@ -130,6 +147,7 @@ cat int.pem b-by-a.pem root-a.pem >chain-cross-full.pem
 cat int.pem b-by-a-expired.pem >chain-cross-expired.pem
 cat expired-int.pem int.pem >chain-expired-int-first.pem
 cat expired-int.pem >chain-expired-int.pem
+cat int2.pem >chain-missing-int1.pem
 cat other-int.pem other-root.pem >chain-rogue.pem
 cat other-int.pem int.pem root-b.pem >chain-rogue-mixed.pem
 : >chain-none.pem
