@@ -10,12 +10,19 @@ load lib/common
 # own prefix, pid file and logs in $TP_DIR/NAME; a plain TLS site on
 # NGINX_PORT, a client-certificate site on NGINX_CC_PORT, and two sites
 # stapling an OCSP response from a file (tests/helpers/ocsp.sh in $OC):
-# a good leaf on NGINX_GOOD_PORT, a revoked one on NGINX_REVOKED_PORT.
+# a good leaf on NGINX_GOOD_PORT, a revoked one on NGINX_REVOKED_PORT;
+# and a certificate from a public-CA-like chain (tests/helpers/chains.sh
+# in $CH) installed as its leaf alone, the usual mistake, on
+# NGINX_LEAFONLY_PORT, and as leaf plus intermediate ("fullchain") on
+# NGINX_FULLCHAIN_PORT.
 nginx_start() {
 	local name=$1 dir=$TP_DIR/$1 port cc_port good_port revoked_port
+	local leafonly_port fullchain_port
 	port=$(tp_free_port) && cc_port=$(tp_free_port) &&
-		good_port=$(tp_free_port) && revoked_port=$(tp_free_port) ||
+		good_port=$(tp_free_port) && revoked_port=$(tp_free_port) &&
+		leafonly_port=$(tp_free_port) && fullchain_port=$(tp_free_port) ||
 		return 1
+	cat "$CH/leaf.pem" "$CH/int.pem" >"$dir.fullchain.pem"
 	mkdir -p "$dir/logs" "$dir/tmp"
 	cat >"$dir/nginx.conf" <<EOF
 daemon off;
@@ -63,21 +70,39 @@ http {
 		ssl_trusted_certificate $OC/ca.pem;
 		location / { return 200 "revoked leaf\n"; }
 	}
+	server {
+		listen 127.0.0.1:$leafonly_port ssl;
+		ssl_certificate $CH/leaf.pem;
+		ssl_certificate_key $CH/leaf.key;
+		location / { return 200 "leaf only\n"; }
+	}
+	server {
+		listen 127.0.0.1:$fullchain_port ssl;
+		ssl_certificate $dir.fullchain.pem;
+		ssl_certificate_key $CH/leaf.key;
+		location / { return 200 "full chain\n"; }
+	}
 }
 EOF
 	ic_start "$name" "$port" nginx -e "$dir/logs/error.log" -p "$dir" \
 		-c "$dir/nginx.conf" &&
 		ic_wait_port "$name" "$cc_port" &&
 		ic_wait_port "$name" "$good_port" &&
-		ic_wait_port "$name" "$revoked_port" || return 1
+		ic_wait_port "$name" "$revoked_port" &&
+		ic_wait_port "$name" "$leafonly_port" &&
+		ic_wait_port "$name" "$fullchain_port" || return 1
 	export NGINX_PORT=$port NGINX_CC_PORT=$cc_port
 	export NGINX_GOOD_PORT=$good_port NGINX_REVOKED_PORT=$revoked_port
+	export NGINX_LEAFONLY_PORT=$leafonly_port
+	export NGINX_FULLCHAIN_PORT=$fullchain_port
 }
 
 setup_file() {
 	ic_setup_file nginx
 	export OC=$CERTS/ocsp
 	"$TP_HELPERS/ocsp.sh" "$OC"
+	export CH=$CERTS/chains
+	"$TP_HELPERS/chains.sh" "$CH"
 	nginx_start nginx
 	# A client certificate from a CA that nginx does not trust.
 	ic_selfclient_cert
@@ -154,6 +179,21 @@ GET_CLOSE='GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
 	[ "$status" -eq 0 ]
 	tp_stderr_has '^ depth=1 /CN=tlsprobe test ca \(trusted, not sent\)$' \
 		'^ depth=0 /CN=localhost$'
+}
+
+@test "nginx: a certificate installed without its intermediate: the left-out intermediate named, exit 5; with it, verified" {
+	ic_run --ca-file "$CH/root-b.pem" "localhost:$NGINX_LEAFONLY_PORT"
+	[ "$status" -eq 5 ]
+	tp_stderr_has 'depth 0: unable to get local issuer certificate: /CN=localhost; issuer not found: /CN=tlsprobe chains Intermediate was neither sent by the server nor trusted; its authorityInfoAccess publishes that issuer at http://pki\.tlsprobe\.test/int\.der: the server likely leaves out an intermediate certificate$'
+	ic_expect_session '.certificates.chain | length' 1
+	ic_expect_session '.certificates.chain[0].ca_issuers' \
+		http://pki.tlsprobe.test/int.der
+	TP_IN=$(tp_input "$GET_CLOSE")
+	ic_run --ca-file "$CH/root-b.pem" "localhost:$NGINX_FULLCHAIN_PORT"
+	[ "$status" -eq 0 ]
+	ic_stdout_has 'full chain'
+	tp_stderr_has '^ depth=2 /CN=tlsprobe chains Root B \(trusted, not sent\)$' \
+		'^ depth=1 /CN=tlsprobe chains Intermediate$'
 }
 
 @test "nginx: ssl_verify_client on, certificate of an unknown CA: 400 certificate error" {
