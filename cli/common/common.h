@@ -41,6 +41,9 @@ void cli_format_error(char *buf, size_t len, enum tp_errcode e,
 /* Both of the above for the last error of c: the line in buf, the exit
  * status returned. A failure that set no error code is a connect
  * failure when it happened before the first handshake. */
+/* Why c ended, for a thread other than the one whose call failed: the
+ * sticky error, else how the peer closed (never NULL). */
+const char *cli_conn_end_text(struct tp_conn *c);
 enum cli_status cli_conn_error(struct tp_conn *c, int handshake_done, char *buf,
 			       size_t len);
 

@@ -77,3 +77,26 @@ enum cli_status cli_conn_error(struct tp_conn *c, int handshake_done, char *buf,
 		st = handshake_done ? CLI_EOTHER : CLI_ECONNECT;
 	return st;
 }
+
+const char *cli_conn_end_text(struct tp_conn *c)
+{
+	const char *e = tp_conn_error(c);
+
+	if (e != NULL)
+		return e;
+	switch (tp_conn_close_reason(c)) {
+	case TP_CLOSE_NOTIFY:
+		return "the peer sent close_notify";
+	case TP_CLOSE_FIN:
+		return "the peer closed the connection without close_notify";
+	case TP_CLOSE_RESET:
+		return "the connection was reset";
+	case TP_CLOSE_FATAL_ALERT:
+		return "the peer sent a fatal alert";
+	case TP_CLOSE_PLAINTEXT:
+		return "the peer sent plaintext and closed";
+	case TP_CLOSE_NONE:
+		break;
+	}
+	return "no reason reported";
+}

@@ -271,7 +271,7 @@ static void stream_verdict(struct probe_conn *pc, const struct probe_opts *o,
 	if (w->failed || s->sent != o->stream_bytes)
 		snprintf(s->reason, sizeof(s->reason),
 			 "sending stopped after %llu bytes: %s",
-			 (unsigned long long)s->sent, tp_conn_error(pc->c));
+			 (unsigned long long)s->sent, cli_conn_end_text(pc->c));
 	else if (s->received != s->sent)
 		snprintf(s->reason, sizeof(s->reason),
 			 "%llu bytes sent, %llu echoed back, then %s",
@@ -412,7 +412,7 @@ static void ku_verdict(struct probe_conn *pc, uint64_t unasked, int wait,
 	} else if (closed) {
 		t->ku_status = KU_CLOSED;
 		snprintf(t->reason, sizeof(t->reason),
-			 "the connection ended: %s", tp_conn_error(pc->c));
+			 "the connection ended: %s", cli_conn_end_text(pc->c));
 	} else {
 		t->ku_status = KU_NO_REPLY;
 		snprintf(t->reason, sizeof(t->reason),
