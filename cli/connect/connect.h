@@ -289,6 +289,7 @@ struct session {
 	struct timespec eof_at; /* (M) CLOCK_MONOTONIC */
 	int close_sent; /* (M) our close_notify is out, or going */
 	int peer_reneg; /* (M) a renegotiation the peer started runs */
+	int peer_key_updates; /* (M) the peer's KeyUpdates, for its lines */
 	int delivering; /* (M) the reader writes peer data out */
 	int sent_data; /* (M) stdin data went to the peer */
 	int answered; /* (M) the peer sent data after stdin EOF */

@@ -266,6 +266,24 @@ static void tell_peer_reneg_done(struct tp_conn *c)
 		    i ? i->handshakes : 0, i && i->cipher ? i->cipher : "?");
 }
 
+/* The peer's KeyUpdates told one line each, before they are only counted
+ * (a peer may send thousands: --msg shows each, the report counts them). */
+#define PEER_KEY_UPDATES_TOLD 3
+
+static void tell_peer_key_update(struct session *s)
+{
+	int n;
+
+	pthread_mutex_lock(&s->mtx);
+	n = ++s->peer_key_updates;
+	pthread_mutex_unlock(&s->mtx);
+	if (n <= PEER_KEY_UPDATES_TOLD)
+		console_msg("Peer sent a KeyUpdate");
+	else if (n == PEER_KEY_UPDATES_TOLD + 1)
+		console_msg("Peer sent a KeyUpdate; further ones are counted, "
+			    "not shown (--msg shows each)");
+}
+
 /* Events worth a line even without --msg. */
 static void note_event(struct session *s, struct tp_conn *c,
 		       const struct tp_event *ev)
@@ -278,6 +296,8 @@ static void note_event(struct session *s, struct tp_conn *c,
 		console_msg("Peer started a renegotiation");
 	else if (ev->type == TP_EV_RENEG_DONE && by_peer)
 		tell_peer_reneg_done(c);
+	else if (ev->type == TP_EV_KEYUPDATE_RECEIVED)
+		tell_peer_key_update(s);
 	else if (ev->type == TP_EV_RENEG_REFUSED && ev->value == 1)
 		console_msg("Did not renegotiate as the peer asked (%s)",
 			    ev->detail ? ev->detail : "refused");

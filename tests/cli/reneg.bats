@@ -157,6 +157,29 @@ server_driven() {
 	grep -q '^world' "$TP_DIR/driver13.log"
 }
 
+@test "the server's KeyUpdates are told, the first three each, then counted (TLS 1.3)" {
+	local i script=''
+	tp_start_tlsprobe_serve ku13 --key-update-every 1
+	# Each line waits for its echo: one server write, one KeyUpdate, each.
+	for i in 1 2 3 4 5 6; do
+		script+="line $i\n:expect ^line $i\n"
+	done
+	TP_IN=$(tp_input "$script")
+	tp_probe --commands --json "$BATS_TEST_TMPDIR/r.json" \
+		--ca-file "$TP_DIR/ku13-ca.pem" "localhost:$TP_PORT"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^Peer sent a KeyUpdate$' "$ERR")" -eq 3 ]
+	[ "$(grep -c '^Peer sent a KeyUpdate; further ones are counted, not shown (--msg shows each)$' "$ERR")" -eq 1 ]
+	tp_json_is '.connection.key_updates_received >= 6' "$BATS_TEST_TMPDIR/r.json"
+	# --msg shows each instead.
+	TP_IN=$(tp_input "$script")
+	tp_probe --commands --msg --ca-file "$TP_DIR/ku13-ca.pem" \
+		"localhost:$TP_PORT"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^<<< KeyUpdate' "$ERR")" -ge 6 ]
+	run ! grep -q '^Peer sent a KeyUpdate' "$ERR"
+}
+
 @test "a renegotiation the server asks for (HelloRequest) is told when it starts and when it is done" {
 	tp_start_tlsprobe_serve hr12 --hello-request-every 5
 	TP_IN=$(tp_input 'hello world\n')
