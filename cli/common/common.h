@@ -387,17 +387,22 @@ void json_write_escaped(FILE *fp, const char *s);
 struct timing_figures {
 	struct timespec start;
 	double resolve, connect, handshake, first_byte, total;
+	/* With --starttls: when the plaintext exchange ended and the
+	 * handshake began; -1 otherwise. */
+	double starttls;
 };
 
 /* Milliseconds from start to t, or -1 when either is not set. */
 double timing_ms_from(const struct timespec *start, const struct timespec *t);
-/* The figures of t; end: the end of the connection, or NULL before it. */
+/* The figures of t; end: the end of the connection, or NULL before it;
+ * starttls: whether a STARTTLS exchange came before the handshake. */
 void timing_figures(const struct tp_timing *t, const struct timespec *end,
-		    struct timing_figures *f);
+		    int starttls, struct timing_figures *f);
 /* key: milliseconds with three decimals, as the text prints them, or null
  * when ms is negative. */
 void json_kv_ms(struct json_writer *w, const char *key, double ms);
-/* resolve_ms, connect_ms, handshake_ms, first_byte_ms, total_ms. */
+/* resolve_ms, connect_ms, starttls_ms, handshake_ms, first_byte_ms,
+ * total_ms. */
 void timing_json_phases(struct json_writer *w, const struct timing_figures *f);
 /* key: t (CLOCK_REALTIME) in ISO 8601, UTC, to the millisecond
  * (2026-12-02T11:20:07.123Z), or null when t is not set. */

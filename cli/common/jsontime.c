@@ -18,11 +18,13 @@ double timing_ms_from(const struct timespec *start, const struct timespec *t)
 }
 
 void timing_figures(const struct tp_timing *t, const struct timespec *end,
-		    struct timing_figures *f)
+		    int starttls, struct timing_figures *f)
 {
 	f->start = t->start;
 	f->resolve = timing_ms_from(&t->start, &t->resolved);
 	f->connect = timing_ms_from(&t->start, &t->connected);
+	f->starttls =
+		starttls ? timing_ms_from(&t->start, &t->handshake_start) : -1;
 	f->handshake = timing_ms_from(&t->start, &t->handshake_done);
 	f->first_byte = timing_ms_from(&t->start, &t->first_byte);
 	f->total = end != NULL ? timing_ms_from(&t->start, end) : -1;
@@ -41,6 +43,7 @@ void timing_json_phases(struct json_writer *w, const struct timing_figures *f)
 {
 	json_kv_ms(w, "resolve_ms", f->resolve);
 	json_kv_ms(w, "connect_ms", f->connect);
+	json_kv_ms(w, "starttls_ms", f->starttls);
 	json_kv_ms(w, "handshake_ms", f->handshake);
 	json_kv_ms(w, "first_byte_ms", f->first_byte);
 	json_kv_ms(w, "total_ms", f->total);

@@ -85,13 +85,14 @@ static void print_tickets(FILE *fp, const struct tp_info *i,
 		fputs("Session tickets: none\n", fp);
 }
 
-static void print_timing(FILE *fp, struct tp_conn *c)
+static void print_timing(FILE *fp, struct tp_conn *c,
+			 const struct cli_options *o)
 {
 	struct tp_timing t;
 	struct timing_figures f;
 
 	tp_conn_timing(c, &t);
-	timing_figures(&t, NULL, &f);
+	timing_figures(&t, NULL, o->starttls != CLI_STARTTLS_NONE, &f);
 	timing_text(fp, &f, 0);
 }
 
@@ -115,7 +116,7 @@ static void print_full(FILE *fp, struct tp_conn *c, const struct tp_info *i,
 			      yes_no(i->secure_renegotiation));
 	print_tickets(fp, i, o);
 	fprintf(fp, "Resumed: %s\n", yes_no(i->session_reused));
-	print_timing(fp, c);
+	print_timing(fp, c, o);
 	fputs("---\n", fp);
 }
 
@@ -292,7 +293,8 @@ static void json_reconnects(struct json_writer *w, const struct session *s)
 	for (k = 0; k < s->nreconnect; k++) {
 		struct timing_figures f;
 
-		timing_figures(&s->reconnects[k].timing, NULL, &f);
+		timing_figures(&s->reconnects[k].timing, NULL,
+			       s->opt->starttls != CLI_STARTTLS_NONE, &f);
 		json_object_begin(w);
 		json_kv_bool(w, "resumed", s->reconnects[k].resumed);
 		json_key(w, "timing");
@@ -318,7 +320,8 @@ void summary_run_timing(const struct session *s, struct tp_conn *c,
 		tp_conn_timing(c, &t);
 	else
 		t = s->setup_timing;
-	timing_figures(&t, is_set(&s->ended_at) ? &s->ended_at : NULL, f);
+	timing_figures(&t, is_set(&s->ended_at) ? &s->ended_at : NULL,
+		       s->opt->starttls != CLI_STARTTLS_NONE, f);
 }
 
 void summary_print_end(const struct session *s, struct tp_conn *c)

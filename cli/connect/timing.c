@@ -58,6 +58,8 @@ void timing_text(FILE *fp, const struct timing_figures *f, int all)
 	fputs("Timing:", fp);
 	sep = phase(fp, sep, "resolve", f->resolve, all);
 	sep = phase(fp, sep, "connect", f->connect, all);
+	if (f->starttls >= 0)
+		sep = phase(fp, sep, "starttls", f->starttls, all);
 	sep = phase(fp, sep, "handshake", f->handshake, all);
 	sep = phase(fp, sep, "first byte", f->first_byte, all);
 	(void)phase(fp, sep, "total", f->total, all);

@@ -152,6 +152,7 @@ int probe_open(struct probe_conn *pc, const struct probe_opts *o,
 	memset(pc, 0, sizeof(*pc));
 	cli_cond_init(&pc->m, &pc->cv);
 	pc->log = o->log;
+	pc->starttls = o->conn.starttls != CLI_STARTTLS_NONE;
 	pc->purpose = purpose;
 	sum64_init(&pc->rx_sum);
 	cfg = config_for(o, min, max, msg, msglen);
@@ -305,7 +306,7 @@ static void note_conn(struct probe_conn *pc)
 	l->purpose = pc->purpose;
 	snprintf(l->error, sizeof(l->error), "%s", pc->open_error);
 	tp_conn_timing(pc->c, &t);
-	timing_figures(&t, &end, &l->timing);
+	timing_figures(&t, &end, pc->starttls, &l->timing);
 	/* Before a handshake completed the library has no snapshot: the
 	 * report then has the timings and the error only. */
 	if (tp_conn_info(pc->c, &in) < 0)

@@ -167,6 +167,7 @@ struct probe_conn {
 	/* For the run's log (probe_close notes the connection there). */
 	struct probe_log *log;
 	const char *purpose;
+	int starttls; /* a STARTTLS exchange came first (its timing) */
 	char open_error[160];
 	/* What the probe's own wait predicates compare with: kept on the
 	 * connection so that concurrent probes share nothing. */

@@ -69,7 +69,7 @@ check_report() {
 	json_is "$f" ".schema_version == 2 and .exit_status == $st"
 	json_is "$f" '.port | type == "number"'
 	json_is "$f" '.started_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")'
-	json_is "$f" '.timing | keys == ["connect_ms", "first_byte_ms", "handshake_ms", "renegotiations", "renegotiations_untimed", "resolve_ms", "total_ms"]'
+	json_is "$f" '.timing | keys == ["connect_ms", "first_byte_ms", "handshake_ms", "renegotiations", "renegotiations_untimed", "resolve_ms", "starttls_ms", "total_ms"]'
 	if [ "$st" -eq 0 ]; then
 		json_is "$f" '.error == null and (.connection | type == "object")'
 	else
@@ -78,8 +78,8 @@ check_report() {
 }
 
 # timing_line WHICH: the figures of the last (or first) Timing: line of
-# stderr, as "resolve connect handshake first_byte total" ("null" for a
-# phase not reached or not printed).
+# stderr, as "resolve connect starttls handshake first_byte total" ("null"
+# for a phase not reached or not printed).
 timing_line() {
 	local line
 	if [ "$1" = last ]; then
@@ -88,7 +88,7 @@ timing_line() {
 		line=$(grep '^Timing:' "$ERR" | head -n 1)
 	fi
 	local phase v out=
-	for phase in resolve connect handshake 'first byte' total; do
+	for phase in resolve connect starttls handshake 'first byte' total; do
 		v=$(printf '%s\n' "$line" |
 			sed -nE "s/.*[:,] $phase ([0-9.]+) ms.*/\\1/p")
 		out="$out ${v:-null}"
@@ -98,7 +98,7 @@ timing_line() {
 
 # The same figures from a report, to 3 decimals as the text has them.
 timing_json() {
-	jq -r '.timing | [.resolve_ms, .connect_ms, .handshake_ms,
+	jq -r '.timing | [.resolve_ms, .connect_ms, .starttls_ms, .handshake_ms,
 		.first_byte_ms, .total_ms] |
 		map(if . == null then "null" else
 			(. * 1000 | round | tostring |
@@ -197,6 +197,8 @@ timing_json() {
 	json_is "$f" '.timing | .resolve_ms >= 0 and
 		.resolve_ms <= .connect_ms and .connect_ms <= .handshake_ms and
 		.handshake_ms <= .first_byte_ms and .first_byte_ms <= .total_ms'
+	json_is "$f" '.timing.starttls_ms == null'
+	run ! grep -q 'starttls' "$ERR"
 	# Two Timing: lines: the summary's, then the end's with every figure.
 	[ "$(grep -c '^Timing:' "$ERR")" -eq 2 ]
 	local end summary want
@@ -206,8 +208,8 @@ timing_json() {
 	echo "# text end: $end; summary: $summary; json: $want" >&2
 	[ "$end" = "$want" ]
 	# The summary's are the same (data may come before it or not).
-	[ "$(echo "$summary" | cut -d' ' -f1-3)" = \
-		"$(echo "$want" | cut -d' ' -f1-3)" ]
+	[ "$(echo "$summary" | cut -d' ' -f1-4)" = \
+		"$(echo "$want" | cut -d' ' -f1-4)" ]
 }
 
 @test "timing: no data from the server: first byte null, and 'none' in the text" {
@@ -269,7 +271,7 @@ timing_json() {
 	json_is "$f" ".connection.session_tickets == $((${in_summary:-0} + lines))"
 }
 
-@test "timing with --starttls: our resolve and connect, then STARTTLS, then the handshake" {
+@test "timing with --starttls: our resolve and connect, then the STARTTLS exchange, then the handshake" {
 	tp_start_starttls_front smtpfront smtp "$REV13_PORT"
 	tp_probe --starttls smtp --ca-file "$CERTS/ca.pem" \
 		--json "$BATS_TEST_TMPDIR/r.json" "localhost:$TP_PORT"
@@ -277,9 +279,12 @@ timing_json() {
 	local f=$BATS_TEST_TMPDIR/r.json
 	check_report "$f" 0
 	json_is "$f" '.starttls == "smtp" and (.timing | .resolve_ms >= 0 and
-		.resolve_ms <= .connect_ms and .connect_ms <= .handshake_ms and
-		.handshake_ms <= .total_ms)'
+		.resolve_ms <= .connect_ms and .connect_ms <= .starttls_ms and
+		.starttls_ms <= .handshake_ms and .handshake_ms <= .total_ms)'
+	tp_stderr_has '^Timing: resolve [0-9.]+ ms, connect [0-9.]+ ms, starttls [0-9.]+ ms, handshake [0-9.]+ ms'
 	[ "$(timing_line last)" = "$(timing_json "$f")" ]
+	[ "$(timing_line first | cut -d' ' -f1-4)" = \
+		"$(timing_json "$f" | cut -d' ' -f1-4)" ]
 }
 
 @test "--brief: one line, with the ALPN" {

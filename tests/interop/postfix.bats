@@ -24,13 +24,16 @@ teardown() {
 	ic_tail_on_failure "Postfix maillog" "${POSTFIX_DIR:-}" maillog
 }
 
-@test "Postfix --starttls smtp: connect and verify, TLS 1.3" {
+@test "Postfix --starttls smtp: connect and verify, TLS 1.3; the STARTTLS exchange timed between connect and handshake" {
 	ic_run --starttls smtp --ca-file "$CERTS/ca.pem" \
 		"localhost:$POSTFIX_PORT"
 	[ "$status" -eq 0 ]
 	ic_expect_session .starttls smtp
 	ic_expect_session .connection.protocol TLSv1.3
 	ic_expect_session .connection.verification.ok true
+	ic_expect_session '.timing | .connect_ms < .starttls_ms and
+		.starttls_ms < .handshake_ms' true
+	tp_stderr_has '^Timing: .*connect [0-9.]+ ms, starttls [0-9.]+ ms, handshake '
 }
 
 @test "Postfix --starttls smtp: EHLO and QUIT piped, 221 on stdout and exit 0 (10 of 10)" {
