@@ -9,9 +9,10 @@
 #
 # wolfSSL: the build's own (patched, with renegotiation) goes to
 # LIBDIR/tlsprobe/libwolfssl.a, a private directory, and libtlsprobe.pc
-# names that file by its path in Libs.private. A plain -lwolfssl could
-# pick Debian's libwolfssl (without renegotiation) from the same
-# directory; the path cannot.
+# names that file by its path. A plain -lwolfssl could pick Debian's
+# libwolfssl (without renegotiation) from the same directory; the path
+# cannot. libtlsprobe is only ever static, so what it needs is in Libs,
+# not Libs.private: `pkg-config --libs` without --static links as well.
 
 include(GNUInstallDirs)
 
@@ -44,11 +45,11 @@ install(FILES ${PROJECT_SOURCE_DIR}/bats/tlsprobe/load.bash
   DESTINATION lib/bats/tlsprobe)
 
 if(TLSPROBE_SYSTEM_WOLFSSL)
-  set(TLSPROBE_PC_REQUIRES_PRIVATE "Requires.private: wolfssl\n")
+  set(TLSPROBE_PC_REQUIRES "Requires: wolfssl\n")
   set(TLSPROBE_PC_WOLFSSL "")
 else()
   install(FILES ${_wolf_lib} DESTINATION ${CMAKE_INSTALL_LIBDIR}/tlsprobe)
-  set(TLSPROBE_PC_REQUIRES_PRIVATE "")
+  set(TLSPROBE_PC_REQUIRES "")
   set(TLSPROBE_PC_WOLFSSL "\${libdir}/tlsprobe/libwolfssl.a")
 endif()
 # Relocatable: the prefix is found from where the .pc file lies, so

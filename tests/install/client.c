@@ -1,6 +1,6 @@
 /*
  * A program built against an installed libtlsprobe with
- * `pkg-config --cflags --libs --static libtlsprobe` (tests/install/run).
+ * `pkg-config --cflags --libs libtlsprobe` (tests/install/run).
  * Without arguments it prints the library's versions; with HOST PORT
  * CAFILE it also runs a verified handshake and prints the protocol.
  */
