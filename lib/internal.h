@@ -58,6 +58,7 @@ struct tp_config {
 	int system_ca_loaded;
 	int ocsp_status; /* ask for a stapled OCSP response (ocsp.c) */
 	int crl; /* CRL files loaded: the leaf is checked (ocsp.c) */
+	int crl_all; /* and every certificate of the path */
 };
 void tp_config_load_default_trust(struct tp_config *cfg);
 

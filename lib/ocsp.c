@@ -383,20 +383,42 @@ int tp_config_request_ocsp_status(struct tp_config *cfg)
 	return 0;
 }
 
-/* Why wolfSSL_CTX_LoadCRLFile refused a file. It checks the CRL's
- * signature and dates as it loads, and reports a CRL past its next update
- * as a parse error (ASN_PARSE_E), as it does for a file that is no CRL. */
+/* Why wolfSSL_CTX_LoadCRLFile refused a file. It checks the CRL's dates
+ * as it loads, and its signature when its issuer is a CA known already (a
+ * CRL of an intermediate is checked when used: patch 0009); it reports a
+ * CRL past its next update as a parse error (ASN_PARSE_E), as it does for
+ * a file that is no CRL. */
 static const char *crl_load_error(int r)
 {
 	switch (r) {
-	case ASN_CRL_NO_SIGNER_E:
-		return "its issuer is not a trusted CA (--ca-file, --ca-dir)";
 	case ASN_CRL_CONFIRM_E:
 		return "its signature does not verify";
 	default:
 		return "not a CRL (PEM or DER), or one past its next update "
 		       "(wolfSSL loads no expired CRL)";
 	}
+}
+
+static int enable_crl(struct tp_config *cfg)
+{
+	if (wolfSSL_CTX_EnableCRL(cfg->ctx, cfg->crl_all ?
+						    WOLFSSL_CRL_CHECKALL :
+						    0) != WOLFSSL_SUCCESS) {
+		tp_config_seterr(cfg, "cannot enable CRL checks");
+		return -1;
+	}
+	return 0;
+}
+
+int tp_config_crl_check_all(struct tp_config *cfg)
+{
+	if (cfg->role != TP_CLIENT) {
+		tp_config_seterr(cfg, "CRL checks are for clients");
+		return -1;
+	}
+	cfg->crl_all = 1;
+	/* Once enabled, enabling again only adds the flag. */
+	return cfg->crl ? enable_crl(cfg) : 0;
 }
 
 int tp_config_add_crl_file(struct tp_config *cfg, const char *path)
@@ -414,15 +436,11 @@ int tp_config_add_crl_file(struct tp_config *cfg, const char *path)
 	}
 	/* wolfSSL verifies a CRL's signature as it loads it. */
 	tp_config_load_default_trust(cfg);
-	if (!cfg->crl &&
-	    wolfSSL_CTX_EnableCRL(cfg->ctx, 0) != WOLFSSL_SUCCESS) {
-		tp_config_seterr(cfg, "cannot enable CRL checks");
+	if (!cfg->crl && enable_crl(cfg) < 0)
 		return -1;
-	}
 	cfg->crl = 1;
 	r = wolfSSL_CTX_LoadCRLFile(cfg->ctx, path, WOLFSSL_FILETYPE_PEM);
-	if (r != WOLFSSL_SUCCESS && r != ASN_CRL_NO_SIGNER_E &&
-	    r != ASN_CRL_CONFIRM_E)
+	if (r != WOLFSSL_SUCCESS && r != ASN_CRL_CONFIRM_E)
 		r = wolfSSL_CTX_LoadCRLFile(cfg->ctx, path,
 					    WOLFSSL_FILETYPE_ASN1);
 	if (r != WOLFSSL_SUCCESS) {
@@ -454,7 +472,8 @@ void tp_crl_note(struct tp_conn *c, int preverify, int err)
 		c->crl = TP_CRL_REVOKED;
 	else if (err == CRL_MISSING)
 		c->crl = TP_CRL_MISSING;
-	else if (err == CRL_CERT_DATE_ERR)
+	else if (err == CRL_CERT_DATE_ERR || err == ASN_CRL_NO_SIGNER_E ||
+		 err == ASN_CRL_CONFIRM_E)
 		c->crl = TP_CRL_ERROR;
 	else
 		c->crl = TP_CRL_UNCHECKED;

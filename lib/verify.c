@@ -194,6 +194,11 @@ static const char *verify_reason(struct tp_conn *c, int err, int depth,
 		       "was loaded)";
 	case CRL_CERT_DATE_ERR:
 		return "the issuer's CRL has expired or is not yet valid";
+	case ASN_CRL_NO_SIGNER_E:
+		return "unable to get CRL issuer certificate (the CRL's signer "
+		       "was neither sent nor trusted)";
+	case ASN_CRL_CONFIRM_E:
+		return "CRL signature failure";
 	case EXTKEYUSE_AUTH_E:
 	case KEYUSE_SIGNATURE_E:
 	case KEYUSE_ENCIPHER_E:

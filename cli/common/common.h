@@ -199,6 +199,9 @@ enum cli_starttls {
 	CLI_STARTTLS_POSTGRES
 };
 
+/* --crl-file may be given this many times. */
+#define CLI_MAX_CRL_FILES 8
+
 struct cli_options {
 	struct cli_hostport target;
 	const char *servername; /* NULL: HOST */
@@ -207,8 +210,11 @@ struct cli_options {
 	const char *ca_file, *ca_dir;
 	int insecure;
 	int status; /* --status: ask for a stapled OCSP response */
-	const char *crl_file; /* --crl-file: check the leaf against it */
+	/* --crl-file (repeatable: one CRL per file): the leaf is checked */
+	const char *crl_files[CLI_MAX_CRL_FILES];
+	int ncrl_files;
 	int crl_check; /* --crl-check: s_client's word; needs --crl-file */
+	int crl_check_all; /* --crl-check-all: every certificate of the path */
 	const char *cert, *key;
 	enum tp_version min_tls, max_tls;
 	const char *ciphers, *ciphersuites, *groups, *alpn;

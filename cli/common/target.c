@@ -65,10 +65,11 @@ int cli_options_check_conn(const struct cli_options *o, char *err,
 		return cli_errf(err, errlen, "%s", "--key needs --cert");
 	/* s_client -crl_check without CRLs fails every certificate ("unable
 	 * to get certificate CRL"); we fetch no CRLs, so say so up front. */
-	if (o->crl_check && o->crl_file == NULL)
-		return cli_errf(err, errlen, "%s",
-				"--crl-check needs --crl-file FILE (tlsprobe "
-				"does not download CRLs)");
+	if ((o->crl_check || o->crl_check_all) && o->ncrl_files == 0)
+		return cli_errf(err, errlen, "%s needs --crl-file FILE (tlsprobe "
+				"does not download CRLs)",
+				o->crl_check_all ? "--crl-check-all" :
+						   "--crl-check");
 	if (o->servername != NULL && o->servername[0] == '\0')
 		return cli_errf(
 			err, errlen, "%s",
@@ -122,9 +123,13 @@ int setup_config_files(struct tp_config *cfg, const struct cli_options *o,
 		return config_fail(cfg, "--ca-dir", o->ca_dir, CLI_EOTHER, st,
 				   err, errlen);
 	/* After the CAs: a CRL is verified against them as it loads. */
-	if (o->crl_file && tp_config_add_crl_file(cfg, o->crl_file) == -1)
-		return config_fail(cfg, "--crl-file", o->crl_file, CLI_EOTHER,
-				   st, err, errlen);
+	if (o->crl_check_all && tp_config_crl_check_all(cfg) == -1)
+		return config_fail(cfg, "--crl-check-all", "", CLI_EOTHER, st,
+				   err, errlen);
+	for (int k = 0; k < o->ncrl_files; k++)
+		if (tp_config_add_crl_file(cfg, o->crl_files[k]) == -1)
+			return config_fail(cfg, "--crl-file", o->crl_files[k],
+					   CLI_EOTHER, st, err, errlen);
 	if (o->status && tp_config_request_ocsp_status(cfg) == -1)
 		return config_fail(cfg, "--status", "", CLI_EOTHER, st, err,
 				   errlen);

@@ -18,6 +18,7 @@ enum {
 	OPT_STATUS,
 	OPT_CRLFILE,
 	OPT_CRLCHECK,
+	OPT_CRLCHECKALL,
 	OPT_CERT,
 	OPT_KEY,
 	OPT_TLS10,
@@ -63,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "status", no_argument, NULL, OPT_STATUS },
 	{ "crl-file", required_argument, NULL, OPT_CRLFILE },
 	{ "crl-check", no_argument, NULL, OPT_CRLCHECK },
+	{ "crl-check-all", no_argument, NULL, OPT_CRLCHECKALL },
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "tls1.0", no_argument, NULL, OPT_TLS10 },
@@ -119,6 +121,7 @@ static const struct {
 	{ "-status", "--status" },
 	{ "-CRL", "--crl-file" },
 	{ "-crl_check", "--crl-check" },
+	{ "-crl_check_all", "--crl-check-all" },
 	{ "-cert", "--cert" },
 	{ "-key", "--key" },
 	{ "-tls1", "--tls1.0" },
@@ -272,9 +275,6 @@ static int apply_string(struct cli_options *o, int opt, const char *arg)
 	case OPT_CADIR:
 		o->ca_dir = arg;
 		return 1;
-	case OPT_CRLFILE:
-		o->crl_file = arg;
-		return 1;
 	case OPT_CERT:
 		o->cert = arg;
 		return 1;
@@ -332,6 +332,9 @@ static int apply_flag(struct cli_options *o, int opt)
 		return 1;
 	case OPT_CRLCHECK:
 		o->crl_check = 1;
+		return 1;
+	case OPT_CRLCHECKALL:
+		o->crl_check_all = 1;
 		return 1;
 	case OPT_SHOWCERTS:
 		o->showcerts = 1;
@@ -406,6 +409,13 @@ static int apply_other(struct cli_options *o, struct parse_state *ps, int opt,
 				   &o->expect_timeout, err, errlen);
 	case OPT_STARTTLS:
 		return parse_starttls(arg, o, err, errlen);
+	case OPT_CRLFILE:
+		if (o->ncrl_files == CLI_MAX_CRL_FILES)
+			return cli_errf(err, errlen,
+					"at most %d --crl-file (one CRL each)",
+					CLI_MAX_CRL_FILES);
+		o->crl_files[o->ncrl_files++] = arg;
+		return 0;
 	default:
 		return cli_errf(err, errlen, "internal error: option %d", opt);
 	}

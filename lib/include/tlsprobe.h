@@ -189,13 +189,19 @@ void tp_config_set_tickets(struct tp_config *cfg, int on);
  * certificate, malformed or not successful); "unknown" and no response at
  * all are reported, not failed. */
 int tp_config_request_ocsp_status(struct tp_config *cfg);
-/* Client: check the peer's certificate (the leaf) against the CRLs in path
- * (PEM or DER; call again for more files); a leaf whose issuer has no CRL
- * fails verification, as OpenSSL's -crl_check. A CRL is verified when it
- * is loaded, and refused when its signer is not trusted or its next
- * update has passed: set the CA file or directory first (without one, the
- * system trust store is loaded now). */
+/* Client: check the peer's certificate (the leaf) against the CRL in path
+ * (PEM or DER, one CRL; call again for more files); a leaf whose issuer
+ * has no CRL fails verification, as OpenSSL's -crl_check. A CRL past its
+ * next update is refused; one signed by a trusted CA is verified as it
+ * loads (refused when its signature fails), one signed by another (an
+ * intermediate the server will send) when it is used: set the CA file or
+ * directory first (without one, the system trust store is loaded now). */
 int tp_config_add_crl_file(struct tp_config *cfg, const char *path);
+/* Client: check every certificate of the path against its issuer's CRL,
+ * not only the leaf (OpenSSL's -crl_check_all): an intermediate listed in
+ * its root's CRL, or whose issuer has no CRL loaded, fails verification.
+ * Applies to the CRL files added before and after. */
+int tp_config_crl_check_all(struct tp_config *cfg);
 
 /* ---- connections ------------------------------------------------------ */
 

@@ -93,7 +93,9 @@ expired-int-first leaf chain-expired-int-first
 expired-int leaf chain-expired-int
 rogue rogue chain-rogue
 rogue-mixed rogue chain-rogue-mixed
-missing-int1 leaf2 chain-missing-int1'
+missing-int1 leaf2 chain-missing-int1
+revoked-int leaf-ri chain-revoked-int
+revoked-leaf leaf-rv chain-plain'
 
 setup_file() {
 	tp_setup_file
@@ -140,13 +142,16 @@ verifies() {
 	fi
 }
 
-# refused CASE TRUST ERE: exit 5, nothing relayed, ERE in the message.
+# refused CASE TRUST ERE [TLSPROBE ARGS...]: exit 5, nothing relayed, ERE
+# in the message.
 refused() {
-	chain "$1" "$2" --quiet
+	local name=$1 trust=$2 ere=$3
+	shift 3
+	chain "$name" "$trust" --quiet "$@"
 	[ "$status" -eq 5 ]
 	[ ! -s "$OUT" ]
 	[ "$(wc -l <"$ERR")" -eq 1 ]
-	tp_stderr_has '^tlsprobe: certificate verification failed: ' "$3"
+	tp_stderr_has '^tlsprobe: certificate verification failed: ' "$ere"
 }
 
 @test "the plain paths verify (one and two intermediates)" {
@@ -240,4 +245,52 @@ http://pki\\.tlsprobe\\.test/int1\\.der: $hint"
 	[ "$status" -eq 0 ]
 	tp_stdout_is 'olleh\n'
 	tp_stderr_has 'unable to get local issuer certificate'
+}
+
+# CRLs of a path like a public CA's: the leaf's CRL is signed by the
+# intermediate, the intermediate's by the root. Ground truth, by hand on
+# 2026-12-02 with OpenSSL 3.0 s_client -verify_return_error -CAfile
+# root-b.pem, the CRLs given with -CRL (leaf only) or, for
+# -crl_check_all, in -CAfile (s_client's -CRL takes one CRL):
+#   revoked-leaf, -CRL crl-int -crl_check            depth 0: certificate
+#                                                    revoked (23)
+#   revoked-int, -CRL crl-revoked-int -crl_check     ok (the leaf only)
+#   revoked-int, both CRLs, -crl_check_all           depth 1: certificate
+#                                                    revoked (23)
+#   revoked-int, -CRL crl-revoked-int -crl_check_all depth 1: unable to get
+#                                                    certificate CRL (3)
+#   plain, both CRLs, -crl_check_all                 ok
+# Before patch 0009 a CRL signed by an intermediate could not be loaded
+# (exit 1, "its issuer is not a trusted CA"), so none of these could run.
+
+@test "--crl-file with the intermediate's CRL: a leaf it lists is revoked, exit 5" {
+	refused revoked-leaf root-b \
+		"depth 0: certificate revoked \\(listed in its issuer's CRL\\): /CN=localhost$" \
+		--crl-file "$CH/crl-int.pem" --crl-check
+	chain plain root-b --crl-file "$CH/crl-int.pem"
+	[ "$status" -eq 0 ]
+	tp_stderr_has "^CRL: good"
+}
+
+@test "--crl-check-all: a revoked intermediate fails at depth 1; --crl-check alone checks the leaf only" {
+	chain revoked-int root-b --crl-file "$CH/crl-revoked-int.pem" --crl-check
+	[ "$status" -eq 0 ]
+	refused revoked-int root-b \
+		"depth 1: certificate revoked \\(listed in its issuer's CRL\\): /CN=tlsprobe chains Revoked Intermediate$" \
+		--crl-file "$CH/crl-root-b.pem" --crl-file "$CH/crl-revoked-int.pem" \
+		--crl-check-all
+	refused revoked-int root-b \
+		'depth 1: unable to get certificate CRL .*: /CN=tlsprobe chains Revoked Intermediate$' \
+		--crl-file "$CH/crl-revoked-int.pem" -crl_check_all
+}
+
+@test "--crl-check-all: every CRL of a good path, verified" {
+	chain plain root-b --crl-file "$CH/crl-root-b.pem" \
+		--crl-file "$CH/crl-int.pem" --crl-check-all
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'olleh\n'
+	tp_stderr_has '^Verification: ok$' '^CRL: good'
+	refused plain root-b \
+		'depth 1: unable to get certificate CRL .*: /CN=tlsprobe chains Intermediate$' \
+		--crl-file "$CH/crl-int.pem" --crl-check-all
 }

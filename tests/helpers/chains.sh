@@ -18,6 +18,13 @@
 #                         Intermediate
 #   expired-int.pem       "Intermediate", Root B's signature, valid only in
 #                         2020 (same name and key as int.pem)
+#   revoked-int.pem       "Revoked Intermediate" under Root B, revoked by it
+#   leaf-ri.pem .key      localhost and 127.0.0.1, under Revoked Intermediate
+#   leaf-rv.pem .key      localhost and 127.0.0.1, under Intermediate,
+#                         revoked by it
+#   crl-root-b.pem        Root B's CRL (lists Revoked Intermediate)
+#   crl-int.pem           Intermediate's CRL (lists leaf-rv)
+#   crl-revoked-int.pem   Revoked Intermediate's CRL (lists no leaf)
 #
 # Certificates below a root carry authorityInfoAccess, as public
 # CAs do: caIssuers http://pki.tlsprobe.test/ISSUER.der (ISSUER: the issuer's
@@ -47,6 +54,8 @@ serial = serial
 default_md = sha256
 policy = anything
 unique_subject = no
+crlnumber = crlnumber
+default_crl_days = 2
 copy_extensions = none
 email_in_dn = no
 
@@ -87,10 +96,11 @@ CNF
 
 # Every section is parsed by each command, also before sign() sets it.
 export AIA_ISSUER=none
-rm -rf newcerts index.txt* serial*
+rm -rf newcerts index.txt* serial* crlnumber*
 mkdir newcerts
 : >index.txt
 echo 1000 >serial
+echo 01 >crlnumber
 
 # root NAME CN: a self-signed CA.
 root() {
@@ -131,6 +141,27 @@ sign leaf2 leaf2 localhost int2 v3_leaf -days 2
 sign other-int other-int "tlsprobe chains Unrelated Intermediate" \
 	other-root v3_int -days 2
 sign rogue rogue localhost other-int v3_leaf -days 2
+sign revoked-int revoked-int "tlsprobe chains Revoked Intermediate" root-b \
+	v3_int -days 2
+sign leaf-ri leaf-ri localhost revoked-int v3_leaf -days 2
+sign leaf-rv leaf-rv localhost int v3_leaf -days 2
+# revoke NAME ISSUER
+revoke() {
+	openssl ca -batch -config openssl.cnf -cert "$2.pem" -keyfile "$2.key" \
+		-revoke "$1.pem" -crl_reason keyCompromise >>"$log" 2>&1
+}
+revoke revoked-int root-b
+revoke leaf-rv int
+# crl NAME ISSUER: ISSUER's CRL. The database is shared, so each CRL lists
+# every revoked serial (one here); a serial of another issuer matches none
+# of this issuer's certificates.
+crl() {
+	openssl ca -batch -config openssl.cnf -cert "$2.pem" -keyfile "$2.key" \
+		-gencrl -out "$1.pem" >>"$log" 2>&1
+}
+crl crl-root-b root-b
+crl crl-int int
+crl crl-revoked-int revoked-int
 
 # What servers send after their leaf, in order.
 cat int.pem >chain-plain.pem
@@ -148,6 +179,7 @@ cat int.pem b-by-a-expired.pem >chain-cross-expired.pem
 cat expired-int.pem int.pem >chain-expired-int-first.pem
 cat expired-int.pem >chain-expired-int.pem
 cat int2.pem >chain-missing-int1.pem
+cat revoked-int.pem >chain-revoked-int.pem
 cat other-int.pem other-root.pem >chain-rogue.pem
 cat other-int.pem int.pem root-b.pem >chain-rogue-mixed.pem
 : >chain-none.pem
@@ -166,5 +198,5 @@ for bad in b-by-a-expired expired-int; do
 		exit 1
 	fi
 done
-rm -rf newcerts index.txt* serial*
+rm -rf newcerts index.txt* serial* crlnumber*
 trap - ERR
