@@ -401,9 +401,9 @@ static const char *crl_load_error(int r)
 
 static int enable_crl(struct tp_config *cfg)
 {
-	if (wolfSSL_CTX_EnableCRL(cfg->ctx, cfg->crl_all ?
-						    WOLFSSL_CRL_CHECKALL :
-						    0) != WOLFSSL_SUCCESS) {
+	int options = cfg->crl_all ? WOLFSSL_CRL_CHECKALL : 0;
+
+	if (wolfSSL_CTX_EnableCRL(cfg->ctx, options) != WOLFSSL_SUCCESS) {
 		tp_config_seterr(cfg, "cannot enable CRL checks");
 		return -1;
 	}
