@@ -14,7 +14,10 @@
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/hash.h>
 
-/* Appends "/SN=value" for one entry of a name to fp. */
+/* Appends "/SN=value" for one entry of a name to fp: the value escaped
+ * (tp_escape: the peer chose every byte) and each '/' in it as "\/", so
+ * that a CN "localhost/O=Example Bank" cannot pass for two entries (a
+ * backslash of the value is "\\" already). */
 static void name_entry(FILE *fp, WOLFSSL_X509_NAME_ENTRY *e)
 {
 	WOLFSSL_ASN1_STRING *v = wolfSSL_X509_NAME_ENTRY_get_data(e);
@@ -22,20 +25,28 @@ static void name_entry(FILE *fp, WOLFSSL_X509_NAME_ENTRY *e)
 		wolfSSL_OBJ_obj2nid(wolfSSL_X509_NAME_ENTRY_get_object(e)));
 	unsigned char *data = v ? wolfSSL_ASN1_STRING_data(v) : NULL;
 	int len = v ? wolfSSL_ASN1_STRING_length(v) : 0;
+	char *esc;
 
 	fprintf(fp, "/%s=", sn ? sn : "?");
-	if (data != NULL && len > 0)
-		fwrite(data, 1, (size_t)len, fp);
+	if (data == NULL || len <= 0 ||
+	    (esc = tp_escape_dup(data, (size_t)len)) == NULL)
+		return;
+	for (const char *p = esc; *p != '\0'; p++) {
+		if (*p == '/')
+			fputc('\\', fp);
+		fputc(*p, fp);
+	}
+	free(esc);
 }
 
 /* "/O=../CN=..", as wolfSSL_X509_NAME_oneline writes it, but escaped
- * (tp_escape: the peer chose every byte), and built from the entries with
- * their lengths: oneline cuts a value at a NUL, so "localhost\0evil"
- * would read as "localhost". Free it with free(). */
+ * (name_entry), and built from the entries with their lengths: oneline
+ * cuts a value at a NUL, so "localhost\0evil" would read as "localhost".
+ * Free it with free(). */
 char *tp_x509_name(WOLFSSL_X509_NAME *n)
 {
 	int count = n ? wolfSSL_X509_NAME_entry_count(n) : 0;
-	char *raw = NULL, *out;
+	char *raw = NULL;
 	size_t len = 0;
 	FILE *fp;
 
@@ -51,9 +62,7 @@ char *tp_x509_name(WOLFSSL_X509_NAME *n)
 		free(raw);
 		return NULL;
 	}
-	out = tp_escape_dup(raw, len);
-	free(raw);
-	return out;
+	return raw;
 }
 
 /* "DNS:name", "IP:addr", ... for one GeneralName; NULL for other kinds. */

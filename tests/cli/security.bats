@@ -30,6 +30,9 @@ setup_file() {
 	tp_start_tlsprobe_serve serve12 --tls1.2
 	export SERVE12_PORT=$TP_PORT
 	export SERVE12_CA=$TP_DIR/serve12-ca.pem
+	port=$(tp_free_port)
+	tp_start spoof "$port" "$TLSPROBE" serve --cert "$TP_DIR/spoof.pem" \
+		--key "$TP_DIR/spoof.key" "127.0.0.1:$port"
 }
 
 teardown_file() {
@@ -74,6 +77,16 @@ no_raw_control() {
 	grep -qF 'failure: depth 0: self-signed certificate: /O=bad\x7F' "$ERR"
 	# No line of ours starts with the forged text.
 	run ! grep -q '^Connected (verified OK)' "$ERR"
+}
+
+@test "a '/' inside a name's value cannot pass for another entry: it is shown as \\/ (as openssl x509 -nameopt compat does)" {
+	tp_probe --insecure --json "$BATS_TEST_TMPDIR/r.json" \
+		"localhost:$(cat "$TP_DIR/spoof.port")"
+	[ "$status" -eq 0 ]
+	grep -qxF 'Peer subject: /CN=localhost\/O=Example Bank\\x' "$ERR"
+	run ! grep -qF '/CN=localhost/O=' "$ERR"
+	tp_json_is '.certificates.chain[0].subject == "/CN=localhost\\/O=Example Bank\\\\x"' \
+		"$BATS_TEST_TMPDIR/r.json"
 }
 
 @test "a failed verification's chain line and names reach stderr escaped" {
