@@ -224,6 +224,11 @@ int setup_connect(struct tp_conn *c, const struct cli_options *o, char *err,
 	struct tp_timing t;
 	int fd;
 
+	if (o->verify_name != NULL &&
+	    tp_conn_set_verify_name(c, o->verify_name) == -1) {
+		*st = CLI_EOTHER;
+		return cli_errf(err, errlen, "%s", "out of memory");
+	}
 	if (o->starttls == CLI_STARTTLS_NONE) {
 		if (tp_conn_connect(c, o->target.host, o->target.port,
 				    setup_servername(o), o->family) == -1)

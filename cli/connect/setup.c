@@ -128,13 +128,6 @@ struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
 		tp_conn_free(c);
 		return NULL;
 	}
-	if (o->verify_name != NULL &&
-	    tp_conn_set_verify_name(c, o->verify_name) == -1) {
-		console_error("out of memory");
-		*st = CLI_EOTHER;
-		tp_conn_free(c);
-		return NULL;
-	}
 	if (setup_connect(c, o, err, sizeof(err), st) == -1) {
 		console_error("%s", err);
 		tp_conn_timing(c, &s->setup_timing); /* for --json */

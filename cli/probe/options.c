@@ -26,6 +26,7 @@ static const char help_text[] =
 	"  --insecure          do not verify the certificate\n"
 	"  --servername NAME   SNI and name to verify (default HOST)\n"
 	"  --noservername      send no SNI\n"
+	"  --verify-name NAME  verify the certificate for NAME, not the SNI\n"
 	"  --cert FILE         client certificate (PEM; key too unless --key)\n"
 	"  --key FILE          private key for --cert\n"
 	"  --keylog FILE       log TLS secrets (also $SSLKEYLOGFILE)\n"
@@ -116,6 +117,7 @@ enum {
 	P_INSECURE,
 	P_SERVERNAME,
 	P_NOSERVERNAME,
+	P_VERIFY_NAME,
 	P_CERT,
 	P_KEY,
 	P_KEYLOG,
@@ -139,6 +141,7 @@ static const struct option longopts[] = {
 	{ "insecure", no_argument, NULL, P_INSECURE },
 	{ "servername", required_argument, NULL, P_SERVERNAME },
 	{ "noservername", no_argument, NULL, P_NOSERVERNAME },
+	{ "verify-name", required_argument, NULL, P_VERIFY_NAME },
 	{ "cert", required_argument, NULL, P_CERT },
 	{ "key", required_argument, NULL, P_KEY },
 	{ "keylog", required_argument, NULL, P_KEYLOG },
@@ -172,6 +175,9 @@ static int parse_conn(struct cli_options *c, int opt, const char *arg,
 		return 1;
 	case P_NOSERVERNAME:
 		c->no_servername = 1;
+		return 1;
+	case P_VERIFY_NAME:
+		c->verify_name = arg;
 		return 1;
 	case P_CERT:
 		c->cert = arg;

@@ -142,6 +142,21 @@ teardown() {
 	probe_expect renegotiation.secure_renegotiation.scsv supported
 }
 
+@test "--verify-name NAME: the certificate is verified for NAME, not for the SNI name" {
+	tp_probe probe reneg --attempts 1 --hello-wait 100 \
+		--ca-file "$TP_DIR/serve-ca.pem" --verify-name wrong.example \
+		"localhost:$SERVE_PORT"
+	[ "$status" -eq 5 ]
+	tp_stderr_has "does not match name 'wrong.example'"
+	tp_probe probe reneg --attempts 1 --hello-wait 100 \
+		--ca-file "$TP_DIR/serve-ca.pem" --verify-name localhost \
+		--servername other.example "localhost:$SERVE_PORT"
+	[ "$status" -eq 0 ]
+	tp_probe probe reneg --verify-name '' "localhost:$SERVE_PORT"
+	[ "$status" -eq 2 ]
+	tp_stderr_has 'empty --verify-name'
+}
+
 @test "name options as connect has them: conflicts and an empty name" {
 	tp_probe probe reneg --servername x --noservername "localhost:$SNI_PORT"
 	[ "$status" -eq 2 ]
@@ -155,7 +170,7 @@ teardown() {
 	tp_probe probe reneg --help
 	[ "$status" -eq 0 ]
 	for o in --starttls --cert --key --keylog --servername --noservername \
-		--targets --jobs; do
+		--verify-name --targets --jobs; do
 		grep -q -- "$o" "$OUT"
 	done
 }
