@@ -66,8 +66,9 @@ int cli_options_check_conn(const struct cli_options *o, char *err,
 	/* s_client -crl_check without CRLs fails every certificate ("unable
 	 * to get certificate CRL"); we fetch no CRLs, so say so up front. */
 	if ((o->crl_check || o->crl_check_all) && o->ncrl_files == 0)
-		return cli_errf(err, errlen, "%s needs --crl-file FILE (tlsprobe "
-				"does not download CRLs)",
+		return cli_errf(err, errlen,
+				"%s needs --crl-file FILE (tlsprobe does not "
+				"download CRLs)",
 				o->crl_check_all ? "--crl-check-all" :
 						   "--crl-check");
 	if (o->servername != NULL && o->servername[0] == '\0')
