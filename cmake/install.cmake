@@ -62,8 +62,10 @@ install(FILES ${CMAKE_BINARY_DIR}/libtlsprobe.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # The Debian package: /usr, runtime dependencies from dpkg-shlibdeps
-# (libc6, libreadline8); what the bats library runs (bats, jq) is a
-# recommendation, since the program does not need it.
+# (libc6, libreadline8). Recommended: ca-certificates, the system's
+# trusted CAs that verification uses without --ca-file (without them
+# nothing verifies; wget and libcurl4 recommend it too), and what the bats
+# library runs (bats, jq), which the program does not need.
 set(CPACK_PACKAGE_NAME tlsprobe)
 set(CPACK_PACKAGE_VENDOR "tlsprobe")
 set(CPACK_PACKAGE_CONTACT "tlsprobe maintainers <tlsprobe@localhost>")
@@ -78,7 +80,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bats, jq")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates, bats, jq")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "pkg-config")
 set(CPACK_STRIP_FILES bin/tlsprobe)
 include(CPack)

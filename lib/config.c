@@ -416,11 +416,14 @@ void tp_config_set_tickets(struct tp_config *cfg, int on)
 }
 
 /* Without a CA file or directory, trust the system store (loaded once, on
- * the first connection, so that a given CA file is the only trust). */
+ * the first connection, so that a given CA file is the only trust). An
+ * empty store (no ca-certificates on Debian) is noted: every verification
+ * then fails, and its error says why (verify.c). */
 void tp_config_load_default_trust(struct tp_config *cfg)
 {
 	if (cfg->role != TP_CLIENT || cfg->have_ca || cfg->system_ca_loaded)
 		return;
 	cfg->system_ca_loaded = 1;
-	wolfSSL_CTX_load_system_CA_certs(cfg->ctx);
+	cfg->system_ca_none =
+		wolfSSL_CTX_load_system_CA_certs(cfg->ctx) != WOLFSSL_SUCCESS;
 }

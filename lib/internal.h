@@ -56,6 +56,7 @@ struct tp_config {
 	int have_cert; /* a certificate of our own: a client offers
 			  post-handshake authentication */
 	int system_ca_loaded;
+	int system_ca_none; /* and it held no CA certificate (verify.c) */
 	int ocsp_status; /* ask for a stapled OCSP response (ocsp.c) */
 	int crl; /* CRL files loaded: the leaf is checked (ocsp.c) */
 	int crl_all; /* and every certificate of the path */

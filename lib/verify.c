@@ -118,12 +118,14 @@ static const struct tp_vseen *seen_named(const struct tp_conn *c,
  * that issuer is published (authorityInfoAccess caIssuers): public CAs
  * put it in every certificate below a root, so the likely cause is a
  * server that leaves out an intermediate (s_client and gnutls-cli say
- * only "unable to get local issuer certificate", "issuer is unknown"). */
-static const char *published_at(const char *ca_issuers)
+ * only "unable to get local issuer certificate", "issuer is unknown"). Not
+ * said when the system's store is empty (empty_store_note). */
+static const char *published_at(const struct tp_conn *c, const char *ca_issuers)
 {
 	static __thread char hint[TP_ERR_MAX / 2];
 
-	if (ca_issuers == NULL)
+	/* With nothing trusted at all, no server is to blame. */
+	if (ca_issuers == NULL || c->cfg->system_ca_none)
 		return "";
 	snprintf(hint, sizeof(hint),
 		 "; its authorityInfoAccess publishes that issuer at %s: "
@@ -154,7 +156,7 @@ static void sent_path_end(char *out, size_t len, const struct tp_conn *c,
 			 "; the chain sent ends at %s, whose issuer %s was "
 			 "neither sent nor trusted%s",
 			 top->subject, top->issuer ? top->issuer : "?",
-			 published_at(top->ca_issuers));
+			 published_at(c, top->ca_issuers));
 }
 
 /* What is wrong, in s_client's words where it has some ("self-signed
@@ -228,7 +230,7 @@ static void verify_detail(char *out, size_t len, struct tp_conn *c, int err,
 		snprintf(out, len,
 			 "; issuer not found: %s was neither sent by the "
 			 "server nor trusted%s",
-			 ci->issuer, published_at(ci->ca_issuers));
+			 ci->issuer, published_at(c, ci->ca_issuers));
 	else if (err == EXTKEYUSE_AUTH_E)
 		snprintf(out, len, "; its extendedKeyUsage has no serverAuth%s",
 			 (xku & XKU_SSL_CLIENT) ? " (clientAuth only)" : "");
@@ -313,15 +315,43 @@ static void seen_add(struct tp_conn *c, const struct tp_cert_info *ci, int ok)
 	v->ok = ok;
 }
 
+/* An issuer not trusted, when the system's store (the only trust asked
+ * for) held no CA certificate: that is the cause to fix, whatever the
+ * chain. Said before the detail, which may be cut. s_client says only
+ * "unable to get local issuer certificate"; gnutls-cli, before it,
+ * "Processed 0 CA certificate(s)". */
+static const char *empty_store_note(const struct tp_conn *c, int err)
+{
+	static __thread char note[200];
+	const char **dirs;
+	word32 n = 0;
+	size_t used;
+
+	if (err != ASN_NO_SIGNER_E || !c->cfg->system_ca_none)
+		return "";
+	used = (size_t)snprintf(note, sizeof(note),
+				"; the system's trust store is empty: no CA "
+				"certificate in");
+	dirs = wolfSSL_get_system_CA_dirs(&n);
+	for (word32 i = 0; dirs != NULL && i < n && used < sizeof(note); i++)
+		used += (size_t)snprintf(note + used, sizeof(note) - used,
+					 "%s %s", i ? "," : "", dirs[i]);
+	if (used < sizeof(note))
+		snprintf(note + used, sizeof(note) - used,
+			 " (Debian: install ca-certificates)");
+	return note;
+}
+
 static void record_failure(struct tp_conn *c, int depth, int err,
 			   const struct tp_cert_info *ci, WOLFSSL_X509 *x)
 {
 	char line[TP_ERR_MAX], detail[TP_ERR_MAX - 96];
 
 	verify_detail(detail, sizeof(detail), c, err, ci, x);
-	snprintf(line, sizeof(line), "depth %d: %s%s%s%s", depth,
+	snprintf(line, sizeof(line), "depth %d: %s%s%s%s%s", depth,
 		 verify_reason(c, err, depth, ci), ci->subject ? ": " : "",
-		 ci->subject ? ci->subject : "", detail);
+		 ci->subject ? ci->subject : "", empty_store_note(c, err),
+		 detail);
 	if (depth == 0 || !hold_failure(c, line))
 		tp_verify_record(c, "%s", line);
 }

@@ -259,3 +259,34 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 		tp_stderr_has '^Client certificate: requested by the server, naming CAs /CN=tlsprobe test ca; one was sent$'
 	done
 }
+
+# without_system_cas: $TLSPROBE becomes a wrapper that runs it with the
+# system's CA directories empty (tests/helpers/no_system_cas.sh).
+without_system_cas() {
+	if [ "$(id -u)" -ne 0 ] || ! unshare --mount true 2>/dev/null; then
+		skip "needs root and unshare --mount to hide the system CAs"
+	fi
+	local w=$BATS_TEST_TMPDIR/no-system-cas
+	printf '#!/bin/sh\nexec %q %q "$@"\n' \
+		"$TP_HELPERS/no_system_cas.sh" "$TLSPROBE" >"$w"
+	chmod +x "$w"
+	TLSPROBE=$w
+}
+
+@test "no system CA at all (no ca-certificates): the error says the trust store is empty, not only the issuer" {
+	JSON=$BATS_TEST_TMPDIR/report.json
+	# the system's store, where there is one: no such note
+	tp_probe --json "$JSON" "localhost:$(port good)"
+	[ "$status" -eq 5 ]
+	run ! grep -q "trust store is empty" "$ERR"
+	without_system_cas
+	tp_probe --json "$JSON" "localhost:$(port good)"
+	[ "$status" -eq 5 ]
+	tp_stderr_has "^Tried: name 'localhost', the system's trusted CAs$" \
+		"^tlsprobe: certificate verification failed: depth 0: unable to get local issuer certificate: /CN=localhost; the system's trust store is empty: no CA certificate in /etc/ssl/certs, /etc/pki/ca-trust/source/anchors, /etc/pki/tls/certs \\(Debian: install ca-certificates\\); the chain sent ends at /CN=tlsprobe chains Intermediate, whose issuer /CN=tlsprobe chains Root B was neither sent nor trusted$"
+	tp_json_is '.certificates.error | contains("the system'"'"'s trust store is empty")'
+	# a CA file given: the system's store is not asked, and not blamed
+	tp_probe --ca-file "$CERTS/ca.pem" "localhost:$(port good)"
+	[ "$status" -eq 5 ]
+	run ! grep -q "trust store is empty" "$ERR"
+}
