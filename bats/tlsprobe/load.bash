@@ -65,6 +65,7 @@ assert_tls_exit() {
 # Example: assert_tls_field connection.protocol TLSv1.3
 assert_tls_field() {
 	_tls_need_run assert_tls_field || return
+	_tls_need_jq assert_tls_field || return
 	if [ "$#" -ne 2 ]; then
 		_tls_fail "assert_tls_field: want PATH VALUE, got $# arguments"
 		return
@@ -78,6 +79,7 @@ assert_tls_field() {
 # Example: assert_reneg_verdict client_initiated rejected
 assert_reneg_verdict() {
 	_tls_need_run assert_reneg_verdict || return
+	_tls_need_jq assert_reneg_verdict || return
 	if [ "$#" -ne 2 ]; then
 		_tls_fail "assert_reneg_verdict: want NAME VALUE, got $# arguments"
 		return
@@ -127,6 +129,14 @@ _tls_run() {
 _tls_need_run() {
 	[ -n "${_tls_command:-}" ] && return 0
 	_tls_fail "$1: no tls_connect or tls_probe_reneg ran in this test"
+}
+
+# jq reads the JSON report; the Debian package only recommends it, so an
+# install without recommendations has none.
+_tls_need_jq() {
+	command -v jq >/dev/null && return 0
+	_tls_fail "$1: jq not found" \
+		need "jq, to read tlsprobe's JSON report (Debian: apt-get install jq)"
 }
 
 # _tls_get DOTTED.PATH: the field of $tls_json, or "(no JSON report)".

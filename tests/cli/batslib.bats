@@ -98,6 +98,24 @@ teardown() {
 	assert_tls_field connections.0.timing.connect_ms null
 }
 
+@test "without jq, the JSON assertions say that jq is missing, not that a field differs" {
+	tls_connect --ca-file "$TP_DIR/refuse-ca.pem" "localhost:$REFUSE_PORT"
+	assert_tls_ok
+	# a PATH with what a failure message needs, and no jq
+	local bin=$BATS_TEST_TMPDIR/nojq t
+	mkdir "$bin"
+	for t in sed wc cat; do
+		ln -s "$(command -v "$t")" "$bin/$t"
+	done
+	PATH=$bin assert_tls_exit 0 # needs no jq
+	PATH=$bin run -1 assert_tls_field connection.protocol TLSv1.3
+	[[ $output == *"-- assert_tls_field: jq not found --"* ]]
+	[[ $output == *"apt-get install jq"* ]]
+	[[ $output != *"field differs"* ]]
+	PATH=$bin run -1 assert_reneg_verdict client_initiated rejected
+	[[ $output == *"-- assert_reneg_verdict: jq not found --"* ]]
+}
+
 @test "misuse fails loudly: an assertion before any run, wrong arguments" {
 	run -1 assert_tls_ok
 	[[ $output == *"no tls_connect or tls_probe_reneg ran"* ]]
