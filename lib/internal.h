@@ -86,7 +86,10 @@ int tp_wolf_suites(WOLFSSL *ssl, unsigned char *out, size_t max);
 
 /* Sizes inside wolfSSL 5.5.4's session encoding (session.c validates a
  * session file against them; wolf_peek.c asserts they are wolfSSL's). */
-#define TP_ERR_MAX 512 /* room for a verification failure in words */
+#define TP_ERR_MAX 1024 /* room for a verification failure in words */
+/* One verification failure: long names (EV subjects) and an address, and
+ * room left in TP_ERR_MAX for what precedes it. */
+#define TP_VERIFY_LINE_MAX (TP_ERR_MAX - 64)
 #define TP_SESS_ID_LEN 32 /* ID_LEN */
 #define TP_SESS_SECRET_LEN 48 /* SECRET_LEN */
 #define TP_SESS_MAX_CHAIN 9 /* MAX_CHAIN_DEPTH */
@@ -241,10 +244,10 @@ struct tp_conn {
 	/* verification records, filled by the verify callback */
 	char verify_log[4096];
 	int verify_failures;
-	char first_verify_error[480];
+	char first_verify_error[TP_VERIFY_LINE_MAX];
 	/* failures of chain certificates, held until the leaf tells whether
 	 * they were on the path (verify.c, tp_verify_cb) */
-	char verify_held[2048];
+	char verify_held[4 * TP_VERIFY_LINE_MAX];
 	/* revocation facts of the current handshake (ocsp.c) */
 	struct tp_ocsp_info ocsp;
 	enum tp_crl_status crl;

@@ -116,11 +116,14 @@ static const struct tp_vseen *seen_named(const struct tp_conn *c,
 
 /* When a certificate whose issuer was neither sent nor trusted says where
  * that issuer is published (authorityInfoAccess caIssuers): public CAs
- * put it in every certificate below a root, so the likely cause is a
- * server that leaves out an intermediate (s_client and gnutls-cli say
- * only "unable to get local issuer certificate", "issuer is unknown"). Not
- * said when the system's store is empty (empty_store_note). */
-static const char *published_at(const struct tp_conn *c, const char *ca_issuers)
+ * put it in every certificate below a root, and issue leaves from
+ * intermediates, so a leaf's missing issuer is an intermediate the server
+ * left out (s_client and gnutls-cli say only "unable to get local issuer
+ * certificate", "issuer is unknown"). A CA's missing issuer may as well
+ * be a root not trusted here (a private PKI, a cross-sign): both are
+ * said. Not said when the system's store is empty (empty_store_note). */
+static const char *published_at(const struct tp_conn *c, const char *ca_issuers,
+				int from_leaf)
 {
 	static __thread char hint[TP_ERR_MAX / 2];
 
@@ -128,9 +131,13 @@ static const char *published_at(const struct tp_conn *c, const char *ca_issuers)
 	if (ca_issuers == NULL || c->cfg->system_ca_none)
 		return "";
 	snprintf(hint, sizeof(hint),
-		 "; its authorityInfoAccess publishes that issuer at %s: "
-		 "the server likely leaves out an intermediate certificate",
-		 ca_issuers);
+		 "; its authorityInfoAccess publishes that issuer at %s: %s",
+		 ca_issuers,
+		 from_leaf ? "the server likely leaves out an intermediate "
+			     "certificate" :
+			     "the server leaves out an intermediate "
+			     "certificate, or that issuer is a root not "
+			     "trusted here");
 	return hint;
 }
 
@@ -156,7 +163,7 @@ static void sent_path_end(char *out, size_t len, const struct tp_conn *c,
 			 "; the chain sent ends at %s, whose issuer %s was "
 			 "neither sent nor trusted%s",
 			 top->subject, top->issuer ? top->issuer : "?",
-			 published_at(c, top->ca_issuers));
+			 published_at(c, top->ca_issuers, 0));
 }
 
 /* What is wrong, in s_client's words where it has some ("self-signed
@@ -230,7 +237,9 @@ static void verify_detail(char *out, size_t len, struct tp_conn *c, int err,
 		snprintf(out, len,
 			 "; issuer not found: %s was neither sent by the "
 			 "server nor trusted%s",
-			 ci->issuer, published_at(c, ci->ca_issuers));
+			 ci->issuer,
+			 published_at(c, ci->ca_issuers,
+				      x == NULL || !wolfSSL_X509_get_isCA(x)));
 	else if (err == EXTKEYUSE_AUTH_E)
 		snprintf(out, len, "; its extendedKeyUsage has no serverAuth%s",
 			 (xku & XKU_SSL_CLIENT) ? " (clientAuth only)" : "");
@@ -345,7 +354,7 @@ static const char *empty_store_note(const struct tp_conn *c, int err)
 static void record_failure(struct tp_conn *c, int depth, int err,
 			   const struct tp_cert_info *ci, WOLFSSL_X509 *x)
 {
-	char line[TP_ERR_MAX], detail[TP_ERR_MAX - 96];
+	char line[TP_VERIFY_LINE_MAX], detail[TP_VERIFY_LINE_MAX - 160];
 
 	verify_detail(detail, sizeof(detail), c, err, ci, x);
 	snprintf(line, sizeof(line), "depth %d: %s%s%s%s%s", depth,

@@ -14,7 +14,7 @@
 
 void tp_verify_record(struct tp_conn *c, const char *fmt, ...)
 {
-	char line[480];
+	char line[TP_VERIFY_LINE_MAX];
 	size_t used = strlen(c->verify_log);
 	va_list ap;
 

@@ -199,6 +199,10 @@ enum cli_starttls {
 	CLI_STARTTLS_POSTGRES
 };
 
+/* One error line: a verification failure in words (long names, an
+ * address) with what the CLI puts before it. */
+#define CLI_ERROR_MAX 1280
+
 /* --crl-file may be given this many times. */
 #define CLI_MAX_CRL_FILES 8
 

@@ -168,7 +168,7 @@ int cli_connect_main(int argc, char **argv)
 {
 	struct cli_options o;
 	struct session s;
-	char err[512];
+	char err[CLI_ERROR_MAX];
 	int st;
 
 	if (cli_options_parse(argc, argv, &o, err, sizeof(err)) == -1) {

@@ -299,7 +299,7 @@ struct session {
 	int resuming; /* (M) conn is being replaced */
 	int lingered; /* (M) ended by --linger */
 	int signal; /* (M) ended by this signal */
-	char error[512]; /* (M) the error line, if any */
+	char error[CLI_ERROR_MAX]; /* (M) the error line, if any */
 	struct expect_state *expect; /* (M) :expect's window (expect.h) */
 
 	struct timespec started_at; /* CLOCK_REALTIME: the report's date */

@@ -182,7 +182,7 @@ void console_msg(const char *fmt, ...)
 }
 
 /* The run's first error line, for the --json report. */
-static char first_error[512];
+static char first_error[CLI_ERROR_MAX];
 
 void console_error(const char *fmt, ...)
 {

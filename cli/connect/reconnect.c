@@ -6,7 +6,7 @@
 
 static int handshake(struct session *s, struct tp_conn *c, enum cli_status *st)
 {
-	char line[512];
+	char line[CLI_ERROR_MAX];
 
 	if (tp_conn_handshake(c) == 0)
 		return 0;

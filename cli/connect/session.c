@@ -87,7 +87,7 @@ void session_conn_failed(struct session *s, struct tp_conn *c)
 {
 	enum tp_errcode e = tp_conn_errcode(c);
 	int hs = tp_conn_handshake_done(c), ignore;
-	char line[512], *preface;
+	char line[CLI_ERROR_MAX], *preface;
 
 	if (!closing_reneg_error(s, c, line, sizeof(line)))
 		cli_format_error(line, sizeof(line), e, hs, tp_conn_error(c));

@@ -11,7 +11,7 @@
 static int config_fail(struct tp_config *cfg, const char *what, const char *arg,
 		       enum cli_status st, enum cli_status *stp)
 {
-	char err[512];
+	char err[CLI_ERROR_MAX];
 
 	cli_config_error(cfg, what, arg, err, sizeof(err));
 	console_error("%s", err);
@@ -61,7 +61,7 @@ static int config_protocol(struct tp_config *cfg, const struct cli_options *o,
 static int config_files(struct tp_config *cfg, const struct cli_options *o,
 			enum cli_status *st)
 {
-	char err[512];
+	char err[CLI_ERROR_MAX];
 
 	if (setup_config_files(cfg, o, pcap_keylog_path(), err, sizeof(err),
 			       st) == 0)
@@ -116,7 +116,7 @@ struct tp_conn *setup_conn(struct session *s, struct tp_conn *prev,
 {
 	const struct cli_options *o = s->opt;
 	struct tp_conn *c = tp_conn_new(s->cfg);
-	char err[512];
+	char err[CLI_ERROR_MAX];
 
 	if (c == NULL) {
 		console_error("cannot create a connection: %s",

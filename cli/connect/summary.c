@@ -225,7 +225,7 @@ static void json_verification(struct json_writer *w, struct tp_conn *c,
 	json_key(w, "log");
 	json_array_begin(w);
 	while (log != NULL && *log != '\0') {
-		char line[512];
+		char line[CLI_ERROR_MAX];
 
 		nl = strchr(log, '\n');
 		snprintf(line, sizeof(line), "%.*s",

@@ -74,7 +74,7 @@ static int configure(struct tp_config *cfg, const struct probe_opts *o,
 		     enum tp_version min, enum tp_version max)
 {
 	enum cli_status st;
-	char err[512];
+	char err[CLI_ERROR_MAX];
 
 	/* Trust, client certificate and key log as the connect command
 	 * loads them (probe_main checked them once already). */

@@ -30,7 +30,7 @@ static int check_files(const struct probe_opts *o)
 {
 	struct tp_config *cfg = tp_config_new(TP_CLIENT);
 	enum cli_status st = CLI_OK;
-	char err[512];
+	char err[CLI_ERROR_MAX];
 
 	if (cfg == NULL)
 		return CLI_EOTHER;
@@ -97,7 +97,7 @@ static int run_reneg(const struct probe_opts *o, struct probe_result *pr,
 		if (fatal_open_error(*err))
 			return -1;
 		/* No TLS 1.2: maybe 1.0 or 1.1. */
-		char m2[160];
+		char m2[CLI_ERROR_MAX];
 		enum tp_errcode e2;
 		if (probe_open(&pc, o, "client_initiated", TP_TLS1_0, TP_TLS1_1,
 			       &e2, m2, sizeof(m2)) < 0)
@@ -207,7 +207,7 @@ static enum cli_status run_probes(const struct probe_opts *o,
 				  size_t errlen)
 {
 	enum tp_errcode e12 = TP_ERR_NONE, e13 = TP_ERR_NONE;
-	char m12[160] = "", m13[160] = "";
+	char m12[CLI_ERROR_MAX] = "", m13[CLI_ERROR_MAX] = "";
 
 	pr->r.ci_status = CI_NOT_APPLICABLE;
 	pr->r.srv_status = SRV_NOT_APPLICABLE;

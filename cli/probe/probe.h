@@ -118,7 +118,8 @@ struct probe_conn_log {
 	char protocol[16], cipher[80], peer_addr[80];
 	char sni[256]; /* as sent; "" when none was */
 	struct timing_figures timing;
-	char error[160]; /* why it could not be opened; "" when it was */
+	/* Why it could not be opened; "" when it was. */
+	char error[CLI_ERROR_MAX];
 };
 
 /* The connections of one probe_run, in the order they were made. */
@@ -168,7 +169,7 @@ struct probe_conn {
 	struct probe_log *log;
 	const char *purpose;
 	int starttls; /* a STARTTLS exchange came first (its timing) */
-	char open_error[160];
+	char open_error[CLI_ERROR_MAX];
 	/* What the probe's own wait predicates compare with: kept on the
 	 * connection so that concurrent probes share nothing. */
 	uint64_t want;
@@ -248,18 +249,18 @@ struct reneg_result {
 	int alive_after; /* after the last attempt: 1, 0, -1 unknown */
 	enum ci_status ci_status;
 	int ci_limit;
-	char ci_reason[256];
+	char ci_reason[CLI_ERROR_MAX];
 	/* server-initiated */
 	enum srv_status srv_status;
 	int srv_hello_requests, srv_completed, srv_refused, srv_request_sent;
 	double srv_first_ms; /* from the start of the connection; -1: none */
 	int srv_wait_ms;
-	char srv_reason[256];
+	char srv_reason[CLI_ERROR_MAX];
 };
 
 struct stream_result {
 	enum stream_status status;
-	char reason[256];
+	char reason[CLI_ERROR_MAX];
 	int echo_detected; /* -1 not checked */
 	uint64_t sent, received, sent_sum, recv_sum;
 	int renegs_tried, renegs_completed;
@@ -276,7 +277,7 @@ struct tls13_result {
 	int ku_provoked; /* data was sent to make the peer write */
 	double ku_ms;
 	int ku_sent, ku_received;
-	char reason[256];
+	char reason[CLI_ERROR_MAX];
 };
 
 struct probe_result {

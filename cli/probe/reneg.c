@@ -170,7 +170,7 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 	struct timespec first_hello;
 	struct tp_timing t;
 	enum tp_errcode err;
-	char msg[160];
+	char msg[CLI_ERROR_MAX - 64]; /* room for "could not connect again: " */
 
 	r->srv_wait_ms = o->hello_wait_ms;
 	r->srv_first_ms = -1;
@@ -213,7 +213,7 @@ void probe_server_initiated(const struct probe_opts *o, enum tp_version v,
 		snprintf(r->srv_reason, sizeof(r->srv_reason), "%s",
 			 r->srv_refused ? "the client could not renegotiate "
 					  "(no secure renegotiation)" :
-					  tp_conn_error(pc.c));
+					  cli_conn_end_text(pc.c));
 	}
 	probe_close(&pc);
 }

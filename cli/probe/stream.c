@@ -25,6 +25,9 @@ struct writer {
 	int echo_seen; /* echoed records crossed the last renegotiation */
 	uint64_t sent, sum;
 	int done, failed;
+	/* Why the writer stopped, in its own words: a soft error is the
+	 * writer thread's (tp_conn_error), not the main thread's. */
+	char why[160];
 };
 
 /* A probe connection with what its waits look at: predicates get only
@@ -129,8 +132,8 @@ static void *writer_main(void *arg)
 	struct sum64 sum, next;
 	/* Large writes: the last one before a renegotiation is four records
 	 * the peer must take in and echo while our ClientHello follows. */
-	char *buf = malloc(STREAM_PIECE);
-	int failed = buf == NULL, k = 1, tries = 0;
+	char *buf = malloc(STREAM_PIECE), why[sizeof(w->why)] = "";
+	int oom = buf == NULL, failed = oom, k = 1, tries = 0;
 
 	sum64_init(&sum);
 	while (sent < w->o->stream_bytes && !failed) {
@@ -170,7 +173,12 @@ static void *writer_main(void *arg)
 	}
 	free(buf);
 	probe_hold_reader(pc, 0);
+	/* Before pc->m: the library's lock is never taken under it. */
+	if (failed)
+		snprintf(why, sizeof(why), "%s",
+			 oom ? "out of memory" : cli_conn_end_text(pc->c));
 	pthread_mutex_lock(&pc->m);
+	memcpy(w->why, why, sizeof(w->why));
 	w->done = 1;
 	w->failed = failed;
 	pthread_cond_broadcast(&pc->cv);
@@ -271,7 +279,8 @@ static void stream_verdict(struct probe_conn *pc, const struct probe_opts *o,
 	if (w->failed || s->sent != o->stream_bytes)
 		snprintf(s->reason, sizeof(s->reason),
 			 "sending stopped after %llu bytes: %s",
-			 (unsigned long long)s->sent, cli_conn_end_text(pc->c));
+			 (unsigned long long)s->sent,
+			 w->why[0] ? w->why : cli_conn_end_text(pc->c));
 	else if (s->received != s->sent)
 		snprintf(s->reason, sizeof(s->reason),
 			 "%llu bytes sent, %llu echoed back, then %s",
@@ -322,7 +331,7 @@ void probe_midstream(const struct probe_opts *o, enum tp_version v,
 	struct stream_conn sc = { .w = NULL };
 	struct probe_conn *pc = &sc.pc;
 	enum tp_errcode err;
-	char msg[160];
+	char msg[CLI_ERROR_MAX - 64]; /* room for "could not connect again: " */
 	int renegs = PROBE_STREAM_RENEGS;
 
 	s->status = STREAM_NOT_TESTED;

@@ -109,6 +109,7 @@ setup_file() {
 	done <<<"$CASES"
 	# No chain at all: the intermediate is missing.
 	tp_start_s_server_with ch-missing-int chains/leaf -rev
+	tp_start_s_server_with ch-long-missing chains/long-leaf -rev
 }
 
 teardown_file() {
@@ -207,18 +208,35 @@ refused() {
 		'depth 0: unable to get local issuer certificate.*/CN=localhost'
 }
 
-@test "a left-out second intermediate is named, with where it is published" {
-	local hint='the server likely leaves out an intermediate certificate'
+@test "above an intermediate, a missing issuer may be a left-out intermediate or an untrusted root: both are said" {
+	local either='the server leaves out an intermediate certificate, or that issuer is a root not trusted here'
 	refused missing-int1 root-b "the chain sent ends at /CN=tlsprobe \
 chains Intermediate 2, whose issuer /CN=tlsprobe chains Intermediate 1 was \
 neither sent nor trusted; its authorityInfoAccess publishes that issuer at \
-http://pki\\.tlsprobe\\.test/int1\\.der: $hint"
-	# An untrusted root is not a left-out intermediate.
+http://pki\\.tlsprobe\\.test/int1\\.der: $either$"
+	# The whole chain sent, its root not trusted here (a private PKI):
+	# not blamed on the server alone.
+	refused plain other-root "the chain sent ends at /CN=tlsprobe chains \
+Intermediate, whose issuer /CN=tlsprobe chains Root B was neither sent nor \
+trusted; its authorityInfoAccess publishes that issuer at \
+http://pki\\.tlsprobe\\.test/root-b\\.der: $either$"
+	# A self-signed root sent and not trusted is said as such.
 	refused rogue root-b 'a self-signed root that is not trusted'
-	if grep -q "$hint" "$ERR"; then
+	if grep -q 'leaves out an intermediate' "$ERR"; then
 		echo "# a self-signed root was called a left-out intermediate" >&2
 		return 1
 	fi
+}
+
+@test "a failure in words as long as EV names make it is whole, in the error line and the report" {
+	local end='the server likely leaves out an intermediate certificate'
+	chain long-missing root-b --json "$BATS_TEST_TMPDIR/r.json"
+	[ "$status" -eq 5 ]
+	tp_stderr_has "^tlsprobe: certificate verification failed: depth 0: unable to get local issuer certificate: /CN=localhost/O=tlsprobe Long Names .*/C=GB; issuer not found: /CN=tlsprobe chains EV Intermediate CA G3/O=.*/C=GB was neither sent by the server nor trusted; .*: $end$"
+	tp_json_is ".error | endswith(\"$end\") and length > 600" \
+		"$BATS_TEST_TMPDIR/r.json"
+	tp_json_is ".certificates.error | endswith(\"$end\")" \
+		"$BATS_TEST_TMPDIR/r.json"
 }
 
 @test "--showcerts and the report say where a certificate's issuer and OCSP responder are published" {

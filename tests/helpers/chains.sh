@@ -22,6 +22,9 @@
 #   leaf-ri.pem .key      localhost and 127.0.0.1, under Revoked Intermediate
 #   leaf-rv.pem .key      localhost and 127.0.0.1, under Intermediate,
 #                         revoked by it
+#   long-int.pem          an intermediate under Root B with a name as long
+#                         as EV CAs have (CN, O, OU, L, ST, C)
+#   long-leaf.pem .key    localhost and 127.0.0.1, under it, as long
 #   crl-root-b.pem        Root B's CRL (lists Revoked Intermediate)
 #   crl-int.pem           Intermediate's CRL (lists leaf-rv)
 #   crl-revoked-int.pem   Revoked Intermediate's CRL (lists no leaf)
@@ -61,6 +64,11 @@ email_in_dn = no
 
 [ anything ]
 commonName = supplied
+organizationName = optional
+organizationalUnitName = optional
+localityName = optional
+stateOrProvinceName = optional
+countryName = optional
 
 [ req ]
 distinguished_name = dn
@@ -145,6 +153,12 @@ sign revoked-int revoked-int "tlsprobe chains Revoked Intermediate" root-b \
 	v3_int -days 2
 sign leaf-ri leaf-ri localhost revoked-int v3_leaf -days 2
 sign leaf-rv leaf-rv localhost int v3_leaf -days 2
+long_dn="O=tlsprobe Long Names Trust Services Limited Liability Company"
+long_dn+="/OU=Certification Authority Operations and Policy Department"
+long_dn+="/L=Llanfairpwllgwyngyll/ST=Isle of Anglesey/C=GB"
+sign long-int long-int "tlsprobe chains EV Intermediate CA G3/$long_dn" \
+	root-b v3_int -days 2
+sign long-leaf long-leaf "localhost/$long_dn" long-int v3_leaf -days 2
 # revoke NAME ISSUER
 revoke() {
 	openssl ca -batch -config openssl.cnf -cert "$2.pem" -keyfile "$2.key" \
