@@ -4,7 +4,10 @@
  * otherwise retitle the terminal or erase the lines printed before it, and
  * "localhost\0evil.example" would print as "localhost". Escaped as "\xHH":
  * C0 controls, DEL, C1 controls (U+0080..U+009F, which some terminals obey
- * in UTF-8 too) and every byte that is not part of valid UTF-8. Valid
+ * in UTF-8 too), the invisible characters that reorder or hide text (bidi
+ * overrides and isolates such as U+202E, which shows "exe.txt" for
+ * "txt.exe", and zero-width ones, which make "local<ZWSP>host" look like
+ * "localhost") and every byte that is not part of valid UTF-8. Other valid
  * UTF-8 text passes unchanged, so names in other scripts stay readable.
  */
 #include <stdio.h>
@@ -13,8 +16,18 @@
 
 #include "tlsprobe.h"
 
+/* Invisible format characters that reorder or hide what follows: the
+ * Arabic letter mark, zero-width and directional marks, bidi embeddings,
+ * overrides and isolates, word joiner and invisible operators, BOM. */
+static int hides_text(unsigned int cp)
+{
+	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
 /* Length of the valid UTF-8 sequence at s (at most left bytes) that is
- * not a C1 control, or 0. */
+ * not a C1 control nor hides text, or 0. */
 static size_t utf8_printable_len(const unsigned char *s, size_t left)
 {
 	size_t n, i;
@@ -36,7 +49,8 @@ static size_t utf8_printable_len(const unsigned char *s, size_t left)
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
 	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp < 0xa0)
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp < 0xa0 ||
+	    hides_text(cp))
 		return 0;
 	return n;
 }

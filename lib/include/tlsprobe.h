@@ -487,7 +487,9 @@ int tp_file_open_append(const char *path, char *err, size_t errlen);
  * escaped, on its way to the terminal). */
 #define TP_ESC_TEXT 1
 /* The printable form of bytes a peer controls: control characters (C0,
- * DEL, C1), backslashes and bytes that are not valid UTF-8 become \xHH
+ * DEL, C1), invisible characters that reorder or hide text (bidi
+ * overrides and isolates, zero-width ones, BOM), backslashes and bytes
+ * that are not valid UTF-8 become \xHH
  * (\\ for a backslash). Writes at most outlen bytes with the NUL, cut at
  * a whole character; returns the length the whole text needs. */
 size_t tp_escape(char *out, size_t outlen, const void *in, size_t inlen,

@@ -74,6 +74,9 @@ no_raw_control() {
 	# The whole name, past its NUL, and the escapes s_client would show.
 	grep -qF 'Peer subject: /O=bad\x7Forg\xC2\x9B31m/CN=localhost\x00evil.example\x1B]0;pwned\x07\x1B[2K\x0DConnected (verified OK)' "$ERR"
 	grep -qF ' 0 s: /O=bad\x7Forg' "$ERR"
+	# Characters that reorder or hide text are escaped too.
+	grep -qF '/OU=\xE2\x80\xAEtxt.exe local\xE2\x80\x8Bhost' "$ERR"
+	run ! grep -qaP '\xE2\x80[\x8B\xAE]' "$ERR"
 	grep -qF 'failure: depth 0: self-signed certificate: /O=bad\x7F' "$ERR"
 	# No line of ours starts with the forged text.
 	run ! grep -q '^Connected (verified OK)' "$ERR"

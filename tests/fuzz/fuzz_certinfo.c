@@ -43,6 +43,8 @@ static void check_cert(const uint8_t *data, size_t size)
 	tp_cert_info_fill(&ci, data, (int)size);
 	check_text(ci.subject);
 	check_text(ci.issuer);
+	check_text(ci.ca_issuers);
+	check_text(ci.ocsp_uri);
 	check_time(ci.not_before);
 	check_time(ci.not_after);
 	CHECK(ci.sha256_fingerprint == NULL ||

@@ -14,7 +14,9 @@ Organization entry. Its subject CN is
 
 which, printed raw, retitles the terminal window, erases the line it is
 on and writes a fake "verified" line in its place, and, cut at the NUL,
-reads as plain "localhost". Its O holds DEL and a C1 CSI (U+009B). Its
+reads as plain "localhost". Its O holds DEL and a C1 CSI (U+009B), its
+OU a right-to-left override (U+202E: "txt.exe" shows as "exe.txt") and a
+zero-width space. Its
 subjectAltName holds the DNS name SAN below, which retitles the terminal
 too (a name a failed verification lists). The issuer is the subject
 (self-signed). Needs the Python `cryptography`
@@ -32,6 +34,7 @@ from cryptography.x509.oid import NameOID
 CN = ("localhost\x00evil.example\x1b]0;pwned\x07\x1b[2K\r"
       "Connected (verified OK)")
 ORG = "bad\x7forg\u009b31m"
+OU = "\u202etxt.exe local\u200bhost"
 SAN = "evil\x1b]0;pwned-by-san\x07.example"
 SPOOF_CN = "localhost/O=Example Bank\\x"
 
@@ -64,6 +67,7 @@ def main():
     write(out, "hostile", x509.Name([
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORG, _validate=False),
         x509.NameAttribute(NameOID.COMMON_NAME, CN, _validate=False),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, OU),
     ]), [SAN])
     write(out, "spoof", x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, SPOOF_CN),
