@@ -209,11 +209,20 @@ int tp_conn_reuse_session_from(struct tp_conn *c, struct tp_conn *prev)
 	TP_LOCK(prev);
 	s = wolfSSL_get1_session(prev->ssl);
 	tp_conn_unlock(prev);
-	if (s == NULL)
-		return -1;
-	TP_ENTER(c);
-	r = wolfSSL_set_session(c->ssl, s) == WOLFSSL_SUCCESS ? 0 : -1;
+	TP_ENTER(c); /* one lock at a time: never c and prev together */
+	if (s == NULL) {
+		tp_conn_set_soft_error(c, TP_ERR_USAGE,
+				       "the previous connection has no session "
+				       "to resume");
+		r = -1;
+	} else {
+		r = wolfSSL_set_session(c->ssl, s) == WOLFSSL_SUCCESS ? 0 : -1;
+		if (r < 0)
+			tp_conn_set_soft_error(c, TP_ERR_USAGE,
+					       "cannot resume that session");
+	}
 	tp_conn_unlock(c);
-	wolfSSL_SESSION_free(s);
+	if (s != NULL)
+		wolfSSL_SESSION_free(s);
 	return r;
 }

@@ -409,9 +409,12 @@ int tp_conn_set_verify_name(struct tp_conn *c, const char *name)
 {
 	char *copy = name ? strdup(name) : NULL;
 
-	if (name != NULL && copy == NULL)
-		return -1;
 	TP_ENTER(c);
+	if (name != NULL && copy == NULL) {
+		tp_conn_set_soft_error(c, TP_ERR_LOCAL, "out of memory");
+		pthread_mutex_unlock(&c->m);
+		return -1;
+	}
 	free(c->verify_name);
 	c->verify_name = copy;
 	pthread_mutex_unlock(&c->m);
