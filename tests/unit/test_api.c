@@ -175,6 +175,26 @@ static void test_error_convention(void)
 	printf("tp_config_error, tp_conn_error: NULL when none: ok\n");
 }
 
+/* A call that fails says why, also when it fails before doing anything:
+ * resuming from a connection that never had a handshake (before, -1 with
+ * no reason at all). */
+static void test_reuse_without_session(void)
+{
+	struct tp_config *cfg = tp_config_new(TP_CLIENT);
+	struct tp_conn *prev = tp_conn_new(cfg), *c = tp_conn_new(cfg);
+	const char *why;
+
+	CHECK(prev != NULL && c != NULL);
+	CHECK_EQ_INT(tp_conn_reuse_session_from(c, prev), -1);
+	CHECK_EQ_INT(tp_conn_errcode(c), TP_ERR_USAGE);
+	why = tp_conn_error(c);
+	CHECK(why != NULL && strstr(why, "session") != NULL);
+	tp_conn_free(prev);
+	tp_conn_free(c);
+	tp_config_free(cfg);
+	printf("tp_conn_reuse_session_from without a session says so: ok\n");
+}
+
 /* tp_conn_verify_log's string is the caller's until its next call: a
  * renegotiation that records more failures (in this thread here; in
  * another, the same append would race with the caller's reading) leaves
@@ -354,6 +374,7 @@ int main(void)
 	test_protocol("1.2", TP_TLS1_2);
 	test_protocol("1.3", TP_TLS1_3);
 	test_error_convention();
+	test_reuse_without_session();
 	test_verify_log_snapshot();
 	test_verify_log_full();
 	test_tcp_connect_socket_error();
