@@ -271,9 +271,10 @@ int tp_conn_handshake_done(struct tp_conn *c);
 
 /* Why the calling thread's last call on c failed (NULL when none): its
  * own soft error (TP_ERR_REFUSED and others the session survives; other
- * threads' calls and tp_conn_abort do not replace it), else the sticky
- * error that ended the connection. Valid in the calling thread until its
- * next tp_conn_error call. */
+ * threads' calls and tp_conn_abort do not replace it; one per thread, so
+ * a failed call on another connection does), else the sticky error that
+ * ended the connection. Valid in the calling thread until its next
+ * tp_conn_error call. */
 const char *tp_conn_error(struct tp_conn *c);
 enum tp_errcode tp_conn_errcode(struct tp_conn *c);
 
