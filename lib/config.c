@@ -95,6 +95,7 @@ void tp_config_free(struct tp_config *cfg)
 	wolfSSL_CTX_free(cfg->ctx);
 	free(cfg->alpn);
 	free(cfg->keylog_path);
+	tp_crl_issuers_free(cfg);
 	free(cfg);
 }
 

@@ -32,7 +32,7 @@ void tp_buf_free(struct tp_buf *b);
 struct tp_config {
 	enum tp_role role;
 	WOLFSSL_CTX *ctx;
-	char err[256];
+	char err[512];
 	enum tp_errcode errcode; /* of err: TP_ERR_IO for files */
 	int insecure;
 	char *alpn;
@@ -60,6 +60,9 @@ struct tp_config {
 	int ocsp_status; /* ask for a stapled OCSP response (ocsp.c) */
 	int crl; /* CRL files loaded: the leaf is checked (ocsp.c) */
 	int crl_all; /* and every certificate of the path */
+	/* the issuers of the CRLs loaded (crlissuer.c) */
+	struct tp_crl_issuer *crl_issuers;
+	size_t ncrl_issuers;
 };
 void tp_config_load_default_trust(struct tp_config *cfg);
 
@@ -401,6 +404,15 @@ void tp_cert_info_free(struct tp_cert_info *ci);
 #define TP_SSL_EX_CONN 0
 void tp_revocation_reset(struct tp_conn *c);
 void tp_crl_note(struct tp_conn *c, int preverify, int err);
+
+/* crlissuer.c: tp_crl_issuer_claim records the issuer of the CRL in path,
+ * or fails (-1, the error set) when a CRL of that issuer was claimed
+ * before: wolfSSL would use only the one loaded last. A file that is no
+ * CRL claims nothing (0). tp_crl_issuer_unclaim takes back the last claim,
+ * of a file that then failed to load. */
+int tp_crl_issuer_claim(struct tp_config *cfg, const char *path);
+void tp_crl_issuer_unclaim(struct tp_config *cfg);
+void tp_crl_issuers_free(struct tp_config *cfg);
 /* Reads an OCSPResponse (RFC 6960 4.2.1): its status, and the status,
  * times and revocation reason of the SingleResponse for the certificate
  * with this serial number (its INTEGER contents; the first one when none

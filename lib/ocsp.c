@@ -423,6 +423,7 @@ int tp_config_crl_check_all(struct tp_config *cfg)
 
 int tp_config_add_crl_file(struct tp_config *cfg, const char *path)
 {
+	size_t claimed;
 	int r;
 
 	if (cfg->role != TP_CLIENT) {
@@ -439,11 +440,16 @@ int tp_config_add_crl_file(struct tp_config *cfg, const char *path)
 	if (!cfg->crl && enable_crl(cfg) < 0)
 		return -1;
 	cfg->crl = 1;
+	claimed = cfg->ncrl_issuers;
+	if (tp_crl_issuer_claim(cfg, path) < 0)
+		return -1;
 	r = wolfSSL_CTX_LoadCRLFile(cfg->ctx, path, WOLFSSL_FILETYPE_PEM);
 	if (r != WOLFSSL_SUCCESS && r != ASN_CRL_CONFIRM_E)
 		r = wolfSSL_CTX_LoadCRLFile(cfg->ctx, path,
 					    WOLFSSL_FILETYPE_ASN1);
 	if (r != WOLFSSL_SUCCESS) {
+		if (cfg->ncrl_issuers > claimed)
+			tp_crl_issuer_unclaim(cfg);
 		tp_config_seterr(cfg, "cannot load CRL file '%s': %s", path,
 				 crl_load_error(r));
 		return -1;

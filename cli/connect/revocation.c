@@ -82,7 +82,11 @@ static void print_crl(FILE *fp, struct tp_conn *c)
 		fputs("CRL: MISSING (no CRL of its issuer was loaded)\n", fp);
 		return;
 	case TP_CRL_ERROR:
-		fputs("CRL: ERROR (the issuer's CRL is out of date)\n", fp);
+		/* Out of date, or a CRL verified on use (patch 0009) whose
+		 * signature failed or whose issuer was not found. */
+		fputs("CRL: ERROR (its issuer's CRL could not be used: out of "
+		      "date or not verified)\n",
+		      fp);
 		return;
 	default:
 		if (why != NULL)

@@ -278,6 +278,12 @@ http://pki\\.tlsprobe\\.test/root-b\\.der: $either$"
 #   revoked-int, -CRL crl-revoked-int -crl_check_all depth 1: unable to get
 #                                                    certificate CRL (3)
 #   plain, both CRLs, -crl_check_all                 ok
+#   revoked-leaf, crl-int and crl-int-old in -CAfile depth 0: certificate
+#   (both orders), -crl_check                        revoked (23): the newest
+#                                                    (openssl verify
+#                                                    -CRLfile: the same)
+#   plain, -CRL crl-forged -crl_check                depth 0: CRL signature
+#                                                    failure (8)
 # Before patch 0009 a CRL signed by an intermediate could not be loaded
 # (exit 1, "its issuer is not a trusted CA"), so none of these could run.
 
@@ -311,4 +317,51 @@ http://pki\\.tlsprobe\\.test/root-b\\.der: $either$"
 	refused plain root-b \
 		'depth 1: unable to get certificate CRL .*: /CN=tlsprobe chains Intermediate$' \
 		--crl-file "$CH/crl-int.pem" --crl-check-all
+}
+
+# wolfSSL uses only the CRL of an issuer loaded last (AddCRL puts each at
+# the head of its list; the first of the issuer's found is used), so an
+# older CRL given after the newest hid the leaf it revokes ("CRL: good",
+# exit 0). Two CRLs of one issuer are refused, in either order.
+@test "--crl-file: two CRLs of one issuer are refused (exit 1), whatever their order" {
+	local msg="^tlsprobe: CRL files '.*/%s' and '.*/%s' are both of issuer \
+/CN=tlsprobe chains Intermediate: give one CRL per issuer \\(its newest\\)$"
+	chain revoked-leaf root-b --crl-file "$CH/crl-int.pem" \
+		--crl-file "$CH/crl-int-old.pem"
+	[ "$status" -eq 1 ]
+	[ ! -s "$OUT" ]
+	[ "$(wc -l <"$ERR")" -eq 1 ]
+	# shellcheck disable=SC2059 # the format is ours
+	tp_stderr_has "$(printf "$msg" crl-int.pem crl-int-old.pem)"
+	chain revoked-leaf root-b --crl-file "$CH/crl-int-old.pem" \
+		--crl-file "$CH/crl-int.pem"
+	[ "$status" -eq 1 ]
+	# shellcheck disable=SC2059
+	tp_stderr_has "$(printf "$msg" crl-int-old.pem crl-int.pem)"
+	# Each alone is used; CRLs of different issuers go together.
+	refused revoked-leaf root-b 'depth 0: certificate revoked' \
+		--crl-file "$CH/crl-int.pem"
+	chain revoked-leaf root-b --crl-file "$CH/crl-int-old.pem"
+	[ "$status" -eq 0 ]
+	refused revoked-leaf root-b 'depth 0: certificate revoked' \
+		--crl-file "$CH/crl-root-b.pem" --crl-file "$CH/crl-int.pem" \
+		--crl-check-all
+}
+
+# A CRL that names the leaf's issuer but is signed by another key is
+# verified when used (patch 0009) and fails: that is a bad CRL, not a
+# missing one (wolfSSL said "unable to get certificate CRL").
+@test "--crl-file: a forged CRL of the intermediate is a CRL signature failure (exit 5), not a missing CRL" {
+	refused plain root-b 'depth 0: CRL signature failure: /CN=localhost$' \
+		--crl-file "$CH/crl-forged.pem" --crl-check
+	JSON=$BATS_TEST_TMPDIR/report.json
+	chain plain root-b --crl-file "$CH/crl-forged.pem" --json "$JSON"
+	[ "$status" -eq 5 ]
+	[ ! -s "$OUT" ]
+	tp_stderr_has '^CRL: ERROR' 'depth 0: CRL signature failure'
+	tp_json_is '.certificates.crl.status == "error"'
+	if grep -qi 'unable to get certificate CRL\|missing' "$ERR"; then
+		echo "# the forged CRL was reported as missing" >&2
+		return 1
+	fi
 }

@@ -345,7 +345,12 @@ probe() {
 	probe none "${args[@]}"
 	[ "$status" -eq 2 ]
 	tp_stderr_has 'at most 8 --crl-file'
+	# 8 pass the option count; being of one issuer, the second is refused
+	# as it loads (one CRL per issuer: chains.bats).
 	probe none "${args[@]:2}"
+	[ "$status" -eq 1 ]
+	tp_stderr_has "CRL files '.*crl.pem' and '.*crl.pem' are both of issuer"
+	probe none --crl-file "$OC/crl.pem"
 	[ "$status" -eq 0 ]
 }
 

@@ -28,6 +28,13 @@
 #   crl-root-b.pem        Root B's CRL (lists Revoked Intermediate)
 #   crl-int.pem           Intermediate's CRL (lists leaf-rv)
 #   crl-revoked-int.pem   Revoked Intermediate's CRL (lists no leaf)
+#   crl-int-old.pem       Intermediate's CRL made before leaf-rv was revoked
+#                         (lists nothing; an older CRL of the same issuer)
+#   forged-int.pem        "Intermediate" (int.pem's name) with its own key,
+#                         under Unrelated Root
+#   crl-forged.pem        a CRL naming Intermediate as its issuer, signed by
+#                         forged-int's key (its signature fails with
+#                         int.pem's)
 #
 # Certificates below a root carry authorityInfoAccess, as public
 # CAs do: caIssuers http://pki.tlsprobe.test/ISSUER.der (ISSUER: the issuer's
@@ -159,6 +166,20 @@ long_dn+="/L=Llanfairpwllgwyngyll/ST=Isle of Anglesey/C=GB"
 sign long-int long-int "tlsprobe chains EV Intermediate CA G3/$long_dn" \
 	root-b v3_int -days 2
 sign long-leaf long-leaf "localhost/$long_dn" long-int v3_leaf -days 2
+sign forged-int forged-int "tlsprobe chains Intermediate" other-root v3_int \
+	-days 2
+# crl NAME ISSUER [openssl ca options...]: ISSUER's CRL. The database is
+# shared, so each CRL lists every serial revoked so far; a serial of another
+# issuer matches none of this issuer's certificates.
+crl() {
+	local name=$1 issuer=$2
+	shift 2
+	openssl ca -batch -config openssl.cnf -cert "$issuer.pem" \
+		-keyfile "$issuer.key" -gencrl -out "$name.pem" "$@" >>"$log" 2>&1
+}
+# Before any revocation, an hour older than the others: an older CRL of
+# Intermediate, listing nothing.
+crl crl-int-old int -crl_lastupdate "$(date -u -d '1 hour ago' +%Y%m%d%H%M%SZ)"
 # revoke NAME ISSUER
 revoke() {
 	openssl ca -batch -config openssl.cnf -cert "$2.pem" -keyfile "$2.key" \
@@ -166,16 +187,10 @@ revoke() {
 }
 revoke revoked-int root-b
 revoke leaf-rv int
-# crl NAME ISSUER: ISSUER's CRL. The database is shared, so each CRL lists
-# every revoked serial (one here); a serial of another issuer matches none
-# of this issuer's certificates.
-crl() {
-	openssl ca -batch -config openssl.cnf -cert "$2.pem" -keyfile "$2.key" \
-		-gencrl -out "$1.pem" >>"$log" 2>&1
-}
 crl crl-root-b root-b
 crl crl-int int
 crl crl-revoked-int revoked-int
+crl crl-forged forged-int
 
 # What servers send after their leaf, in order.
 cat int.pem >chain-plain.pem
