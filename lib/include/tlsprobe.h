@@ -192,10 +192,14 @@ int tp_config_request_ocsp_status(struct tp_config *cfg);
 /* Client: check the peer's certificate (the leaf) against the CRL in path
  * (PEM or DER, one CRL; call again for more files); a leaf whose issuer
  * has no CRL fails verification, as OpenSSL's -crl_check. A CRL past its
- * next update is refused; one signed by a trusted CA is verified as it
- * loads (refused when its signature fails), one signed by another (an
- * intermediate the server will send) when it is used: set the CA file or
- * directory first (without one, the system trust store is loaded now). */
+ * next update is refused, and so is a second CRL of an issuer (wolfSSL
+ * would consult only one: give the newest). One signed by a trusted CA is
+ * verified as it loads (refused when its signature fails), one signed by
+ * another (an intermediate the server will send) when first used, against
+ * the CAs of the configuration's store then (trusted, and intermediates
+ * servers sent on its connections); one that failed stays failed for its
+ * later connections. Set the CA file or directory first (without one, the
+ * system trust store is loaded now). */
 int tp_config_add_crl_file(struct tp_config *cfg, const char *path);
 /* Client: check every certificate of the path against its issuer's CRL,
  * not only the leaf (OpenSSL's -crl_check_all): an intermediate listed in
