@@ -398,13 +398,6 @@ void tp_cert_info_fill(struct tp_cert_info *ci, const unsigned char *der,
 		       int len);
 void tp_cert_info_free(struct tp_cert_info *ci);
 
-/* ocsp.c: stapled OCSP responses and CRL checks. The WOLFSSL's ex_data
- * slot TP_SSL_EX_CONN holds its tp_conn (wolfSSL's status callback gets
- * only the WOLFSSL). */
-#define TP_SSL_EX_CONN 0
-void tp_revocation_reset(struct tp_conn *c);
-void tp_crl_note(struct tp_conn *c, int preverify, int err);
-
 /* crlissuer.c: tp_crl_issuer_claim records the issuer of the CRL in path,
  * or fails (-1, the error set) when a CRL of that issuer was claimed
  * before: wolfSSL would use only the one loaded last. A file that is no
@@ -421,6 +414,13 @@ void tp_crl_issuers_free(struct tp_config *cfg);
 int tp_ocsp_parse(const unsigned char *der, size_t len,
 		  const unsigned char *serial, size_t serial_len,
 		  struct tp_ocsp_info *out);
+
+/* ocsp.c: stapled OCSP responses and CRL checks. The WOLFSSL's ex_data
+ * slot TP_SSL_EX_CONN holds its tp_conn (wolfSSL's status callback gets
+ * only the WOLFSSL). */
+#define TP_SSL_EX_CONN 0
+void tp_revocation_reset(struct tp_conn *c);
+void tp_crl_note(struct tp_conn *c, int preverify, int err);
 
 /* verify.c: the verify callback */
 int tp_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store);
