@@ -264,6 +264,15 @@ void certs_json_cert(struct json_writer *w, const struct tp_cert_info *ci);
 
 #define CLI_MAX_RECONNECT 100
 
+/* Where the stdin thread is, for the end of the run (join_input). Every
+ * change broadcasts s->cv. */
+enum input_state {
+	INPUT_POLL, /* in poll() (or not started yet): stop_fd wakes it */
+	INPUT_READING, /* in read(2): may block for good */
+	INPUT_BUSY, /* acting on input: bounded once the run has ended */
+	INPUT_DONE /* returned: to join */
+};
+
 struct session {
 	const struct cli_options *opt;
 	struct tp_config *cfg;
@@ -271,7 +280,7 @@ struct session {
 	int stop_fd[2]; /* written once the run has ended */
 
 	pthread_mutex_t mtx;
-	pthread_cond_t cv; /* ended, input_eof changes */
+	pthread_cond_t cv; /* ended, input_eof, resuming, input_state */
 	struct tp_conn *conn; /* (M) current connection */
 	int summary_done; /* (M) summary claimed for conn */
 	int summary_shown; /* (M) and out, with the lines that follow it */
@@ -296,7 +305,9 @@ struct session {
 	struct timespec last_rx; /* (M) the peer last heard from */
 	struct timespec hs_start; /* (M) the last first handshake began */
 	long hs_ms; /* (M) and took this long */
-	int resuming; /* (M) conn is being replaced */
+	/* (M) conn is being replaced; cleared with a broadcast of cv, for
+	 * run_session, which joins the reader only once it is 0. */
+	int resuming;
 	int lingered; /* (M) ended by --linger */
 	int signal; /* (M) ended by this signal */
 	char error[CLI_ERROR_MAX]; /* (M) the error line, if any */
@@ -308,9 +319,9 @@ struct session {
 	 * NULL), for the report; written by setup_conn. */
 	struct tp_timing setup_timing;
 
-	pthread_t reader;
-	int reader_started;
-	int input_busy; /* (M) the stdin thread acts on what it read */
+	pthread_t reader; /* (M) */
+	int reader_started; /* (M) reader is a thread to join */
+	enum input_state input_state; /* (M) of the stdin thread */
 	int input_left; /* the stdin thread was left behind at the end */
 	int crlf_prev_cr; /* writer thread only */
 	int nreconnect;
@@ -339,8 +350,8 @@ int session_ended(struct session *s);
 void session_end(struct session *s, enum cli_status status, const char *msg);
 /* Makes s->stop_fd[0] readable for good: the input thread stops. */
 void session_wake_input(struct session *s);
-/* The stdin thread acts on input (1) or is back waiting for more (0). */
-void session_input_busy(struct session *s, int busy);
+/* The stdin thread says where it is (enum input_state). */
+void session_input_state(struct session *s, enum input_state st);
 /* Ends the run because a call on c failed; ignores the failures that
  * ending or :resume cause themselves. */
 void session_conn_failed(struct session *s, struct tp_conn *c);

@@ -69,27 +69,53 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-int run_start_reader(struct session *s)
+/* s->mtx held: starts the reader on s->conn. 0 or -1 (the caller ends
+ * the run, without the lock). */
+static int start_reader_locked(struct session *s)
 {
-	if (pthread_create(&s->reader, NULL, reader_thread, s) != 0) {
-		session_end(s, CLI_EOTHER, "cannot start the reader thread");
+	if (pthread_create(&s->reader, NULL, reader_thread, s) != 0)
 		return -1;
-	}
 	s->reader_started = 1;
 	return 0;
 }
 
-/* Replaces the current connection by c; the old one is returned. */
-static struct tp_conn *swap_conn(struct session *s, struct tp_conn *c)
+int run_start_reader(struct session *s)
 {
-	struct tp_conn *old;
+	int rv;
 
 	pthread_mutex_lock(&s->mtx);
-	old = s->conn;
-	session_set_conn_locked(s, c, 1);
-	s->resuming = 0;
+	rv = start_reader_locked(s);
 	pthread_mutex_unlock(&s->mtx);
-	return old;
+	if (rv == -1)
+		session_end(s, CLI_EOTHER, "cannot start the reader thread");
+	return rv;
+}
+
+/* The end of a :resume: c (NULL when it could not be set up) replaces the
+ * connection and gets its reader, in one critical section with clearing
+ * resuming, so that run_session joins that reader. Once the run has ended
+ * nothing aborts a new connection: c is freed and the resume fails
+ * quietly (the run is over). 0, or -1 when the run has ended. */
+static int end_resume(struct session *s, struct tp_conn *c)
+{
+	struct tp_conn *old = NULL;
+	int rv = -1;
+
+	pthread_mutex_lock(&s->mtx);
+	if (c != NULL && !s->ended) {
+		old = s->conn;
+		session_set_conn_locked(s, c, 1);
+		c = NULL;
+		rv = start_reader_locked(s);
+	}
+	s->resuming = 0;
+	pthread_cond_broadcast(&s->cv); /* join_reader waits for it */
+	pthread_mutex_unlock(&s->mtx);
+	tp_conn_free(c);
+	tp_conn_free(old); /* its reader was joined (drain_reader) */
+	if (old != NULL && rv == -1)
+		session_end(s, CLI_EOTHER, "cannot start the reader thread");
+	return rv;
 }
 
 /* Claims the right to replace the connection; fails once ended. */
@@ -107,11 +133,20 @@ static int begin_resume(struct session *s)
 
 /* Waits up to CLI_DRAIN_MS for the reader to see the peer close
  * (replies still in flight are shown, TLS 1.3 tickets are read), then
- * aborts the connection. */
+ * aborts the connection. The reader is ours to join: run_session joins
+ * none while resuming is set. */
 static void drain_reader(struct session *s, struct tp_conn *old)
 {
-	cli_join_or_abort(s->reader, old, CLI_DRAIN_MS);
+	pthread_t reader;
+	int started;
+
+	pthread_mutex_lock(&s->mtx);
+	reader = s->reader;
+	started = s->reader_started;
 	s->reader_started = 0;
+	pthread_mutex_unlock(&s->mtx);
+	if (started)
+		cli_join_or_abort(reader, old, CLI_DRAIN_MS);
 }
 
 int session_resume(struct session *s)
@@ -131,12 +166,9 @@ int session_resume(struct session *s)
 	drain_reader(s, old);
 	c = setup_conn(s, old, &st);
 	console_set_busy(0);
-	if (c == NULL) {
+	if (c == NULL)
 		session_end(s, st, NULL); /* the error line is out already */
-		return -1;
-	}
-	tp_conn_free(swap_conn(s, c));
-	return run_start_reader(s);
+	return end_resume(s, c);
 }
 
 /* What is due next after end of input. */
@@ -243,39 +275,67 @@ static void save_results(struct session *s, struct tp_conn *c)
 	pthread_mutex_unlock(&s->mtx);
 }
 
-void session_input_busy(struct session *s, int busy)
+void session_input_state(struct session *s, enum input_state st)
 {
 	pthread_mutex_lock(&s->mtx);
-	s->input_busy = busy;
-	if (!busy)
-		pthread_cond_broadcast(&s->cv); /* join_input waits for it */
+	s->input_state = st;
+	pthread_cond_broadcast(&s->cv); /* join_input waits for it */
 	pthread_mutex_unlock(&s->mtx);
 }
 
 /* The readline thread must restore the terminal: wait for it. The stdin
- * thread, while it acts on what it read (a command whose result is due,
- * an :expect failing after the end), is waited for: tp_conn_abort has
- * woken every library wait it may be in, and session_end every :expect
- * and :sleep. Back in poll() it leaves at once (session_wake_input), but
- * it may be blocked in read(2): it gets a moment, and is then left
- * behind (the process exits without it). */
+ * thread is waited for until it returns, so that a command's result or an
+ * :expect failing after the end is said before the run reports: in poll()
+ * it is woken by stop_fd (session_wake_input), and acting on input it is
+ * bounded (tp_conn_abort has woken every library wait it may be in,
+ * session_end every :expect and :sleep). Only in read(2) may it block for
+ * good: there it gets INPUT_JOIN_MS in all, and is then left behind (the
+ * process exits without it). */
 static void join_input(struct session *s, pthread_t input)
 {
-	struct timespec ts;
+	struct timespec at = cli_ts_add_ms(cli_mono_now(), INPUT_JOIN_MS);
+	int left = 0;
 
 	if (s->interactive) {
 		pthread_join(input, NULL);
 		return;
 	}
 	pthread_mutex_lock(&s->mtx);
-	while (s->input_busy) /* woken by session_input_busy */
-		pthread_cond_wait(&s->cv, &s->mtx);
+	/* Woken by session_input_state; in read(2), also by the clock. */
+	while (s->input_state != INPUT_DONE && !left) {
+		if (s->input_state != INPUT_READING)
+			pthread_cond_wait(&s->cv, &s->mtx);
+		else if (pthread_cond_timedwait(&s->cv, &s->mtx, &at) ==
+				 ETIMEDOUT &&
+			 s->input_state == INPUT_READING)
+			left = 1;
+	}
 	pthread_mutex_unlock(&s->mtx);
-	ts = cli_real_after_ms(INPUT_JOIN_MS);
-	if (pthread_timedjoin_np(input, NULL, &ts) != 0) {
+	if (left) {
 		pthread_detach(input);
 		s->input_left = 1;
+	} else {
+		pthread_join(input, NULL);
 	}
+}
+
+/* Joins the reader once no :resume is under way: the stdin thread joins
+ * the old reader itself, and starts a new one only if the run has not
+ * ended, in the critical section that clears resuming. */
+static void join_reader(struct session *s)
+{
+	pthread_t reader;
+	int started;
+
+	pthread_mutex_lock(&s->mtx);
+	while (s->resuming) /* woken by end_resume */
+		pthread_cond_wait(&s->cv, &s->mtx);
+	reader = s->reader;
+	started = s->reader_started;
+	s->reader_started = 0;
+	pthread_mutex_unlock(&s->mtx);
+	if (started)
+		pthread_join(reader, NULL);
 }
 
 enum cli_status run_session(struct session *s)
@@ -285,15 +345,14 @@ enum cli_status run_session(struct session *s)
 	struct tp_conn *c;
 
 	wait_end(s);
-	c = session_conn(s);
+	c = session_conn(s); /* no :resume replaces it once the run ended */
 	save_results(s, c);
 	/* The peer's close_notify, Ctrl-C or --linger end the session
 	 * cleanly: close_notify, bounded by the handshake timeout. */
 	closing_at_end(s, c);
 	tp_conn_abort(c);
 	clock_gettime(CLOCK_MONOTONIC, &s->ended_at); /* timing's total */
-	if (s->reader_started)
-		pthread_join(s->reader, NULL);
+	join_reader(s);
 	if (input_started)
 		join_input(s, input);
 	console_queue_end();

@@ -203,36 +203,45 @@ static int take_input(struct session *s, struct lines *l, const char *buf,
 	return session_send(s, buf, (size_t)n) != 0;
 }
 
-/* Busy (run.c waits for it at the end) from a read until back in poll():
- * a command's result, or an :expect that fails after the end, is said
- * before the run reports. */
+/* Reads stdin until the input stops or the run ends, saying where it is
+ * (run.c's join_input waits while it is in poll() or acting on input). */
+static void read_input(struct session *s, struct lines *l)
+{
+	char buf[TP_RECORD_MAX];
+	ssize_t n;
+	int err;
+
+	while (wait_stdin(s)) {
+		session_input_state(s, INPUT_READING);
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		err = errno;
+		session_input_state(s, INPUT_BUSY);
+		if (n == -1 && (err == EINTR || err == EAGAIN)) {
+			session_input_state(s, INPUT_POLL);
+			continue;
+		}
+		if (n == -1) {
+			session_end(s, CLI_EOTHER,
+				    "read from standard input failed");
+			return;
+		}
+		if (take_input(s, l, buf, n))
+			return;
+		session_input_state(s, INPUT_POLL);
+	}
+	/* Woken by the end of the run: what is left of a script, read
+	 * without waiting, may hold an :expect now failing. */
+	session_input_state(s, INPUT_BUSY);
+	if (s->opt->commands)
+		after_end(s, l);
+}
+
 void *input_stdin_thread(void *arg)
 {
 	struct session *s = arg;
 	struct lines l = { .state = LINE_START };
-	char buf[TP_RECORD_MAX];
-	ssize_t n;
-	int stop;
 
-	while (wait_stdin(s)) {
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1) {
-			session_end(s, CLI_EOTHER,
-				    "read from standard input failed");
-			return NULL;
-		}
-		session_input_busy(s, 1);
-		stop = take_input(s, &l, buf, n);
-		session_input_busy(s, 0);
-		if (stop)
-			return NULL;
-	}
-	if (s->opt->commands) {
-		session_input_busy(s, 1);
-		after_end(s, &l);
-		session_input_busy(s, 0);
-	}
+	read_input(s, &l);
+	session_input_state(s, INPUT_DONE);
 	return NULL;
 }

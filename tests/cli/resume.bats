@@ -131,3 +131,42 @@ save_then_resume_stale() {
 	tp_stdout_is 'hello\n'
 	tp_stderr_has 'resumed no'
 }
+
+# resume_as_consumer_leaves PORT CA: a 256 KiB line, echoed, fills the
+# stdout pipe, and :resume follows; the consumer reads a byte, holds the
+# full pipe until the resume has begun, then leaves. Sets st, err.
+resume_as_consumer_leaves() {
+	local port=$1 ca=$2 in
+	err=$BATS_TEST_TMPDIR/err
+	in=$(tp_input '%s\n:resume\n' "$(head -c 262144 /dev/zero | tr '\0' x)")
+	# shellcheck disable=SC2094 # the consumer watches the stderr file
+	timeout -k 2 10 "$TLSPROBE" --commands --ca-file "$ca" \
+		"localhost:$port" <"$in" 2>"$err" | {
+		head -c 1 >/dev/null
+		for _ in $(seq 1 200); do
+			grep -q 'reconnecting to resume' "$err" && break
+			sleep 0.05
+		done
+	}
+	st=${PIPESTATUS[0]}
+	echo "exit status $st; stderr:" >&2
+	sed 's/^/#   /' "$err" >&2
+}
+
+@test ":resume when the stdout consumer goes away meanwhile: exit 1 quietly, no hang" {
+	# The reader, blocked on the full pipe, meets EPIPE while :resume
+	# drains it, and the run ends. The resume must then start nothing:
+	# before the fix it started a reader on a new connection that nothing
+	# aborted, and the process hung joining it (killed by timeout: 124)
+	# in about 2 runs of 3; hence three runs.
+	local st err
+	tp_start_tlsprobe_serve rs-echo --mode echo
+	for _ in 1 2 3; do
+		resume_as_consumer_leaves "$TP_PORT" "$TP_DIR/rs-echo-ca.pem"
+		grep -q 'reconnecting to resume' "$err"
+		[ "$st" -eq 1 ]
+		# The run was over: no new connection, no error line (EPIPE).
+		run ! grep -q 'Resumed: yes' "$err"
+		run ! grep -q '^tlsprobe:' "$err"
+	done
+}
