@@ -58,6 +58,26 @@ teardown() {
 	[[ "$output" == *"--reconnect N"*"(at most 100)"* ]]
 }
 
+@test "serve on port 0 says the port the kernel chose, and serves on it" {
+	local port
+	"$TLSPROBE" serve --naccept 1 127.0.0.1:0 2>"$BATS_TEST_TMPDIR/serve.log" &
+	local pid=$!
+	# The line comes after the listen: wait for it, not for a time.
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's/^serve: listening on 127\.0\.0\.1 port \([0-9]*\)$/\1/p' \
+			"$BATS_TEST_TMPDIR/serve.log")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	echo "# serve said: $(cat "$BATS_TEST_TMPDIR/serve.log")" >&2
+	[ -n "$port" ] && [ "$port" -gt 0 ]
+	TP_IN=$(tp_input 'hi\n')
+	tp_probe --insecure --quiet "127.0.0.1:$port"
+	[ "$status" -eq 0 ]
+	tp_stdout_is 'hi\n'
+	wait "$pid"
+}
+
 @test "serve :PORT listens on the loopback default" {
 	local port
 	port=$(tp_free_port)
