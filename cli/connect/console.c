@@ -287,6 +287,11 @@ int console_drain(void)
 	pthread_mutex_unlock(&con.mtx);
 	for (; list != NULL; list = next) {
 		next = list->next;
+		/* A message after peer data that did not end its line starts
+		 * a line of its own on the terminal they share. */
+		if (list->fd == STDERR_FILENO && last != -1 && last != '\n' &&
+		    isatty(STDOUT_FILENO))
+			(void)write_all(STDERR_FILENO, "\n", 1);
 		if (write_all(list->fd, list->data, list->len) == -1 &&
 		    list->fd == STDOUT_FILENO)
 			note_stdout_error(errno);
