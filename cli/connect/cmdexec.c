@@ -81,14 +81,15 @@ static void cmd_keyupdate(struct session *s, int request)
 			    i && i->version ? i->version : "an older version");
 		return;
 	}
+	/* Said before the call, as :reneg does: the peer's answer may be
+	 * read, and told, before this call returns. */
+	console_msg("Sending a KeyUpdate%s...",
+		    request ? " (update_requested)" : "");
 	console_set_busy(1);
 	rv = tp_conn_key_update(c, request);
 	console_set_busy(0);
 	if (rv == -1)
 		session_conn_failed(s, c);
-	else
-		console_msg("KeyUpdate sent%s",
-			    request ? " (update_requested)" : "");
 }
 
 static void cmd_status(struct session *s)
