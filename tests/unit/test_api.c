@@ -195,41 +195,59 @@ static void test_reuse_without_session(void)
 	printf("tp_conn_reuse_session_from without a session says so: ok\n");
 }
 
+/* A TLS 1.2 pair whose client verifies the wrong name and goes on
+ * (--insecure), so each handshake records a failure; the server drains
+ * what the client sends, which runs its side of each renegotiation. */
+struct failing_pair {
+	struct tp_config *ccfg, *scfg;
+	struct tp_conn *client, *server;
+	pthread_t drain;
+};
+
+static void failing_pair_open(struct failing_pair *f)
+{
+	f->ccfg = tu_client_config("1.2");
+	f->scfg = tu_server_config("1.2");
+	tp_config_insecure(f->ccfg, 1);
+	tu_conn_pair(f->ccfg, f->scfg, &f->client, &f->server);
+	CHECK(tp_conn_set_verify_name(f->client, "wrong.example") == 0);
+	tu_handshake_both(f->client, f->server);
+	CHECK(pthread_create(&f->drain, NULL, drain_main, f->server) == 0);
+}
+
+static void failing_pair_close(struct failing_pair *f)
+{
+	CHECK_EQ_INT(tp_conn_shutdown_write(f->client), 0);
+	pthread_join(f->drain, NULL);
+	tp_conn_free(f->client);
+	tp_conn_free(f->server);
+	tp_config_free(f->ccfg);
+	tp_config_free(f->scfg);
+}
+
 /* tp_conn_verify_log's string is the caller's until its next call: a
  * renegotiation that records more failures (in this thread here; in
  * another, the same append would race with the caller's reading) leaves
  * it as it was, and the next call sees them. */
 static void test_verify_log_snapshot(void)
 {
-	struct tp_config *ccfg = tu_client_config("1.2");
-	struct tp_config *scfg = tu_server_config("1.2");
-	struct tp_conn *client, *server;
+	struct failing_pair f;
 	char before[4096];
 	const char *log;
-	pthread_t drain;
 
-	tp_config_insecure(ccfg, 1);
-	tu_conn_pair(ccfg, scfg, &client, &server);
-	CHECK(tp_conn_set_verify_name(client, "wrong.example") == 0);
-	tu_handshake_both(client, server);
-	log = tp_conn_verify_log(client);
+	failing_pair_open(&f);
+	log = tp_conn_verify_log(f.client);
 	CHECK(strstr(log, "'wrong.example'") != NULL);
 	snprintf(before, sizeof(before), "%s", log);
 
-	CHECK(pthread_create(&drain, NULL, drain_main, server) == 0);
-	CHECK_EQ_INT(tp_conn_renegotiate(client), 0);
+	CHECK_EQ_INT(tp_conn_renegotiate(f.client), 0);
 	if (strcmp(log, before) != 0)
 		tu_fail(__FILE__, __LINE__,
 			"the log returned changed under the caller:\n"
 			"was:\n%snow:\n%s",
 			before, log);
-	CHECK(strlen(tp_conn_verify_log(client)) > strlen(before));
-	CHECK_EQ_INT(tp_conn_shutdown_write(client), 0);
-	pthread_join(drain, NULL);
-	tp_conn_free(client);
-	tp_conn_free(server);
-	tp_config_free(ccfg);
-	tp_config_free(scfg);
+	CHECK(strlen(tp_conn_verify_log(f.client)) > strlen(before));
+	failing_pair_close(&f);
 	printf("tp_conn_verify_log: a snapshot: ok\n");
 }
 
@@ -252,33 +270,21 @@ static void limit_descriptors(struct rlimit *old, int spare)
  * had: the count of failures goes on without it. */
 static void test_verify_log_full(void)
 {
-	struct tp_config *ccfg = tu_client_config("1.2");
-	struct tp_config *scfg = tu_server_config("1.2");
-	struct tp_conn *client, *server;
+	struct failing_pair f;
 	const char *log, *mark = "(further failures not kept)\n";
-	pthread_t drain;
 	int i;
 
-	tp_config_insecure(ccfg, 1);
-	tu_conn_pair(ccfg, scfg, &client, &server);
-	CHECK(tp_conn_set_verify_name(client, "wrong.example") == 0);
-	tu_handshake_both(client, server);
-	CHECK(pthread_create(&drain, NULL, drain_main, server) == 0);
+	failing_pair_open(&f);
 	for (i = 0; i < 48; i++) /* about 130 bytes each: past 4 KiB */
-		CHECK_EQ_INT(tp_conn_renegotiate(client), 0);
-	log = tp_conn_verify_log(client);
+		CHECK_EQ_INT(tp_conn_renegotiate(f.client), 0);
+	log = tp_conn_verify_log(f.client);
 	if (strlen(log) < strlen(mark) ||
 	    strcmp(log + strlen(log) - strlen(mark), mark) != 0)
 		tu_fail(__FILE__, __LINE__, "a full log ends without '%s':%s",
 			mark,
 			log + (strlen(log) > 200 ? strlen(log) - 200 : 0));
 	CHECK(strstr(log, mark) == log + strlen(log) - strlen(mark));
-	CHECK_EQ_INT(tp_conn_shutdown_write(client), 0);
-	pthread_join(drain, NULL);
-	tp_conn_free(client);
-	tp_conn_free(server);
-	tp_config_free(ccfg);
-	tp_config_free(scfg);
+	failing_pair_close(&f);
 	printf("tp_conn_verify_log: a full log says so: ok\n");
 }
 
