@@ -60,8 +60,12 @@ teardown() {
 
 @test "serve on port 0 says the port the kernel chose, and serves on it" {
 	local port
-	"$TLSPROBE" serve --naccept 1 127.0.0.1:0 2>"$BATS_TEST_TMPDIR/serve.log" &
+	# 3>&-: bats waits for whatever holds its fd 3. The pid file lets
+	# teardown_file (tp_stop_all) stop serve when a check below fails.
+	"$TLSPROBE" serve --naccept 1 127.0.0.1:0 \
+		2>"$BATS_TEST_TMPDIR/serve.log" 3>&- &
 	local pid=$!
+	echo "$pid" >"$TP_DIR/port0.pid"
 	# The line comes after the listen: wait for it, not for a time.
 	for _ in $(seq 1 100); do
 		port=$(sed -n 's/^serve: listening on 127\.0\.0\.1 port \([0-9]*\)$/\1/p' \
@@ -76,6 +80,7 @@ teardown() {
 	[ "$status" -eq 0 ]
 	tp_stdout_is 'hi\n'
 	wait "$pid"
+	rm -f "$TP_DIR/port0.pid"
 }
 
 @test "serve :PORT listens on the loopback default" {
